@@ -1,0 +1,82 @@
+"""aligner: prepare word embeddings for downstream models.
+
+Train or load word vectors, align them to a task vocabulary, fill what is
+missing, write a memory-mapped artifact, and load it as a torch layer.
+
+Example:
+    >>> import aligner
+    >>> art = aligner.load("build/demo")  # doctest: +SKIP
+    >>> emb = art.embedding("frozen")  # doctest: +SKIP
+    >>> ids = art.encode(["we play guitar"])  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+from aligner.align import Alignment, Coverage, align
+from aligner.artifact import Artifact, open_artifact, write_artifact
+from aligner.corpus import Corpus
+from aligner.errors import (
+    AlignerError,
+    ArtifactCorruptError,
+    ArtifactError,
+    ArtifactExistsError,
+    CorpusError,
+    InputError,
+    TrainingError,
+    VocabError,
+)
+from aligner.fill import fill
+from aligner.pipeline import BuildConfig, BuildResult, build
+from aligner.tokenize import TokenizerSpec
+from aligner.train import Word2VecParams, train_word2vec
+from aligner.vectors import WordVectors
+from aligner.vocab import Vocab, read_vocab
+
+if TYPE_CHECKING:
+    from aligner.layers import param_groups
+
+__all__ = [
+    "AlignerError",
+    "Alignment",
+    "Artifact",
+    "ArtifactCorruptError",
+    "ArtifactError",
+    "ArtifactExistsError",
+    "BuildConfig",
+    "BuildResult",
+    "Corpus",
+    "CorpusError",
+    "Coverage",
+    "InputError",
+    "TokenizerSpec",
+    "TrainingError",
+    "Vocab",
+    "VocabError",
+    "Word2VecParams",
+    "WordVectors",
+    "__version__",
+    "align",
+    "build",
+    "fill",
+    "load",
+    "param_groups",
+    "read_vocab",
+    "train_word2vec",
+    "write_artifact",
+]
+
+#: ``aligner.load(path)`` opens an artifact directory (see :func:`open_artifact`).
+load = open_artifact
+
+
+def __getattr__(name: str) -> Any:
+    # torch is imported only when a layer helper is first used.
+    if name == "param_groups":
+        from aligner.layers import param_groups
+
+        return param_groups
+    raise AttributeError(f"module 'aligner' has no attribute {name!r}")

@@ -1,0 +1,61 @@
+"""The one error tree of aligner.
+
+Every error aligner raises on purpose is an :class:`AlignerError`; the CLI
+catches that class once, prints its one-line message and exits non-zero.
+
+::
+
+    AlignerError
+    ├── InputError              bad user input (files, options that make no sense)
+    │   ├── CorpusError         the dataset-0 corpus cannot be used
+    │   └── VocabError          the task vocabulary file cannot be used
+    ├── TrainingError           training could not produce vectors
+    └── ArtifactError           an artifact directory cannot be written or opened
+        ├── ArtifactExistsError the output exists and replacing it was not asked for
+        └── ArtifactCorruptError an artifact on disk disagrees with its manifest
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "AlignerError",
+    "ArtifactCorruptError",
+    "ArtifactError",
+    "ArtifactExistsError",
+    "CorpusError",
+    "InputError",
+    "TrainingError",
+    "VocabError",
+]
+
+
+class AlignerError(Exception):
+    """Base class of every error aligner raises on purpose."""
+
+
+class InputError(AlignerError):
+    """User input (a file, an option value) cannot be used as given."""
+
+
+class CorpusError(InputError):
+    """The dataset-0 corpus is missing, empty or unreadable."""
+
+
+class VocabError(InputError):
+    """The task vocabulary file is missing, empty or malformed."""
+
+
+class TrainingError(AlignerError):
+    """Training could not produce vectors (e.g. no token reaches min_count)."""
+
+
+class ArtifactError(AlignerError):
+    """An artifact directory cannot be written or opened."""
+
+
+class ArtifactExistsError(ArtifactError):
+    """The output directory exists and replacing it was not requested."""
+
+
+class ArtifactCorruptError(ArtifactError):
+    """A file of the artifact disagrees with its manifest (size, shape, checksum)."""

@@ -1,0 +1,121 @@
+"""Fill the rows that found no vector, reproducibly.
+
+Methods:
+
+- ``normal`` (default): each dimension drawn from a normal distribution with
+  the mean and standard deviation of that dimension over the found vectors;
+- ``uniform``: uniform on ``[-scale, scale]``, ``scale`` defaulting to
+  ``sqrt(3 * v)``, ``v`` being the mean over dimensions of the found
+  vectors' per-dimension variance: filled rows then have the found vectors'
+  average per-dimension variance;
+- ``zeros``: all zero.
+
+A row's random values depend only on the global seed and the row's token
+(a hash of both seeds its generator), never on its position or on other rows:
+adding a word to the vocabulary leaves every other row unchanged. The padding
+row always stays zero.
+
+Example:
+    >>> import numpy as np
+    >>> from aligner.align import align
+    >>> from aligner.vectors import WordVectors
+    >>> from aligner.vocab import Vocab
+    >>> wv = WordVectors(["a", "b"], np.array([[1, 0], [3, 2]], dtype=np.float32))
+    >>> result = fill(align(Vocab(["a", "zz"]), wv), wv, method="zeros")
+    >>> result.matrix.tolist()
+    [[0.0, 0.0], [0.0, 0.0], [1.0, 0.0], [0.0, 0.0]]
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from aligner.align import Alignment
+from aligner.errors import InputError
+from aligner.vectors import WordVectors
+
+__all__ = ["METHODS", "FillResult", "fill", "token_rng"]
+
+METHODS = ("normal", "uniform", "zeros")
+
+
+@dataclass
+class FillResult:
+    """The full embedding matrix and the parameters used to fill it."""
+
+    matrix: np.ndarray
+    params: dict[str, Any]
+
+
+def token_rng(seed: int, token: str) -> np.random.Generator:
+    """A random generator that depends only on ``seed`` and ``token``."""
+    digest = hashlib.blake2b(
+        token.encode("utf-8", "surrogatepass"), digest_size=16, key=str(seed).encode()
+    ).digest()
+    return np.random.default_rng(int.from_bytes(digest, "little"))
+
+
+def _statistics(found: np.ndarray, dim: int) -> tuple[np.ndarray, np.ndarray]:
+    if len(found) >= 2:
+        return found.mean(axis=0, dtype=np.float64), found.std(axis=0, dtype=np.float64)
+    # Nothing (or one row) to learn from: rows of roughly unit norm.
+    return np.zeros(dim), np.full(dim, 1.0 / np.sqrt(dim))
+
+
+def fill(
+    alignment: Alignment,
+    vectors: WordVectors,
+    *,
+    method: str = "normal",
+    seed: int = 0,
+    scale: float | None = None,
+) -> FillResult:
+    """Build the embedding matrix: found rows copied, missing rows filled.
+
+    Args:
+        alignment: the result of :func:`aligner.align.align`.
+        vectors: the word vectors the alignment points into.
+        method: ``"normal"``, ``"uniform"`` or ``"zeros"``.
+        seed: global seed; with the token it determines each filled row.
+        scale: half-width for ``"uniform"``; see the module docstring.
+
+    Returns:
+        A :class:`FillResult` with a float32 C-ordered ``(len(vocab), dim)``
+        matrix and the fill parameters (for the manifest).
+
+    Raises:
+        InputError: an unknown method or a non-positive scale.
+    """
+    if method not in METHODS:
+        raise InputError(f"unknown fill method {method!r}; choose one of: {', '.join(METHODS)}")
+    if scale is not None and not 0 < scale <= float(np.finfo(np.float32).max):
+        raise InputError(f"fill scale must be positive and finite in float32, got {scale}")
+    found_mask = alignment.found
+    dim = vectors.dim
+    matrix = np.zeros((len(alignment.vocab), dim), dtype=np.float32)
+    matrix[found_mask] = vectors.vectors[alignment.source_rows[found_mask]]
+    mean, std = _statistics(matrix[found_mask], dim)
+    params: dict[str, Any] = {"method": method, "seed": seed}
+    if method == "uniform":
+        scale = float(
+            scale if scale is not None else np.sqrt(3.0) * float(np.sqrt((std**2).mean()))
+        )
+        params["scale"] = scale
+    elif method == "normal":
+        params["mean_norm"] = float(np.linalg.norm(mean))
+        params["std_mean"] = float(std.mean())
+    for row, kind in enumerate(alignment.kinds):
+        if kind not in ("fill", "special") or method == "zeros":
+            continue
+        rng = token_rng(seed, alignment.vocab.tokens[row])
+        if method == "normal":
+            values = mean + std * rng.standard_normal(dim)
+        else:
+            assert scale is not None
+            values = rng.uniform(-scale, scale, dim)
+        matrix[row] = values.astype(np.float32)
+    return FillResult(matrix, params)

@@ -1,0 +1,164 @@
+"""word2vec (skip-gram or CBOW) through gensim, reproducible and quiet.
+
+With ``workers=1`` and a fixed ``seed``, two runs on the same corpus give
+bit-identical vectors (gensim's threads otherwise interleave updates).
+
+Example:
+    >>> from aligner.corpus import Corpus
+    >>> corpus = Corpus("data_samples/corpus.txt")  # doctest: +SKIP
+    >>> wv = train_word2vec(corpus, Word2VecParams(dim=50))  # doctest: +SKIP
+    >>> wv.vectors.shape  # doctest: +SKIP
+    (512, 50)
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+
+from aligner.corpus import Corpus
+from aligner.errors import CorpusError, InputError, TrainingError
+from aligner.progress import SILENT, Progress, ProgressBar
+from aligner.vectors import WordVectors
+
+__all__ = ["Word2VecParams", "train_word2vec"]
+
+
+@dataclass(frozen=True)
+class Word2VecParams:
+    """word2vec hyper-parameters (gensim names in brackets).
+
+    Attributes:
+        sg: skip-gram if True, CBOW if False [sg].
+        dim: vector size [vector_size].
+        window: maximum distance between centre and context word [window].
+        min_count: ignore words rarer than this in the corpus [min_count].
+        epochs: passes over the corpus [epochs].
+        negative: negative samples per positive one; 0 disables [negative].
+        sample: down-sampling threshold of frequent words [sample].
+        workers: training threads; 1 makes runs reproducible [workers].
+        seed: random seed [seed].
+    """
+
+    sg: bool = True
+    dim: int = 100
+    window: int = 5
+    min_count: int = 5
+    epochs: int = 5
+    negative: int = 5
+    sample: float = 1e-3
+    workers: int = 1
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        for name in ("dim", "window", "min_count", "epochs", "workers"):
+            if getattr(self, name) < 1:
+                raise InputError(f"word2vec {name} must be at least 1, got {getattr(self, name)}")
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready parameters, for the manifest."""
+        return asdict(self)
+
+
+def _epoch_callback(bar: ProgressBar, epochs: int) -> Any:
+    from gensim.models.callbacks import CallbackAny2Vec
+
+    class _Report(CallbackAny2Vec):
+        def __init__(self) -> None:
+            self.epoch = 0
+
+        def on_epoch_begin(self, model: Any) -> None:
+            self.epoch += 1
+            bar.status(f"epoch {self.epoch}/{epochs}")
+
+    return _Report()
+
+
+def _check_vocabulary(corpus: Corpus, model: Any, min_count: int) -> None:
+    if corpus.tokens_read == 0:
+        raise CorpusError(
+            f"corpus {corpus.path} is empty: it has no tokens; "
+            "pass a text file with one sentence per line"
+        )
+    if len(model.wv) == 0:
+        counts = Counter(model.raw_vocab).most_common(3)
+        top = ", ".join(f"{w!r} x{c}" for w, c in counts)
+        raise TrainingError(
+            f"no token of corpus {corpus.path} occurs at least min_count={min_count} times "
+            f"(most frequent: {top}); lower --min-count or use a larger corpus"
+        )
+
+
+def train_word2vec(
+    corpus: Corpus, params: Word2VecParams | None = None, *, progress: Progress = SILENT
+) -> WordVectors:
+    """Train word2vec on a corpus.
+
+    Args:
+        corpus: the dataset-0 corpus, tokenized with its tokenizer spec.
+        params: hyper-parameters; defaults to :class:`Word2VecParams`.
+        progress: receives a bar in corpus bytes over the vocabulary pass and
+            every epoch.
+
+    Returns:
+        WordVectors in gensim's order (most frequent first), with the method
+        and parameters in ``source``.
+
+    Raises:
+        CorpusError: the corpus is empty or unreadable.
+        TrainingError: no token reaches ``min_count``.
+    """
+    from gensim.models import Word2Vec
+
+    params = params or Word2VecParams()
+    logging.getLogger("gensim").setLevel(logging.WARNING)
+    total = corpus.size * (params.epochs + 1)
+    with progress.bar("word2vec", total=total, unit="B") as bar:
+        corpus.on_bytes = bar.update
+        try:
+            model = Word2Vec(
+                sg=int(params.sg),
+                vector_size=params.dim,
+                window=params.window,
+                min_count=params.min_count,
+                negative=params.negative,
+                sample=params.sample,
+                workers=params.workers,
+                seed=params.seed,
+                epochs=params.epochs,
+            )
+            bar.status("counting words")
+            model.build_vocab(corpus_iterable=corpus, keep_raw_vocab=True)
+            _check_vocabulary(corpus, model, params.min_count)
+            model.raw_vocab = None
+            model.train(
+                corpus_iterable=corpus,
+                total_examples=model.corpus_count,
+                epochs=params.epochs,
+                callbacks=[_epoch_callback(bar, params.epochs)],
+            )
+        finally:
+            corpus.on_bytes = None
+    keys = list(model.wv.index_to_key)
+    vectors = np.asarray(model.wv.vectors, dtype=np.float32)
+    source = {
+        "kind": "trained",
+        "method": "word2vec",
+        "corpus": corpus.describe()
+        | {"sentences": corpus.lines_read, "tokens": corpus.tokens_read},
+        "tokenizer": corpus.tokenizer.to_dict(),
+        "params": params.to_dict(),
+        "trained_vocab_size": len(keys),
+        "gensim_version": _gensim_version(),
+    }
+    return WordVectors(keys, vectors, source)
+
+
+def _gensim_version() -> str:
+    import gensim
+
+    return str(gensim.__version__)

@@ -1,0 +1,1 @@
+"""The click layer of aligner, installed as ``aligner_cli`` (console script ``aligner``)."""

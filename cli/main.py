@@ -1,0 +1,232 @@
+"""The ``aligner`` command: one thin command per stage over the library."""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+
+from aligner_cli.report import coverage_lines, manifest_lines
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+# Every command's --help ends with an example ("\b" keeps click from rewrapping it).
+EXAMPLES = {
+    "cli": "\b\nExample:\n  aligner build --corpus corpus.txt --vocab vocab.txt --out emb/",
+    "build": "\b\nExample:\n  aligner build --corpus data_samples/corpus.txt "
+    "--vocab data_samples/vocab.txt \\\n      --out build/demo --dim 50 --min-count 2",
+    "info": "\b\nExample:\n  aligner info build/demo --json",
+    "neighbors": "\b\nExample:\n  aligner neighbors build/demo guitar -k 5",
+}
+
+
+def json_option(func: F) -> F:
+    """``--json``: print one JSON document instead of text."""
+    return click.option(
+        "--json", "as_json", is_flag=True, help="Print machine-readable JSON on stdout."
+    )(func)
+
+
+def library_errors(func: F) -> F:
+    """Turn aligner's errors into a one-line message and exit status 1."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from aligner.errors import AlignerError
+
+        try:
+            return func(*args, **kwargs)
+        except AlignerError as exc:
+            raise click.ClickException(str(exc)) from exc
+
+    return wrapper  # type: ignore[return-value]
+
+
+def emit(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+def _special(value: str) -> str | None:
+    return value or None
+
+
+@click.group(
+    context_settings={"help_option_names": ["-h", "--help"]},
+    epilog=EXAMPLES["cli"],
+)
+@click.version_option(package_name="aligner")
+def cli() -> None:
+    """Prepare word embeddings for a downstream model.
+
+    Train vectors on a corpus, align them to a task vocabulary, fill the rows
+    still missing, and write an artifact that `aligner.load()` opens as a
+    torch embedding.
+    """
+
+
+@cli.command(epilog=EXAMPLES["build"])
+@click.option(
+    "--corpus",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="Dataset-0 text, one sentence per line (plain or .gz).",
+)
+@click.option(
+    "--vocab",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="Task vocabulary: 'token' or 'token<TAB>count' per line.",
+)
+@click.option("--out", required=True, type=click.Path(), help="Artifact directory to write.")
+@click.option("--method", type=click.Choice(["word2vec"]), default="word2vec", show_default=True)
+@click.option("--dim", type=click.IntRange(min=1), default=100, show_default=True)
+@click.option("--window", type=click.IntRange(min=1), default=5, show_default=True)
+@click.option("--min-count", type=click.IntRange(min=1), default=5, show_default=True)
+@click.option("--epochs", type=click.IntRange(min=1), default=5, show_default=True)
+@click.option("--sg/--cbow", default=True, show_default=True, help="Skip-gram or CBOW.")
+@click.option("--negative", type=click.IntRange(min=0), default=5, show_default=True)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Training threads; 1 makes builds byte-reproducible.",
+)
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed for training and fill.")
+@click.option("--lowercase", is_flag=True, help="Lowercase text when tokenizing (corpus, encode).")
+@click.option(
+    "--lowercase-fallback/--no-lowercase-fallback",
+    default=True,
+    show_default=True,
+    help="Match vocabulary tokens to vectors up to case when no exact match exists.",
+)
+@click.option(
+    "--init",
+    type=click.Choice(["normal", "uniform", "zeros"]),
+    default="normal",
+    show_default=True,
+    help="How rows without a vector are filled.",
+)
+@click.option(
+    "--init-scale",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    help="Half-width for --init uniform (default: matches the vectors' spread).",
+)
+@click.option("--pad-token", default="<pad>", show_default=True, help="Padding token; '' for none.")
+@click.option("--unk-token", default="<unk>", show_default=True, help="Unknown token; '' for none.")
+@click.option("--force", is_flag=True, help="Replace an existing artifact at --out.")
+@json_option
+@library_errors
+def build(
+    corpus: str,
+    vocab: str,
+    out: str,
+    method: str,
+    dim: int,
+    window: int,
+    min_count: int,
+    epochs: int,
+    sg: bool,
+    negative: int,
+    workers: int,
+    seed: int,
+    lowercase: bool,
+    lowercase_fallback: bool,
+    init: str,
+    init_scale: float | None,
+    pad_token: str,
+    unk_token: str,
+    force: bool,
+    as_json: bool,
+) -> None:
+    """Train vectors on a corpus and build an embedding artifact for a vocabulary."""
+    from aligner.pipeline import BuildConfig, build
+    from aligner.progress import TqdmProgress
+    from aligner.tokenize import TokenizerSpec
+    from aligner.train import Word2VecParams
+
+    if init_scale is not None and init != "uniform":
+        raise click.UsageError("--init-scale applies only to --init uniform")
+    config = BuildConfig(
+        corpus=corpus,
+        vocab=vocab,
+        out=out,
+        method=method,
+        word2vec=Word2VecParams(
+            sg=sg,
+            dim=dim,
+            window=window,
+            min_count=min_count,
+            epochs=epochs,
+            negative=negative,
+            workers=workers,
+            seed=seed,
+        ),
+        tokenizer=TokenizerSpec(lowercase=lowercase),
+        fallbacks=("exact", "lowercase") if lowercase_fallback else ("exact",),
+        init=init,
+        init_scale=init_scale,
+        seed=seed,
+        pad=_special(pad_token),
+        unk=_special(unk_token),
+        force=force,
+    )
+    result = build(config, progress=TqdmProgress())
+    coverage = result.coverage.to_dict()
+    if as_json:
+        emit({"path": str(result.path), "coverage": coverage})
+        return
+    rows, dim_ = len(result.alignment.vocab), int(dim)
+    click.echo(f"wrote {result.path}: {rows} x {dim_} float32")
+    for line in coverage_lines(coverage):
+        click.echo(line)
+
+
+@cli.command(epilog=EXAMPLES["info"])
+@click.argument("artifact", type=click.Path(exists=True, file_okay=False))
+@click.option(
+    "--verify/--no-verify", default=True, show_default=True, help="Check the vectors file's sha256."
+)
+@json_option
+@library_errors
+def info(artifact: str, verify: bool, as_json: bool) -> None:
+    """Show an artifact's manifest and coverage report."""
+    from aligner.artifact import open_artifact
+
+    art = open_artifact(artifact, verify=verify)
+    if as_json:
+        emit(art.manifest)
+        return
+    click.echo(f"artifact {art.path}")
+    for line in manifest_lines(art.manifest):
+        click.echo(line)
+
+
+@cli.command(epilog=EXAMPLES["neighbors"])
+@click.argument("artifact", type=click.Path(exists=True, file_okay=False))
+@click.argument("word")
+@click.option(
+    "-k",
+    "k",
+    type=click.IntRange(min=1),
+    default=10,
+    show_default=True,
+    help="How many neighbours.",
+)
+@json_option
+@library_errors
+def neighbors(artifact: str, word: str, k: int, as_json: bool) -> None:
+    """Print the nearest neighbours of WORD by cosine similarity."""
+    from aligner.artifact import open_artifact
+
+    result = open_artifact(artifact, verify=False).neighbors(word, k=k)
+    if as_json:
+        emit([{"token": t, "cosine": round(s, 6)} for t, s in result])
+        return
+    width = max((len(t) for t, _ in result), default=0)
+    for token, score in result:
+        click.echo(f"{token:<{width}}  {score:.4f}")

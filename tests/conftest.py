@@ -1,0 +1,44 @@
+"""Shared fixtures: a small topical corpus, a vocabulary and a built artifact."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from aligner import build
+
+from .helpers import small_config, write_corpus
+
+
+@pytest.fixture
+def corpus_file(tmp_path: Path) -> Path:
+    return write_corpus(tmp_path / "corpus.txt")
+
+
+@pytest.fixture
+def vocab_file(tmp_path: Path) -> Path:
+    # "The" and "Piano" only match up to case; "zorblax" and "guitr" are absent.
+    lines = [
+        "The\t40",
+        "guitar\t12",
+        "football\t9",
+        "Piano\t7",
+        "zorblax\t3",
+        "goal\t2",
+        "guitr\t1",
+    ]
+    path = tmp_path / "vocab.txt"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One artifact built once per session; tests must not modify it."""
+    root = tmp_path_factory.mktemp("built")
+    corpus = write_corpus(root / "corpus.txt")
+    vocab = root / "vocab.txt"
+    vocab.write_text("The\t40\nguitar\t12\nfootball\t9\nPiano\t7\nzorblax\t3\ngoal\t2\nguitr\t1\n")
+    build(small_config(corpus, vocab, root / "artifact"))
+    return root / "artifact"

@@ -1,0 +1,35 @@
+"""Small builders shared by the tests."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+from aligner import BuildConfig, Word2VecParams
+
+MUSIC = ["guitar", "piano", "drums", "melody", "song", "band", "chord", "concert"]
+SPORTS = ["football", "goal", "team", "coach", "match", "stadium", "referee", "score"]
+FILLER = ["the", "a", "we", "they", "play", "with", "and", "really"]
+
+
+def write_corpus(path: Path, lines: int = 1500, seed: int = 0) -> Path:
+    """Two topics; each line mixes one topic's words with filler words."""
+    rng = random.Random(seed)
+    out = []
+    for i in range(lines):
+        topic = MUSIC if i % 2 else SPORTS
+        out.append(" ".join(rng.choice(topic if rng.random() < 0.6 else FILLER) for _ in range(9)))
+    path.write_text("\n".join(out) + "\n", encoding="utf-8")
+    return path
+
+
+def small_config(corpus: Path, vocab: Path, out: Path, **overrides: object) -> BuildConfig:
+    params = {
+        "corpus": corpus,
+        "vocab": vocab,
+        "out": out,
+        "word2vec": Word2VecParams(dim=12, min_count=2, epochs=3),
+        "seed": 7,
+    }
+    params.update(overrides)
+    return BuildConfig(**params)  # type: ignore[arg-type]

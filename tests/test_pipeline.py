@@ -1,0 +1,110 @@
+"""End to end: build on data_samples → load → embedding → forward pass."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+import aligner
+from aligner.errors import CorpusError, VocabError
+
+from .helpers import small_config
+
+SAMPLES = Path(__file__).resolve().parent.parent / "data_samples"
+
+
+def test_build_on_data_samples_then_train_a_forward_pass(tmp_path: Path) -> None:
+    config = aligner.BuildConfig(
+        corpus=SAMPLES / "corpus.txt",
+        vocab=SAMPLES / "vocab.txt",
+        out=tmp_path / "demo",
+        word2vec=aligner.Word2VecParams(dim=32, min_count=2, epochs=5),
+        seed=1,
+    )
+    result = aligner.build(config)
+    coverage = result.coverage
+    # every vocabulary token except the few absent from dataset 0 finds a vector
+    assert coverage.type_coverage > 0.9
+    assert coverage.types_by_kind["lowercase"] > 0 and coverage.types_by_kind["fill"] > 0
+    assert coverage.token_coverage is not None and coverage.token_coverage > coverage.type_coverage
+    art = aligner.load(result.path)
+    assert art.vectors.shape == (len(art.vocab), 32)
+    assert art.manifest["coverage"] == coverage.to_dict()
+    assert art.manifest["source"]["params"]["seed"] == 1
+    ids = art.encode(["The band played a song", "They scored a goal"])
+    batch = torch.nn.utils.rnn.pad_sequence(
+        [torch.tensor(x) for x in ids], batch_first=True, padding_value=art.vocab.pad_id
+    )
+    for mode in ("trainable", "frozen", "partial"):
+        out = art.embedding(mode)(batch)
+        assert out.shape == (2, 5, 32)
+        assert torch.count_nonzero(out[1, 4]) == 0  # padded position
+    # vectors learned on dataset 0 put same-topic words together
+    neighbours = [t.lower() for t, _ in art.neighbors("guitar", k=5)]
+    assert {"piano", "band", "song", "drums", "concert", "album", "melody", "chord"} & set(
+        neighbours
+    )
+    assert (
+        art.neighbors("guitar", k=1)[0][1]
+        > dict((t, s) for t, s in art.neighbors("guitar", k=len(art.vocab)))["football"]
+    )
+
+
+def test_same_seed_gives_byte_identical_vectors(corpus_file: Path, vocab_file: Path) -> None:
+    base = corpus_file.parent
+    for name in ("a", "b"):
+        aligner.build(small_config(corpus_file, vocab_file, base / name))
+    aligner.build(small_config(corpus_file, vocab_file, base / "c", seed=8))
+    a, b, c = ((base / n / "vectors.npy").read_bytes() for n in "abc")
+    assert a == b
+    assert a != c
+
+
+def test_adding_a_vocab_word_keeps_other_filled_rows(corpus_file: Path, vocab_file: Path) -> None:
+    base = corpus_file.parent
+    aligner.build(small_config(corpus_file, vocab_file, base / "a"))
+    bigger = base / "bigger.txt"
+    bigger.write_text("qqnew\t50\n" + vocab_file.read_text())
+    aligner.build(small_config(corpus_file, bigger, base / "b"))
+    a, b = aligner.load(base / "a"), aligner.load(base / "b")
+    for token in a.vocab.tokens:
+        assert np.array_equal(a.vectors[a.vocab[token]], b.vectors[b.vocab[token]]), token
+
+
+@pytest.mark.parametrize(
+    ("vocab_text", "error", "message"),
+    [
+        ("", VocabError, "empty"),
+        ("a\n\nb\n", VocabError, "line 2"),
+        ("a\nb\na\n", VocabError, "line 3"),
+    ],
+)
+def test_bad_vocab_fails_before_training_and_writes_nothing(
+    corpus_file: Path, vocab_text: str, error: type[Exception], message: str
+) -> None:
+    vocab = corpus_file.parent / "bad.txt"
+    vocab.write_text(vocab_text)
+    out = corpus_file.parent / "out"
+    with pytest.raises(error, match=message):
+        aligner.build(small_config(corpus_file, vocab, out))
+    assert not out.exists()
+    assert [p.name for p in corpus_file.parent.iterdir() if p.name.startswith(".")] == []
+
+
+def test_empty_corpus_writes_nothing(tmp_path: Path, vocab_file: Path) -> None:
+    corpus = tmp_path / "empty.txt"
+    corpus.write_text("\n  \n")
+    with pytest.raises(CorpusError, match="empty"):
+        aligner.build(small_config(corpus, vocab_file, tmp_path / "out"))
+    assert not (tmp_path / "out").exists()
+
+
+def test_lowercase_fallback_can_be_switched_off(corpus_file: Path, vocab_file: Path) -> None:
+    out = corpus_file.parent / "exact"
+    result = aligner.build(small_config(corpus_file, vocab_file, out, fallbacks=("exact",)))
+    assert result.coverage.types_by_kind["lowercase"] == 0
+    assert aligner.load(out).provenance[aligner.load(out).vocab["The"]] == "fill"
+    assert aligner.load(out).manifest["alignment"]["fallbacks"] == ["exact"]
