@@ -15,7 +15,7 @@ Example:
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 from aligner.errors import VocabError
@@ -84,7 +84,7 @@ class Vocab:
             raise KeyError(token)
         return row
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def __iter__(self) -> Iterator[str]:
         return iter(self.tokens)
 
     def __eq__(self, other: object) -> bool:
