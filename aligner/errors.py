@@ -8,7 +8,11 @@ catches that class once, prints its one-line message and exits non-zero.
     AlignerError
     ├── InputError              bad user input (files, options that make no sense)
     │   ├── CorpusError         the dataset-0 corpus cannot be used
-    │   └── VocabError          the task vocabulary file cannot be used
+    │   ├── VocabError          the task vocabulary file cannot be used
+    │   ├── VectorsFormatError  a pretrained vectors file is malformed or of another format
+    │   └── UnknownNameError    a pretrained name is not in the registry
+    ├── DownloadError           a download failed (offline, HTTP error, interrupted)
+    │   └── ChecksumError       a downloaded file's sha256 or size is not the published one
     ├── TrainingError           training could not produce vectors
     └── ArtifactError           an artifact directory cannot be written or opened
         ├── ArtifactExistsError the output exists and replacing it was not asked for
@@ -22,9 +26,13 @@ __all__ = [
     "ArtifactCorruptError",
     "ArtifactError",
     "ArtifactExistsError",
+    "ChecksumError",
     "CorpusError",
+    "DownloadError",
     "InputError",
     "TrainingError",
+    "UnknownNameError",
+    "VectorsFormatError",
     "VocabError",
 ]
 
@@ -43,6 +51,22 @@ class CorpusError(InputError):
 
 class VocabError(InputError):
     """The task vocabulary file is missing, empty or malformed."""
+
+
+class VectorsFormatError(InputError):
+    """A pretrained vectors file is malformed, truncated or not of the stated format."""
+
+
+class UnknownNameError(InputError):
+    """A pretrained-vectors name is not in the registry."""
+
+
+class DownloadError(AlignerError):
+    """A download failed: offline, an HTTP error, or an interrupted transfer."""
+
+
+class ChecksumError(DownloadError):
+    """A downloaded file's sha256 or size differs from the published one."""
 
 
 class TrainingError(AlignerError):

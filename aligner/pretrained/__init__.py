@@ -1,0 +1,1 @@
+"""Pretrained word vectors: registry, download cache, and streaming readers."""

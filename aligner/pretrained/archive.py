@@ -1,0 +1,141 @@
+"""Open plain, gzip, bzip2, xz and zip files as one decompressed byte stream.
+
+Nothing is ever extracted to disk: a zip member is read in place, and member
+names that are absolute or climb out with ``..`` are refused outright.
+
+Example:
+    >>> with open_stream("glove.6B.zip", member="glove.6B.50d.txt") as opened:  # doctest: +SKIP
+    ...     first = opened.stream.readline()
+"""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import lzma
+import os
+import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import IO
+
+from aligner.errors import VectorsFormatError
+
+__all__ = [
+    "COMPRESSIONS",
+    "Opened",
+    "check_member_name",
+    "compression_of",
+    "inner_name",
+    "open_stream",
+    "zip_member",
+]
+
+COMPRESSIONS = {".gz": "gzip", ".bz2": "bzip2", ".xz": "xz", ".zip": "zip"}
+
+
+def compression_of(path: str | os.PathLike[str]) -> str | None:
+    """``"gzip"``, ``"bzip2"``, ``"xz"``, ``"zip"`` from the file suffix, or ``None``."""
+    return COMPRESSIONS.get(Path(path).suffix.lower())
+
+
+def check_member_name(archive: str | os.PathLike[str], name: str) -> None:
+    """Refuse archive member names that are absolute or climb out with ``..``.
+
+    Raises:
+        VectorsFormatError: the name is unsafe.
+    """
+    parts = PurePosixPath(name.replace("\\", "/")).parts
+    if name.startswith(("/", "\\")) or ".." in parts or (parts and parts[0].endswith(":")):
+        raise VectorsFormatError(
+            f"{archive}: member {name!r} points outside the archive; refusing it "
+            "(the archive is unsafe: get it from a trusted source)"
+        )
+
+
+def zip_member(path: str | os.PathLike[str], member: str | None = None) -> str:
+    """The member of a zip to read: ``member`` if given, else its only file.
+
+    Raises:
+        VectorsFormatError: not a zip, an unsafe member name, no such member,
+            or several members and none chosen.
+    """
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = [i.filename for i in archive.infolist() if not i.is_dir()]
+    except zipfile.BadZipFile:
+        raise VectorsFormatError(f"{path} is not a valid zip file; download it again") from None
+    for name in names:
+        check_member_name(path, name)
+    if member is not None:
+        if member not in names:
+            raise VectorsFormatError(
+                f"{path} has no member {member!r}; members: {', '.join(names[:10])}"
+            )
+        return member
+    if len(names) != 1:
+        listed = ", ".join(names[:10]) + (", ..." if len(names) > 10 else "")
+        raise VectorsFormatError(
+            f"{path} holds {len(names)} files ({listed}); choose one with --member NAME"
+        )
+    return names[0]
+
+
+def inner_name(path: str | os.PathLike[str], member: str | None = None) -> str:
+    """The name of the data inside: ``a.txt.gz`` → ``a.txt``; a zip → its member."""
+    kind = compression_of(path)
+    if kind == "zip":
+        return zip_member(path, member)
+    name = Path(path).name
+    return name[: -len(Path(path).suffix)] if kind else name
+
+
+@dataclass
+class Opened:
+    """A decompressed byte stream and how far into the file on disk it has read."""
+
+    stream: IO[bytes]
+    raw: IO[bytes]
+    size: int
+
+    def position(self) -> int:
+        """Bytes of the file on disk consumed so far (for progress bars)."""
+        try:
+            return self.raw.tell()
+        except (OSError, ValueError):
+            return 0
+
+
+@contextmanager
+def open_stream(path: str | os.PathLike[str], *, member: str | None = None) -> Iterator[Opened]:
+    """Open ``path`` for reading its decompressed bytes.
+
+    Args:
+        path: a plain, ``.gz``, ``.bz2``, ``.xz`` or ``.zip`` file.
+        member: the zip member to read (default: the only one).
+
+    Yields:
+        An :class:`Opened` stream.
+
+    Raises:
+        VectorsFormatError: unreadable archive, unsafe or missing member.
+        OSError: the file cannot be opened.
+    """
+    path = Path(path)
+    kind = compression_of(path)
+    size = path.stat().st_size
+    if kind != "zip" and member is not None:
+        raise VectorsFormatError(f"--member applies to zip files only, and {path} is not one")
+    with path.open("rb") as raw:
+        if kind == "zip":
+            name = zip_member(path, member)
+            with zipfile.ZipFile(raw) as archive, archive.open(name) as stream:
+                yield Opened(stream, raw, size)
+        elif kind is None:
+            yield Opened(raw, raw, size)
+        else:
+            openers = {"gzip": gzip.GzipFile, "bzip2": bz2.BZ2File, "xz": lzma.LZMAFile}
+            with openers[kind](raw, "rb") as stream:
+                yield Opened(stream, raw, size)
