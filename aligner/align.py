@@ -9,6 +9,7 @@ pad        the padding row, all zeros
 special    another special token (``<unk>``), filled like missing rows
 exact      the vectors have the token as is
 lowercase  the vectors have it only up to case (``The`` → ``the``)
+subword    composed from subword n-grams (fastText ``.bin`` models)
 fill       no vector: filled by :mod:`aligner.fill`
 ========== ===========================================================
 
@@ -38,10 +39,10 @@ from aligner.vocab import Vocab
 
 __all__ = ["FALLBACKS", "KINDS", "PRETRAINED_KINDS", "Alignment", "Coverage", "align"]
 
-FALLBACKS = ("exact", "lowercase")
-KINDS = ("pad", "special", "exact", "lowercase", "fill")
+FALLBACKS = ("exact", "lowercase", "subword")
+KINDS = ("pad", "special", "exact", "lowercase", "subword", "fill")
 #: kinds whose vectors come from the word vectors (frozen in "partial" mode)
-PRETRAINED_KINDS = frozenset({"exact", "lowercase"})
+PRETRAINED_KINDS = frozenset({"exact", "lowercase", "subword"})
 
 
 @dataclass
@@ -134,7 +135,12 @@ class Alignment:
 
 def _match(token: str, vectors: WordVectors, fallbacks: Sequence[str]) -> tuple[str, int]:
     for step in fallbacks:
-        row = vectors.row(token) if step == "exact" else vectors.row_lower(token)
+        if step == "exact":
+            row = vectors.row(token)
+        elif step == "lowercase":
+            row = vectors.row_lower(token)
+        else:
+            row = vectors.row_subword(token)
         if row is not None:
             return step, row
     return "fill", -1
@@ -173,7 +179,8 @@ def align(
     Args:
         vocab: the task vocabulary.
         vectors: trained or pretrained word vectors.
-        fallbacks: ordered steps among ``"exact"`` and ``"lowercase"``.
+        fallbacks: ordered steps among ``"exact"``, ``"lowercase"`` and
+            ``"subword"`` (which finds rows only in vectors that have them).
         top_missing: how many missing tokens the coverage report lists.
 
     Returns:

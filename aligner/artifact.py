@@ -3,7 +3,7 @@
 Layout (``format_version`` 1)::
 
     DIR/
-      vectors.npy      float32, little-endian, C order; numpy.load(mmap_mode=...) works
+      vectors.npy      float32 (or float16), little-endian, C order; numpy.load(mmap_mode=...) works
       vocab.txt        UTF-8, row i of the matrix = line i ("\\n" line ends)
       provenance.txt   the match kind of row i on line i (exact, lowercase, fill, ...)
       manifest.json    shape, dtype, sha256 of every file, tokenizer, specials,
@@ -41,7 +41,7 @@ __all__ = ["FORMAT_VERSION", "Artifact", "check_output", "open_artifact", "write
 
 FORMAT_VERSION = 1
 VECTORS, VOCAB, PROVENANCE, MANIFEST = "vectors.npy", "vocab.txt", "provenance.txt", "manifest.json"
-DTYPE = np.dtype("<f4")
+DTYPES: dict[str, np.dtype[Any]] = {"float32": np.dtype("<f4"), "float16": np.dtype("<f2")}
 
 
 def _sha256(path: Path) -> str:
@@ -134,6 +134,7 @@ def write_artifact(
     *,
     sections: dict[str, Any] | None = None,
     force: bool = False,
+    dtype: str = "float32",
 ) -> Path:
     """Write an artifact directory atomically.
 
@@ -145,13 +146,16 @@ def write_artifact(
         sections: further manifest sections (tokenizer, source, fill,
             coverage, metadata, ...), stored as given.
         force: replace an existing artifact at ``out``.
+        dtype: storage type, ``"float32"`` or ``"float16"`` (half the size;
+            layers still come out float32).
 
     Returns:
         The artifact path.
 
     Raises:
         ArtifactExistsError: ``out`` exists and ``force`` is false.
-        ArtifactError: shapes disagree, or a token cannot be stored.
+        ArtifactError: shapes disagree, a token cannot be stored, or values
+            overflow float16.
     """
     out = check_output(out, force=force)
     if matrix.ndim != 2 or matrix.shape[0] != len(vocab) or len(provenance) != len(vocab):
@@ -159,7 +163,12 @@ def write_artifact(
             f"matrix {matrix.shape}, vocabulary {len(vocab)} and provenance "
             f"{len(provenance)} rows disagree"
         )
-    matrix = np.ascontiguousarray(matrix, dtype=DTYPE)
+    if dtype not in DTYPES:
+        raise ArtifactError(f"unknown dtype {dtype!r}; choose one of: {', '.join(DTYPES)}")
+    finite = np.isfinite(matrix).all()
+    matrix = np.ascontiguousarray(matrix, dtype=DTYPES[dtype])
+    if finite and not np.isfinite(matrix).all():
+        raise ArtifactError(f"vector values exceed the {dtype} range; store them as float32")
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
     try:
@@ -198,7 +207,7 @@ def _manifest(
         "vectors": {
             "file": VECTORS,
             "shape": list(matrix.shape),
-            "dtype": DTYPE.str,
+            "dtype": matrix.dtype.str,
             "order": "C",
             "sha256": _sha256(tmp / VECTORS),
         },
@@ -225,8 +234,9 @@ class Artifact:
         path: the artifact directory.
         manifest: the parsed ``manifest.json``.
         vocab: the :class:`~aligner.vocab.Vocab` (``art.vocab["word"]`` → row).
-        vectors: ``(len(vocab), dim)`` float32 copy-on-write memory map:
-            writes stay in memory and never reach the file.
+        vectors: ``(len(vocab), dim)`` copy-on-write memory map (float32, or
+            float16 when built with ``dtype="float16"``): writes stay in
+            memory and never reach the file.
         provenance: the match kind of every row.
         tokenizer: the tokenizer spec the artifact was built with.
     """
@@ -290,7 +300,7 @@ class Artifact:
         Args:
             mode: ``"trainable"``, ``"frozen"`` or ``"partial"`` (found rows
                 fixed, filled rows trained); see :mod:`aligner.layers`.
-            dtype: weight dtype, float32 by default.
+            dtype: weight dtype, float32 by default (also for float16 storage).
             device: where to put the weights (CPU: shares the memory map).
 
         Example:
@@ -362,6 +372,8 @@ def _open_vectors(path: Path, section: dict[str, Any], verify: bool) -> np.ndarr
             f"{file} cannot be mapped ({exc}); it was truncated or edited: rebuild the artifact"
         ) from None
     shape, dtype = tuple(section["shape"]), np.dtype(section["dtype"])
+    if dtype not in DTYPES.values():
+        raise ArtifactError(f"{file}: dtype {dtype.str} is not supported; upgrade aligner")
     if vectors.shape != shape or vectors.dtype != dtype or not vectors.flags.c_contiguous:
         raise ArtifactCorruptError(
             f"{file} holds {vectors.dtype.str} {vectors.shape}, the manifest says "

@@ -26,7 +26,7 @@ def test_exact_match() -> None:
     assert result.kinds == ["pad", "special", "exact", "exact"]
     assert result.source_rows.tolist() == [-1, -1, 1, 0]
     assert result.found.tolist() == [False, False, True, True]
-    assert result.fallbacks == ("exact", "lowercase")
+    assert result.fallbacks == ("exact", "lowercase", "subword")
 
 
 def test_lowercase_match_from_a_capitalised_vocab_token() -> None:
@@ -111,10 +111,10 @@ def test_coverage_by_type_and_by_token() -> None:
     # 6 task types; The, guitar and nasa found -> 3 / 6.
     assert cov.types == 6 and cov.found_types == 3
     assert cov.type_coverage == pytest.approx(3 / 6)
-    assert cov.types_by_kind == {"exact": 1, "lowercase": 2, "fill": 3}
+    assert cov.types_by_kind == {"exact": 1, "lowercase": 2, "subword": 0, "fill": 3}
     # 41 task tokens; found 10 + 5 + 3 = 18.
     assert cov.tokens == 41
-    assert cov.tokens_by_kind == {"exact": 5, "lowercase": 13, "fill": 23}
+    assert cov.tokens_by_kind == {"exact": 5, "lowercase": 13, "subword": 0, "fill": 23}
     assert cov.token_coverage == pytest.approx(18 / 41)
 
 
@@ -135,7 +135,7 @@ def test_coverage_without_counts() -> None:
 
 def test_coverage_with_lowercase_disabled() -> None:
     cov = align(Vocab(TOKENS, counts=COUNTS), _vectors(*KEYS), fallbacks=("exact",)).coverage
-    assert cov.types_by_kind == {"exact": 1, "lowercase": 0, "fill": 5}
+    assert cov.types_by_kind == {"exact": 1, "lowercase": 0, "subword": 0, "fill": 5}
     assert cov.type_coverage == pytest.approx(1 / 6)
     assert cov.token_coverage == pytest.approx(5 / 41)
     assert cov.top_missing[0] == ("The", 10)

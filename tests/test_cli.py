@@ -66,7 +66,7 @@ def test_build_json(corpus_file: Path, vocab_file: Path, tmp_path: Path) -> None
     assert code == 0
     data = json.loads(output)
     assert data["path"] == str(tmp_path / "art")
-    assert data["coverage"]["types_by_kind"] == {"exact": 3, "lowercase": 2, "fill": 2}
+    assert data["coverage"]["types_by_kind"] == {"exact": 3, "lowercase": 2, "subword": 0, "fill": 2}
 
 
 def test_options_reach_the_manifest(corpus_file: Path, vocab_file: Path, tmp_path: Path) -> None:
@@ -79,7 +79,7 @@ def test_options_reach_the_manifest(corpus_file: Path, vocab_file: Path, tmp_pat
     assert manifest["source"]["params"]["sg"] is False
     assert manifest["source"]["params"]["window"] == 3
     assert manifest["fill"] == {"method": "uniform", "seed": 3, "scale": 0.5}
-    assert manifest["alignment"]["fallbacks"] == ["exact"]
+    assert manifest["alignment"]["fallbacks"] == ["exact", "subword"]
     assert manifest["vocab"]["pad"] == "PAD" and manifest["vocab"]["unk"] is None
     assert (out / "vocab.txt").read_text().splitlines()[:2] == ["PAD", "The"]
 

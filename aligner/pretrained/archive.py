@@ -15,11 +15,11 @@ import gzip
 import lzma
 import os
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import IO
+from typing import IO, Any, cast
 
 from aligner.errors import VectorsFormatError
 
@@ -108,6 +108,18 @@ class Opened:
             return 0
 
 
+def _gzip(raw: IO[bytes], mode: str) -> gzip.GzipFile:
+    return gzip.GzipFile(fileobj=raw, mode=mode)
+
+
+def _bz2(raw: IO[bytes], mode: str) -> bz2.BZ2File:
+    return bz2.BZ2File(raw, "rb")
+
+
+def _xz(raw: IO[bytes], mode: str) -> lzma.LZMAFile:
+    return lzma.LZMAFile(raw, "rb")
+
+
 @contextmanager
 def open_stream(path: str | os.PathLike[str], *, member: str | None = None) -> Iterator[Opened]:
     """Open ``path`` for reading its decompressed bytes.
@@ -131,11 +143,16 @@ def open_stream(path: str | os.PathLike[str], *, member: str | None = None) -> I
     with path.open("rb") as raw:
         if kind == "zip":
             name = zip_member(path, member)
-            with zipfile.ZipFile(raw) as archive, archive.open(name) as stream:
-                yield Opened(stream, raw, size)
+            with zipfile.ZipFile(raw) as archive, archive.open(name) as member_stream:
+                yield Opened(member_stream, raw, size)
         elif kind is None:
             yield Opened(raw, raw, size)
         else:
-            openers = {"gzip": gzip.GzipFile, "bzip2": bz2.BZ2File, "xz": lzma.LZMAFile}
-            with openers[kind](raw, "rb") as stream:
-                yield Opened(stream, raw, size)
+            openers: dict[str, Callable[[IO[bytes], str], Any]] = {
+                "gzip": _gzip,
+                "bzip2": _bz2,
+                "xz": _xz,
+            }
+            opener = openers[kind]
+            with opener(raw, "rb") as stream:
+                yield Opened(cast(IO[bytes], stream), raw, size)

@@ -1,0 +1,474 @@
+"""Read pretrained vectors in one streaming pass, keeping only the task's rows.
+
+Formats (auto-detected, or named):
+
+================= ==========================================================
+``glove``         text, no header: ``token v1 ... vD`` per line
+``word2vec``      text with a ``N D`` header line (fastText ``.vec`` files too)
+``word2vec-binary`` ``N D`` header, then ``token`` + space + D little-endian float32
+``fasttext-bin``  a fastText model; its subword n-grams give vectors for words
+                  missing from its table (match kind ``subword``)
+================= ==========================================================
+
+Each may be plain or ``.gz`` / ``.bz2`` / ``.xz`` / ``.zip`` (see
+:mod:`aligner.pretrained.archive`). A line's token is looked up *before* any
+float is parsed: only rows that the vocabulary can use (exactly or up to case)
+are kept, so memory grows with the task vocabulary, not with the file. The
+floats of the kept rows are parsed together by pyarrow's CSV reader.
+
+Example:
+    >>> from aligner.vocab import read_vocab
+    >>> result = read_vectors("glove.6B.300d.txt", read_vocab("vocab.txt"))  # doctest: +SKIP
+    >>> result.vectors.vectors.shape, result.stats.rows_read  # doctest: +SKIP
+    ((47512, 300), 400000)
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from aligner.errors import VectorsFormatError
+from aligner.pretrained.archive import Opened, inner_name, open_stream
+from aligner.progress import SILENT, Progress, ProgressBar
+from aligner.vectors import WordVectors
+from aligner.vocab import Vocab
+
+__all__ = ["FORMATS", "ReadResult", "ReadStats", "detect_format", "read_vectors"]
+
+FORMATS = ("glove", "word2vec", "word2vec-binary", "fasttext-bin")
+CHUNK = 1 << 24
+FASTTEXT_MAGIC = (793712314).to_bytes(4, "little")
+HEADER = re.compile(rb"^\s*(\d+)\s+(\d+)\s*$")
+
+
+@dataclass
+class ReadStats:
+    """What the pass saw; reported with the coverage.
+
+    Only rows whose token the vocabulary can use are examined closely, so
+    ``duplicates``, ``spaced_tokens``, ``bad_rows`` and ``nonfinite_rows``
+    count among those rows.
+    """
+
+    rows_read: int = 0
+    rows_kept: int = 0
+    header_rows: int | None = None
+    header_mismatch: bool = False
+    duplicates: int = 0
+    spaced_tokens: int = 0
+    invalid_utf8: int = 0
+    nonfinite_rows: int = 0
+    bad_rows: int = 0
+    bom: bool = False
+    crlf: bool = False
+    subword_rows: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready counts."""
+        return asdict(self)
+
+
+@dataclass
+class ReadResult:
+    """The rows read, the detected format and dimension, and the pass's counts."""
+
+    vectors: WordVectors
+    format: str
+    dim: int
+    stats: ReadStats = field(default_factory=ReadStats)
+
+
+class _Wanted:
+    """The byte keys a vocabulary can use: exact tokens, and tokens up to case."""
+
+    def __init__(self, vocab: Vocab, lowercase: bool) -> None:
+        words = vocab.tokens[len(vocab.specials) :]
+        self.exact = {w.encode("utf-8", "surrogatepass") for w in words}
+        self.lower = (
+            {w.lower().encode("utf-8", "surrogatepass") for w in words} if lowercase else set()
+        )
+        self.kept_exact: set[bytes] = set()
+        self.kept_lower: set[bytes] = set()
+
+    def wants(self, key: bytes) -> bool:
+        if key in self.exact:
+            return True
+        if not self.lower:
+            return False
+        return _lower(key) in self.lower
+
+    def keep(self, key: bytes, stats: ReadStats) -> bool:
+        """Decide for a confirmed row: first of each exact key, first of each lowercase key."""
+        if key in self.exact:
+            if key in self.kept_exact:
+                stats.duplicates += 1
+                return False
+            self.kept_exact.add(key)
+            return True
+        low = _lower(key)
+        if low in self.kept_lower or low not in self.lower:
+            if key in self.kept_lower:
+                stats.duplicates += 1
+            return False
+        self.kept_lower.add(low)
+        return True
+
+
+def _lower(key: bytes) -> bytes:
+    if key.isascii():
+        return key.lower()
+    return key.decode("utf-8", "replace").lower().encode("utf-8")
+
+
+def detect_format(path: str | os.PathLike[str], *, member: str | None = None) -> str:
+    """Guess the format from the name inside any compression and the first bytes.
+
+    Raises:
+        VectorsFormatError: the file is empty.
+    """
+    with open_stream(path, member=member) as opened:
+        head = opened.stream.read(4096)
+    if not head.strip():
+        raise VectorsFormatError(f"vectors file {path} is empty")
+    if head.startswith(FASTTEXT_MAGIC):
+        return "fasttext-bin"
+    first, _, rest = head.removeprefix(b"\xef\xbb\xbf").partition(b"\n")
+    if not HEADER.match(first):
+        return "glove"
+    if inner_name(path, member).lower().endswith(".bin") or b"\x00" in rest:
+        return "word2vec-binary"
+    try:
+        rest[:-8].decode("utf-8")
+    except UnicodeDecodeError:
+        return "word2vec-binary"
+    return "word2vec"
+
+
+def read_vectors(
+    source: str | os.PathLike[str],
+    vocab: Vocab,
+    *,
+    format: str | None = None,
+    member: str | None = None,
+    dim: int | None = None,
+    lowercase: bool = True,
+    skip_bad_rows: bool = False,
+    progress: Progress = SILENT,
+) -> ReadResult:
+    """Read the rows of a vectors file that ``vocab`` can use.
+
+    Args:
+        source: a local vectors file (see the module table for formats).
+        vocab: the task vocabulary; decides which rows are kept.
+        format: one of :data:`FORMATS`; detected when ``None``.
+        member: the member to read inside a zip archive.
+        dim: expected dimension; a file of another dimension is an error.
+        lowercase: also keep rows matching a vocabulary token up to case.
+        skip_bad_rows: skip (and count) rows with too few fields or
+            unparsable numbers instead of failing.
+        progress: receives a bar in on-disk bytes.
+
+    Returns:
+        A :class:`ReadResult`; ``vectors.keys`` are file tokens in file order.
+
+    Raises:
+        VectorsFormatError: empty file, unknown format, wrong dimension, or a
+            malformed row (the message names the file and line).
+    """
+    path = Path(source)
+    if not path.is_file():
+        raise VectorsFormatError(f"vectors file {path} does not exist; check the path")
+    fmt = format or detect_format(path, member=member)
+    if fmt not in FORMATS:
+        raise VectorsFormatError(
+            f"unknown vectors format {fmt!r}; choose one of: {', '.join(FORMATS)}"
+        )
+    if fmt == "fasttext-bin":
+        from aligner.pretrained.fasttext_bin import read_fasttext_bin
+
+        return read_fasttext_bin(path, vocab, member=member, dim=dim, lowercase=lowercase)
+    wanted = _Wanted(vocab, lowercase)
+    with (
+        open_stream(path, member=member) as opened,
+        progress.bar(f"read {path.name}", total=opened.size, unit="B") as bar,
+    ):
+        reader = _BinaryReader if fmt == "word2vec-binary" else _TextReader
+        return reader(path, opened, bar, wanted, fmt, dim, skip_bad_rows).read()
+
+
+class _Reader:
+    def __init__(
+        self,
+        path: Path,
+        opened: Opened,
+        bar: ProgressBar,
+        wanted: _Wanted,
+        fmt: str,
+        dim: int | None,
+        skip_bad_rows: bool,
+    ) -> None:
+        self.path, self.opened, self.bar, self.wanted = path, opened, bar, wanted
+        self.fmt, self.expected_dim, self.skip_bad_rows = fmt, dim, skip_bad_rows
+        self.stats = ReadStats()
+        self.dim = 0
+        self.keys: list[str] = []
+        self._reported = 0
+
+    def read_chunk(self) -> bytes:
+        data: bytes = self.opened.stream.read(CHUNK)
+        now = self.opened.position()
+        self.bar.update(now - self._reported)
+        self._reported = now
+        return data
+
+    def header(self, line: bytes, lineno: int) -> None:
+        match = HEADER.match(line)
+        if match is None:
+            raise VectorsFormatError(
+                f"{self.path}, line {lineno}: expected a 'rows dim' header, found {line[:40]!r}; "
+                "pass --format glove if the file has no header"
+            )
+        self.stats.header_rows = int(match.group(1))
+        self.set_dim(int(match.group(2)), lineno, "the header says")
+
+    def set_dim(self, dim: int, lineno: int, how: str) -> None:
+        if dim < 1:
+            raise VectorsFormatError(f"{self.path}, line {lineno}: {how} dimension {dim}")
+        if self.expected_dim is not None and dim != self.expected_dim:
+            raise VectorsFormatError(
+                f"{self.path}, line {lineno}: {how} dimension {dim}, but --dim is "
+                f"{self.expected_dim}; pass the file of the right dimension or drop --dim"
+            )
+        self.dim = dim
+
+    def bad_row(self, lineno: int, problem: str) -> None:
+        if not self.skip_bad_rows:
+            raise VectorsFormatError(
+                f"{self.path}, line {lineno}: {problem}; fix the file or pass --skip-bad-rows"
+            )
+        self.stats.bad_rows += 1
+
+    def decode_key(self, key: bytes) -> str:
+        try:
+            return key.decode("utf-8")
+        except UnicodeDecodeError:
+            self.stats.invalid_utf8 += 1
+            return key.decode("utf-8", "replace")
+
+    def finish(self, matrix: np.ndarray, lines: list[int]) -> ReadResult:
+        finite = np.isfinite(matrix).all(axis=1)
+        if not finite.all():
+            self.stats.nonfinite_rows = int((~finite).sum())
+            matrix = matrix[finite]
+            self.keys = [k for k, ok in zip(self.keys, finite, strict=True) if ok]
+        stats = self.stats
+        stats.rows_kept = len(self.keys)
+        if stats.header_rows is not None:
+            stats.header_mismatch = stats.header_rows != stats.rows_read
+        source = {"kind": "pretrained", "path": str(self.path), "format": self.fmt}
+        vectors = WordVectors(self.keys, matrix.reshape(len(self.keys), self.dim), source)
+        return ReadResult(vectors, self.fmt, self.dim, stats)
+
+
+class _TextReader(_Reader):
+    """GloVe and word2vec text: find each line's token, keep wanted lines, parse them together."""
+
+    def read(self) -> ReadResult:
+        rows: list[bytes] = []
+        lines: list[int] = []
+        lineno = 0
+        carry = b""
+        first = True
+        while True:
+            data = self.read_chunk()
+            if first:
+                if not data.strip():
+                    raise VectorsFormatError(f"vectors file {self.path} is empty")
+                if data.startswith(b"\xef\xbb\xbf"):
+                    self.stats.bom = True
+                    data = data[3:]
+                lineno, data = self.start(data)
+                first = False
+            if not data:
+                if carry.strip():
+                    lineno = self.scan(carry + b"\n", lineno, rows, lines)
+                break
+            cut = data.rfind(b"\n")
+            if cut < 0:
+                carry += data
+                continue
+            head = data.find(b"\n")
+            lineno = self.scan(carry + data[: head + 1], lineno, rows, lines)
+            if cut > head:
+                lineno = self.scan_block(data, head + 1, cut + 1, lineno, rows, lines)
+            carry = data[cut + 1 :]
+        matrix = self.parse(rows, lines)
+        return self.finish(matrix, lines)
+
+    def start(self, data: bytes) -> tuple[int, bytes]:
+        """Handle the header (word2vec) or infer the dimension (GloVe)."""
+        end = data.find(b"\n")
+        first = data if end < 0 else data[:end]
+        self.stats.crlf = first.endswith(b"\r")
+        first = first.rstrip(b"\r")
+        if self.fmt == "word2vec":
+            self.header(first, 1)
+            return 1, data[end + 1 :] if end >= 0 else b""
+        sample = [ln.rstrip(b"\r ").split(b" ") for ln in data[:65536].split(b"\n")[:20]]
+        counts = [len(fields) - 1 for fields in sample if len(fields) > 1]
+        if not counts:
+            raise VectorsFormatError(f"{self.path}, line 1: no values after the token")
+        self.set_dim(max(set(counts), key=counts.count), 1, "its rows have")
+        return 0, data
+
+    def scan(self, block: bytes, lineno: int, rows: list[bytes], lines: list[int]) -> int:
+        return self.scan_block(block, 0, len(block), lineno, rows, lines)
+
+    def scan_block(
+        self, buf: bytes, pos: int, end: int, lineno: int, rows: list[bytes], lines: list[int]
+    ) -> int:
+        """Scan complete lines of ``buf[pos:end]``; only wanted lines are copied."""
+        find, exact, lower = buf.find, self.wanted.exact, self.wanted.lower
+        count = 0
+        while pos < end:
+            nl = find(b"\n", pos, end)
+            sp = find(b" ", pos, nl)
+            count += 1
+            if sp > pos:
+                key = buf[pos:sp]
+                if key in exact or (
+                    lower and (key.lower() if key.isascii() else _lower(key)) in lower
+                ):
+                    rows.append(buf[pos:nl])
+                    lines.append(lineno + count)
+            elif sp < 0 and buf[pos:nl].strip():
+                self.bad_row(lineno + count, "a token without values")
+            pos = nl + 1
+        self.stats.rows_read += count
+        return lineno + count
+
+    def split_row(self, row: bytes, lineno: int) -> tuple[bytes, bytes] | None:
+        """The token and the D values of a wanted row, or None to drop it."""
+        row = row.rstrip(b"\r ")
+        fields = row.count(b" ")
+        if fields == self.dim:
+            key, _, values = row.partition(b" ")
+            return key, values
+        if fields < self.dim:
+            self.bad_row(lineno, f"expected {self.dim} values after the token, found {fields}")
+            return None
+        # glove.840B style: the token itself holds spaces; the vector is the last D fields
+        parts = row.rsplit(b" ", self.dim)
+        self.stats.spaced_tokens += 1
+        return parts[0], row[len(parts[0]) + 1 :]
+
+    def parse(self, rows: list[bytes], lines: list[int]) -> np.ndarray:
+        keep_rows: list[bytes] = []
+        keep_lines: list[int] = []
+        for row, lineno in zip(rows, lines, strict=True):
+            if row.endswith(b"\r"):
+                self.stats.crlf = True
+            split = self.split_row(row, lineno)
+            if split is None or not self.wanted.keep(split[0], self.stats):
+                continue
+            self.keys.append(self.decode_key(split[0]))
+            keep_rows.append(split[1])
+            keep_lines.append(lineno)
+        lines[:] = keep_lines
+        return _parse_floats(self, keep_rows, keep_lines)
+
+
+def _parse_floats(reader: _Reader, values: list[bytes], lines: list[int]) -> np.ndarray:
+    """Parse rows of D space-separated floats at once (pyarrow), or row by row on error."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    dim = reader.dim
+    if not values:
+        return np.zeros((0, dim), dtype=np.float32)
+    names = [f"v{i}" for i in range(dim)]
+    try:
+        table = pacsv.read_csv(
+            io.BytesIO(b"\n".join(values) + b"\n"),
+            read_options=pacsv.ReadOptions(column_names=names, block_size=1 << 22),
+            parse_options=pacsv.ParseOptions(
+                delimiter=" ", quote_char=False, escape_char=False, double_quote=False
+            ),
+            convert_options=pacsv.ConvertOptions(
+                column_types=dict.fromkeys(names, pa.float32()), quoted_strings_can_be_null=False
+            ),
+        )
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return _parse_slowly(reader, values, lines)
+    matrix = np.empty((table.num_rows, dim), dtype=np.float32)
+    for i, column in enumerate(table.columns):
+        if column.null_count:
+            return _parse_slowly(reader, values, lines)
+        matrix[:, i] = column.to_numpy()
+    return matrix
+
+
+def _parse_slowly(reader: _Reader, values: list[bytes], lines: list[int]) -> np.ndarray:
+    """Row by row, to name the bad line (or skip it with skip_bad_rows)."""
+    out: list[np.ndarray] = []
+    keys: list[str] = []
+    for key, row, lineno in zip(reader.keys, values, lines, strict=True):
+        try:
+            vector = np.array([float(x) for x in row.split(b" ")], dtype=np.float32)
+        except ValueError:
+            reader.bad_row(lineno, "a value is not a number")
+            continue
+        out.append(vector)
+        keys.append(key)
+    reader.keys = keys
+    return np.stack(out) if out else np.zeros((0, reader.dim), dtype=np.float32)
+
+
+class _BinaryReader(_Reader):
+    """word2vec binary: a text header, then ``token`` + space + D float32 per row."""
+
+    def read(self) -> ReadResult:
+        buf = self.read_chunk()
+        if not buf.strip():
+            raise VectorsFormatError(f"vectors file {self.path} is empty")
+        end = buf.find(b"\n")
+        if end < 0:
+            raise VectorsFormatError(f"{self.path}, line 1: no header line; is it a vectors file?")
+        self.header(buf[:end].removeprefix(b"\xef\xbb\xbf").rstrip(b"\r"), 1)
+        width = 4 * self.dim
+        pos = end + 1
+        values: list[bytes] = []
+        while True:
+            sp = buf.find(b" ", pos)
+            if sp < 0 or sp + 1 + width > len(buf):
+                more = self.read_chunk()
+                if not more:
+                    break
+                buf = buf[pos:] + more
+                pos = 0
+                continue
+            key = buf[pos:sp]
+            self.stats.rows_read += 1
+            if key.startswith(b"\n"):  # the C tool ends each vector with a newline
+                key = key.lstrip(b"\n")
+            if self.wanted.wants(key) and self.wanted.keep(key, self.stats):
+                self.keys.append(self.decode_key(key))
+                values.append(buf[sp + 1 : sp + 1 + width])
+            pos = sp + 1 + width
+        if buf[pos:].strip(b"\n"):
+            if not self.skip_bad_rows:
+                raise VectorsFormatError(
+                    f"{self.path}, row {self.stats.rows_read + 1}: the file ends inside a row "
+                    "(truncated); download it again, or pass --skip-bad-rows"
+                )
+            self.stats.bad_rows += 1
+        raw = b"".join(values)
+        matrix = np.frombuffer(raw, dtype="<f4").astype(np.float32).reshape(-1, self.dim)
+        return self.finish(matrix, [])
