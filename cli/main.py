@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import functools
-import json
-from collections.abc import Callable
-from typing import Any, TypeVar
-
 import click
 
-from aligner_cli.report import coverage_lines, manifest_lines
-
-F = TypeVar("F", bound=Callable[..., Any])
+from aligner_cli.common import emit, json_option, library_errors
+from aligner_cli.download import download
+from aligner_cli.report import build_lines, manifest_lines
 
 # Every command's --help ends with an example ("\b" keeps click from rewrapping it).
 EXAMPLES = {
@@ -21,32 +16,6 @@ EXAMPLES = {
     "info": "\b\nExample:\n  aligner info build/demo --json",
     "neighbors": "\b\nExample:\n  aligner neighbors build/demo guitar -k 5",
 }
-
-
-def json_option(func: F) -> F:
-    """``--json``: print one JSON document instead of text."""
-    return click.option(
-        "--json", "as_json", is_flag=True, help="Print machine-readable JSON on stdout."
-    )(func)
-
-
-def library_errors(func: F) -> F:
-    """Turn aligner's errors into a one-line message and exit status 1."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from aligner.errors import AlignerError
-
-        try:
-            return func(*args, **kwargs)
-        except AlignerError as exc:
-            raise click.ClickException(str(exc)) from exc
-
-    return wrapper  # type: ignore[return-value]
-
-
-def emit(data: Any) -> None:
-    click.echo(json.dumps(data, indent=2, ensure_ascii=False))
 
 
 def _special(value: str) -> str | None:
@@ -70,9 +39,27 @@ def cli() -> None:
 @cli.command(epilog=EXAMPLES["build"])
 @click.option(
     "--corpus",
-    required=True,
     type=click.Path(exists=True, dir_okay=False),
-    help="Dataset-0 text, one sentence per line (plain or .gz).",
+    help="Dataset-0 text to train on, one sentence per line (plain or .gz).",
+)
+@click.option(
+    "--pretrained",
+    metavar="SOURCE",
+    help="Pretrained vectors instead: a local file, a registry name (aligner download "
+    "--list) or an http(s) URL.",
+)
+@click.option(
+    "--format",
+    "vectors_format",
+    type=click.Choice(["glove", "word2vec", "word2vec-binary", "fasttext-vec", "fasttext-bin"]),
+    help="Format of --pretrained (default: detected).",
+)
+@click.option("--member", help="File to read inside a --pretrained zip archive.")
+@click.option("--skip-bad-rows", is_flag=True, help="Skip and count malformed --pretrained rows.")
+@click.option(
+    "--cache-dir",
+    type=click.Path(file_okay=False),
+    help="Download cache (default: $ALIGNER_CACHE or the user cache directory).",
 )
 @click.option(
     "--vocab",
@@ -82,7 +69,12 @@ def cli() -> None:
 )
 @click.option("--out", required=True, type=click.Path(), help="Artifact directory to write.")
 @click.option("--method", type=click.Choice(["word2vec"]), default="word2vec", show_default=True)
-@click.option("--dim", type=click.IntRange(min=1), default=100, show_default=True)
+@click.option(
+    "--dim",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Vector size to train (default 100); with --pretrained, the expected size.",
+)
 @click.option("--window", type=click.IntRange(min=1), default=5, show_default=True)
 @click.option("--min-count", type=click.IntRange(min=1), default=5, show_default=True)
 @click.option("--epochs", type=click.IntRange(min=1), default=5, show_default=True)
@@ -118,15 +110,27 @@ def cli() -> None:
 )
 @click.option("--pad-token", default="<pad>", show_default=True, help="Padding token; '' for none.")
 @click.option("--unk-token", default="<unk>", show_default=True, help="Unknown token; '' for none.")
+@click.option(
+    "--dtype",
+    type=click.Choice(["float32", "float16"]),
+    default="float32",
+    show_default=True,
+    help="Storage type of the vectors; layers are float32 either way.",
+)
 @click.option("--force", is_flag=True, help="Replace an existing artifact at --out.")
 @json_option
 @library_errors
 def build(
-    corpus: str,
+    corpus: str | None,
+    pretrained: str | None,
+    vectors_format: str | None,
+    member: str | None,
+    skip_bad_rows: bool,
+    cache_dir: str | None,
     vocab: str,
     out: str,
     method: str,
-    dim: int,
+    dim: int | None,
     window: int,
     min_count: int,
     epochs: int,
@@ -140,10 +144,15 @@ def build(
     init_scale: float | None,
     pad_token: str,
     unk_token: str,
+    dtype: str,
     force: bool,
     as_json: bool,
 ) -> None:
-    """Train vectors on a corpus and build an embedding artifact for a vocabulary."""
+    """Build an embedding artifact for a vocabulary from a corpus or pretrained vectors.
+
+    Same inputs as the artifact already at --out: it is reused at once.
+    """
+    from aligner.align import FALLBACKS
     from aligner.pipeline import BuildConfig, build
     from aligner.progress import TqdmProgress
     from aligner.tokenize import TokenizerSpec
@@ -151,38 +160,51 @@ def build(
 
     if init_scale is not None and init != "uniform":
         raise click.UsageError("--init-scale applies only to --init uniform")
+    if (corpus is None) == (pretrained is None):
+        raise click.UsageError("pass exactly one of --corpus (train) and --pretrained (read)")
+    if corpus is not None and (vectors_format or member or skip_bad_rows):
+        raise click.UsageError("--format, --member and --skip-bad-rows apply to --pretrained")
+    params = Word2VecParams(
+        sg=sg, dim=dim or 100, window=window, min_count=min_count, epochs=epochs,
+        negative=negative, workers=workers, seed=seed,
+    )  # fmt: skip
     config = BuildConfig(
         corpus=corpus,
+        pretrained=pretrained,
+        format="word2vec" if vectors_format == "fasttext-vec" else vectors_format,
+        member=member,
+        dim=dim if pretrained else None,
+        skip_bad_rows=skip_bad_rows,
+        cache=cache_dir,
         vocab=vocab,
         out=out,
         method=method,
-        word2vec=Word2VecParams(
-            sg=sg,
-            dim=dim,
-            window=window,
-            min_count=min_count,
-            epochs=epochs,
-            negative=negative,
-            workers=workers,
-            seed=seed,
-        ),
+        word2vec=params,
         tokenizer=TokenizerSpec(lowercase=lowercase),
-        fallbacks=("exact", "lowercase") if lowercase_fallback else ("exact",),
+        fallbacks=FALLBACKS
+        if lowercase_fallback
+        else tuple(f for f in FALLBACKS if f != "lowercase"),
         init=init,
         init_scale=init_scale,
         seed=seed,
         pad=_special(pad_token),
         unk=_special(unk_token),
+        dtype=dtype,
         force=force,
     )
     result = build(config, progress=TqdmProgress())
-    coverage = result.coverage.to_dict()
     if as_json:
-        emit({"path": str(result.path), "coverage": coverage})
+        read_stats = result.manifest["source"].get("read_stats")
+        emit(
+            {
+                "path": str(result.path),
+                "reused": result.reused,
+                "coverage": result.coverage.to_dict(),
+                "read_stats": read_stats,
+            }
+        )
         return
-    rows, dim_ = len(result.alignment.vocab), int(dim)
-    click.echo(f"wrote {result.path}: {rows} x {dim_} float32")
-    for line in coverage_lines(coverage):
+    for line in build_lines(result.path, result.manifest, result.reused):
         click.echo(line)
 
 
@@ -230,3 +252,6 @@ def neighbors(artifact: str, word: str, k: int, as_json: bool) -> None:
     width = max((len(t) for t, _ in result), default=0)
     for token, score in result:
         click.echo(f"{token:<{width}}  {score:.4f}")
+
+
+cli.add_command(download)

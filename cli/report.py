@@ -31,6 +31,43 @@ def coverage_lines(coverage: dict[str, Any]) -> list[str]:
     return lines
 
 
+READ_QUIRKS = {
+    "duplicates": "duplicate keys (first kept)",
+    "spaced_tokens": "tokens containing spaces",
+    "invalid_utf8": "tokens with invalid UTF-8 (replaced)",
+    "nonfinite_rows": "rows with NaN/Inf (skipped)",
+    "bad_rows": "malformed rows (skipped)",
+}
+
+
+def read_lines(stats: dict[str, Any] | None) -> list[str]:
+    """What reading a pretrained file saw, when it saw anything unusual."""
+    if not stats:
+        return []
+    lines = [f"read: {stats['rows_read']} rows, kept {stats['rows_kept']}"]
+    if stats.get("subword_rows"):
+        lines[0] += f", composed {stats['subword_rows']} from subwords"
+    if stats.get("header_mismatch"):
+        lines.append(f"  header says {stats['header_rows']} rows, file has {stats['rows_read']}")
+    lines += [f"  {n} {what}" for key, what in READ_QUIRKS.items() if (n := stats.get(key))]
+    lines += [f"  {flag}" for flag in ("bom", "crlf") if stats.get(flag)]
+    return lines
+
+
+def build_lines(path: object, manifest: dict[str, Any], reused: bool) -> list[str]:
+    """The report printed by ``aligner build``."""
+    rows, dim = manifest["vectors"]["shape"]
+    dtype = {"<f4": "float32", "<f2": "float16"}.get(manifest["vectors"]["dtype"], "?")
+    if reused:
+        key = manifest.get("build", {}).get("key", "")[:12]
+        head = f"reused {path}: {rows} x {dim} {dtype} (same inputs, build key {key})"
+    else:
+        head = f"wrote {path}: {rows} x {dim} {dtype}"
+    source = manifest.get("source", {})
+    lines = [head, *read_lines(source.get("read_stats"))]
+    return lines + coverage_lines(manifest["coverage"])
+
+
 def manifest_lines(manifest: dict[str, Any]) -> list[str]:
     """A human summary of an artifact manifest."""
     vec, voc, src = manifest["vectors"], manifest["vocab"], manifest.get("source", {})
@@ -43,12 +80,16 @@ def manifest_lines(manifest: dict[str, Any]) -> list[str]:
         f"(row {voc['unk_id']})",
         f"tokenizer: {manifest.get('tokenizer')}",
     ]
-    if src:
+    if src.get("kind") == "trained":
         corpus = src.get("corpus", {})
         lines.append(
             f"source: {src.get('kind')} {src.get('method')} on {corpus.get('path')} "
             f"({corpus.get('tokens')} tokens), params {src.get('params')}"
         )
+    elif src:
+        name = f"{src['name']} " if src.get("name") else ""
+        lines.append(f"source: pretrained {name}{src.get('path')} ({src.get('format')})")
+    lines += read_lines(src.get("read_stats"))
     fill = manifest.get("fill")
     if fill:
         lines.append(f"fill: {fill}")

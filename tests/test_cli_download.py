@@ -1,0 +1,91 @@
+"""``aligner download`` through click's CliRunner, against a local HTTP server."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from aligner_cli.main import cli
+
+from .test_download import FileServer
+
+BODY = b"the 0.1 0.2 0.3\nguitar 0.4 0.5 0.6\n" * 1000
+
+
+@pytest.fixture
+def server() -> Iterator[FileServer]:
+    running = FileServer()
+    yield running
+    running.close()
+
+
+def run(*args: object) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, ["download", *(str(a) for a in args)])
+    return result.exit_code, result.output
+
+
+def test_help_ends_with_an_example() -> None:
+    code, output = run("--help")
+    tail = output.rstrip().splitlines()
+    assert code == 0 and tail[-2].strip() == "Example:"
+    assert tail[-1].strip().startswith("aligner download ")
+
+
+def test_list_table_and_json() -> None:
+    code, output = run("--list")
+    lines = output.splitlines()
+    assert code == 0 and lines[0].split() == ["name", "format", "dim", "vocab", "size", "licence"]
+    assert any(line.startswith("glove.6B.300d ") and "862.18 MB" in line for line in lines)
+    assert "cc.<lang>.300" in lines[-1]
+
+    code, output = run("--list", "--json")
+    rows = json.loads(output)
+    assert code == 0 and "crawl-300d-2M" in {row["name"] for row in rows}
+    assert set(rows[0]) >= {"name", "url", "format", "dim", "vocab_size", "size", "sha256"}
+
+
+def test_download_by_url_into_cache_dir(server: FileServer, tmp_path: Path) -> None:
+    url = server.serve("/vectors.txt", BODY)
+    code, output = run(url, "--cache-dir", tmp_path / "cache")
+    assert code == 0, output
+    path = Path(output.strip())
+    assert path.is_relative_to(tmp_path / "cache") and path.read_bytes() == BODY
+
+    code, output = run(url, "--cache-dir", tmp_path / "cache", "--json")
+    data = json.loads(output)
+    assert code == 0 and len(server.requests) == 1  # the second run used the cache
+    assert data == {
+        "name": url,
+        "path": str(path),
+        "bytes": len(BODY),
+        "sha256": hashlib.sha256(BODY).hexdigest(),
+    }
+
+
+def test_cache_from_environment(
+    server: FileServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ALIGNER_CACHE", str(tmp_path / "env-cache"))
+    code, output = run(server.serve("/v.txt", BODY))
+    assert code == 0 and Path(output.strip()).is_relative_to(tmp_path / "env-cache")
+
+
+def test_errors_are_one_line(server: FileServer, tmp_path: Path) -> None:
+    code, output = run("glove.6B.50", "--cache-dir", tmp_path)
+    lines = output.strip().splitlines()
+    assert code == 1 and len(lines) == 1
+    assert lines[0].startswith("Error:") and "did you mean glove.6B.50d" in lines[0]
+
+    code, output = run(server.url("/nope.txt"), "--cache-dir", tmp_path)
+    assert code == 1 and output.strip().startswith("Error: HTTP 404")
+    assert len(output.strip().splitlines()) == 1
+
+
+def test_name_or_list_is_required() -> None:
+    assert run()[0] == 2
+    assert run("glove.6B.50d", "--list")[0] == 2

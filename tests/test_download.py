@@ -1,0 +1,308 @@
+"""The download cache against a real HTTP server on 127.0.0.1: resume, checksums, errors."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import random
+import re
+import socket
+import sys
+import threading
+import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from aligner.errors import ChecksumError, DownloadError, UnknownNameError, VectorsFormatError
+from aligner.pretrained import download as dl
+from aligner.pretrained.download import cache_dir, cached_path, download, fetch, file_sha256
+from aligner.pretrained.registry import Entry
+from aligner.progress import ProgressBar
+
+BODY = random.Random(0).randbytes(2_500_000)  # over two 1 MiB chunks
+BODY_SHA = hashlib.sha256(BODY).hexdigest()
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        owner = self.server.owner
+        rng = self.headers.get("Range")
+        owner.requests.append((self.path, rng))
+        body = owner.files.get(self.path)
+        if body is None:
+            self.send_error(404, "Not Found")
+            return
+        start = 0
+        match = re.fullmatch(r"bytes=(\d+)-", rng or "")
+        if match and not owner.ignore_range:
+            start = int(match.group(1))
+            if start >= len(body):
+                self._headers(416, 0, {"Content-Range": f"bytes */{len(body)}"})
+                return
+            span = f"bytes {start}-{len(body) - 1}/{len(body)}"
+            self._headers(206, len(body) - start, {"Content-Range": span})
+        else:
+            self._headers(200, len(body), {})
+        payload = body[start:]
+        if self.path in owner.cut_once:  # full Content-Length sent, half the body, then cut
+            owner.cut_once.discard(self.path)
+            self.wfile.write(payload[: len(payload) // 2])
+            self.connection.shutdown(socket.SHUT_RDWR)
+            return
+        self.wfile.write(payload)
+
+    def _headers(self, status: int, length: int, extra: dict[str, str]) -> None:
+        self.send_response(status)
+        self.send_header("Content-Length", str(length))
+        for key, value in extra.items():
+            self.send_header(key, value)
+        self.end_headers()
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    owner: FileServer
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if not isinstance(sys.exc_info()[1], ConnectionError):  # a client that hung up early
+            super().handle_error(request, client_address)
+
+
+class FileServer:
+    """Serves chosen bytes by path; records (path, Range header) of every request."""
+
+    def __init__(self) -> None:
+        self.files: dict[str, bytes] = {}
+        self.cut_once: set[str] = set()
+        self.ignore_range = False
+        self.requests: list[tuple[str, str | None]] = []
+        self.httpd = _Server(("127.0.0.1", 0), _Handler)
+        self.httpd.owner = self
+        self.thread = threading.Thread(
+            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
+        )
+        self.thread.start()
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.httpd.server_address[1]}{path}"
+
+    def serve(self, path: str, body: bytes) -> str:
+        self.files[path] = body
+        return self.url(path)
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        self.thread.join(timeout=5)
+
+
+@pytest.fixture
+def server() -> Iterator[FileServer]:
+    running = FileServer()
+    yield running
+    running.close()
+
+
+class RecordingProgress:
+    """A Progress that records each bar's description, total and updates."""
+
+    def __init__(self) -> None:
+        self.bars: list[tuple[str, int | None, str, list[int]]] = []
+
+    @contextmanager
+    def bar(
+        self, description: str, *, total: int | None = None, unit: str = "it"
+    ) -> Iterator[ProgressBar]:
+        updates: list[int] = []
+        self.bars.append((description, total, unit, updates))
+
+        class _Bar:
+            def update(self, n: int = 1) -> None:
+                updates.append(n)
+
+            def status(self, text: str) -> None:
+                pass
+
+        yield _Bar()
+
+
+def zip_bytes(*names: str) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name in names:
+            archive.writestr(zipfile.ZipInfo(name), b"the 0.1 0.2\n")
+    return buffer.getvalue()
+
+
+def test_cache_dir_from_env_then_platformdirs(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("ALIGNER_CACHE", str(tmp_path / "c"))
+    assert cache_dir() == tmp_path / "c"
+    monkeypatch.delenv("ALIGNER_CACHE")
+    assert cache_dir().name == "aligner" or "aligner" in cache_dir().parts
+
+
+def test_cached_path_layout(tmp_path: Path) -> None:
+    url = "https://example.org/a/b/vectors.txt.gz?x=1"
+    key = hashlib.sha256(url.encode()).hexdigest()[:16]
+    assert cached_path(url, tmp_path) == tmp_path / "downloads" / key / "vectors.txt.gz"
+    assert cached_path("https://example.org/", tmp_path).name == "download"
+
+
+def test_full_download_verifies_and_records(server: FileServer, tmp_path: Path) -> None:
+    url = server.serve("/v/vectors.bin", BODY)
+    progress = RecordingProgress()
+    path = download(url, sha256=BODY_SHA.upper(), size=len(BODY), cache=tmp_path, progress=progress)
+    assert path == cached_path(url, tmp_path)
+    assert path.read_bytes() == BODY
+    assert sorted(p.name for p in path.parent.iterdir()) == ["vectors.bin", "vectors.bin.sha256"]
+    assert file_sha256(path) == BODY_SHA
+    [(description, total, unit, updates)] = progress.bars
+    assert (description, total, unit) == ("download vectors.bin", len(BODY), "B")
+    assert sum(updates) == len(BODY)
+
+
+def test_cut_connection_then_resume(server: FileServer, tmp_path: Path) -> None:
+    url = server.serve("/big.vec", BODY)
+    server.cut_once.add("/big.vec")
+    with pytest.raises(DownloadError, match=r"interrupted.*resume") as info:
+        download(url, sha256=BODY_SHA, cache=tmp_path)
+    assert "--pretrained" in str(info.value)
+    final = cached_path(url, tmp_path)
+    part = final.with_name("big.vec.part")
+    half = len(BODY) // 2
+    assert not final.exists() and part.stat().st_size == half
+
+    progress = RecordingProgress()
+    assert download(url, sha256=BODY_SHA, cache=tmp_path, progress=progress) == final
+    assert server.requests[-1] == ("/big.vec", f"bytes={half}-")
+    assert final.read_bytes() == BODY and not part.exists()
+    assert hashlib.sha256(final.read_bytes()).hexdigest() == BODY_SHA
+    [(_, total, _, updates)] = progress.bars
+    assert total == len(BODY) and updates[0] == half and sum(updates) == len(BODY)
+
+
+def test_server_ignoring_range_starts_over(server: FileServer, tmp_path: Path) -> None:
+    url = server.serve("/v.txt", BODY)
+    part = cached_path(url, tmp_path).with_name("v.txt.part")
+    part.parent.mkdir(parents=True)
+    part.write_bytes(b"junk" * 10)
+    server.ignore_range = True
+    assert download(url, sha256=BODY_SHA, cache=tmp_path).read_bytes() == BODY
+
+
+def test_complete_part_answered_416_is_verified(server: FileServer, tmp_path: Path) -> None:
+    url = server.serve("/v.txt", BODY)
+    part = cached_path(url, tmp_path).with_name("v.txt.part")
+    part.parent.mkdir(parents=True)
+    part.write_bytes(BODY)
+    assert download(url, sha256=BODY_SHA, cache=tmp_path).read_bytes() == BODY
+    assert server.requests == [("/v.txt", f"bytes={len(BODY)}-")]
+
+
+def test_wrong_checksum_leaves_nothing(server: FileServer, tmp_path: Path) -> None:
+    url = server.serve("/v.txt", BODY)
+    wrong = "0" * 64
+    with pytest.raises(ChecksumError) as info:
+        download(url, sha256=wrong, cache=tmp_path)
+    message = str(info.value)
+    assert url in message and wrong in message and BODY_SHA in message
+    assert not cached_path(url, tmp_path).parent.exists()
+
+
+def test_wrong_size_is_refused_before_downloading(server: FileServer, tmp_path: Path) -> None:
+    url = server.serve("/v.txt", BODY)
+    with pytest.raises(ChecksumError, match=f"{len(BODY)} bytes.*expected size is 10 bytes"):
+        download(url, size=10, cache=tmp_path)
+    assert not cached_path(url, tmp_path).parent.exists()
+
+
+def test_http_404(server: FileServer, tmp_path: Path) -> None:
+    url = server.url("/missing.txt")
+    with pytest.raises(DownloadError, match="404") as info:
+        download(url, cache=tmp_path)
+    assert url in str(info.value)
+
+
+def test_refused_connection_says_offline(tmp_path: Path) -> None:
+    with socket.socket() as probe:  # a port that was free a moment ago: nothing listens
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with pytest.raises(DownloadError, match="offline") as info:
+        download(f"http://127.0.0.1:{port}/v.txt", cache=tmp_path, timeout=5)
+    assert "local" in str(info.value) or "--pretrained" in str(info.value)
+
+
+def test_zip_with_climbing_member_is_refused(server: FileServer, tmp_path: Path) -> None:
+    url = server.serve("/evil.zip", zip_bytes("ok.txt", "../evil.txt"))
+    with pytest.raises(VectorsFormatError, match="outside the archive"):
+        download(url, cache=tmp_path)
+    assert not cached_path(url, tmp_path).parent.exists()
+    assert not (tmp_path / "evil.txt").exists()
+
+
+def test_safe_zip_is_kept_unextracted(server: FileServer, tmp_path: Path) -> None:
+    url = server.serve("/good.zip", zip_bytes("glove.6B.50d.txt", "glove.6B.100d.txt"))
+    path = download(url, cache=tmp_path)
+    assert sorted(p.name for p in path.parent.iterdir()) == ["good.zip", "good.zip.sha256"]
+
+
+def test_cached_file_needs_no_request(
+    server: FileServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ALIGNER_CACHE", str(tmp_path))
+    url = server.serve("/v.txt", BODY)
+    first = download(url, sha256=BODY_SHA)
+    assert first.is_relative_to(tmp_path) and len(server.requests) == 1
+    assert download(url, sha256=BODY_SHA, size=len(BODY)) == first
+    assert len(server.requests) == 1
+
+
+def test_cached_file_disagreeing_with_expected_is_fetched_again(
+    server: FileServer, tmp_path: Path
+) -> None:
+    url = server.serve("/v.txt", b"old bytes")
+    download(url, cache=tmp_path)
+    server.files["/v.txt"] = BODY
+    assert download(url, sha256=BODY_SHA, cache=tmp_path).read_bytes() == BODY
+    assert len(server.requests) == 2
+
+
+def test_fetch_local_url_and_name(
+    server: FileServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    local = tmp_path / "mine.txt"
+    local.write_text("the 0.1\n")
+    assert fetch(local) == (local, None)
+
+    url = server.serve("/by-url.txt", BODY)
+    assert fetch(url, cache=tmp_path)[0].read_bytes() == BODY
+
+    entry = Entry(
+        name="tiny", url=server.serve("/tiny.txt", BODY), format="glove", dim=3,
+        vocab_size=None, size=len(BODY), sha256=BODY_SHA, licence=None, member=None,
+        description="test",
+    )  # fmt: skip
+    monkeypatch.setattr(dl, "get", lambda name: entry)
+    path, found = fetch("tiny", cache=tmp_path)
+    assert found is entry and path.read_bytes() == BODY
+
+
+def test_fetch_unknown_name_and_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(UnknownNameError, match="did you mean crawl-300d-2M"):
+        fetch("crawl-300d-2m-typo", cache=tmp_path)
+    with pytest.raises(UnknownNameError, match=r"file not found: missing/vectors\.txt") as info:
+        fetch("missing/vectors.txt", cache=tmp_path)
+    assert "\n" not in str(info.value) and "http(s) URL" in str(info.value)
+    assert not (tmp_path / "downloads").exists()

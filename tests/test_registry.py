@@ -1,0 +1,77 @@
+"""The registry of well-known pretrained vectors: names, patterns, suggestions."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from aligner.errors import UnknownNameError
+from aligner.pretrained.registry import CC_LANGUAGES, FORMATS, Entry, entries, get
+
+
+def test_glove_name_points_into_the_shared_zip() -> None:
+    entry = get("glove.6B.100d")
+    assert entry.url == "https://nlp.stanford.edu/data/glove.6B.zip"
+    assert (entry.format, entry.dim, entry.member) == ("glove", 100, "glove.6B.100d.txt")
+    assert entry.size == 862_182_613 and entry.vocab_size == 400_000
+    assert entry.licence == "PDDL-1.0" and entry.sha256 is None and not entry.subword
+    assert {get(f"glove.6B.{d}d").url for d in (50, 100, 200, 300)} == {entry.url}
+
+
+def test_lookup_falls_back_to_any_case() -> None:
+    assert get("GLOVE.840B.300D") is get("glove.840B.300d")
+
+
+def test_common_crawl_pattern_resolves_text_and_binary() -> None:
+    text, binary = get("cc.fr.300"), get("cc.fr.300.bin")
+    assert text.url == "https://dl.fbaipublicfiles.com/fasttext/vectors-crawl/cc.fr.300.vec.gz"
+    assert (text.format, text.dim, text.subword, text.member) == ("word2vec", 300, False, None)
+    assert binary.url.endswith("/cc.fr.300.bin.gz")
+    assert (binary.name, binary.format, binary.subword) == ("cc.fr.300.bin", "fasttext-bin", True)
+    assert "French" in text.description and text.licence == "CC-BY-SA-3.0"
+
+
+def test_common_crawl_needs_a_known_language() -> None:
+    with pytest.raises(UnknownNameError, match="did you mean"):
+        get("cc.xx.300")
+    assert len(CC_LANGUAGES) == 158 and {"en", "fr", "zh", "vec"} <= set(CC_LANGUAGES)
+
+
+def test_unknown_name_suggests_close_matches_in_one_line() -> None:
+    with pytest.raises(UnknownNameError) as info:
+        get("glove.6B.50")
+    message = str(info.value)
+    assert "\n" not in message
+    assert "'glove.6B.50'" in message and "did you mean glove.6B.50d" in message
+    assert "aligner build --pretrained /path/to/vectors.txt" in message
+
+
+def test_fasttext_subword_zip_reads_the_binary_member() -> None:
+    entry = get("crawl-300d-2M-subword")
+    assert entry.url.endswith("/vectors-english/crawl-300d-2M-subword.zip")
+    assert (entry.member, entry.format, entry.subword) == (
+        "crawl-300d-2M-subword.bin",
+        "fasttext-bin",
+        True,
+    )
+    assert get("wiki-news-300d-1M").member == "wiki-news-300d-1M.vec"
+    assert get("word2vec-google-news-300").format == "word2vec-binary"
+
+
+def test_entries_are_consistent() -> None:
+    listed = entries()
+    names = [e.name for e in listed]
+    assert len(names) == len(set(names)) >= 15
+    for entry in listed:
+        assert get(entry.name) is entry
+        assert entry.format in FORMATS and entry.url.startswith("https://")
+        assert (entry.member is not None) == entry.url.endswith(".zip")
+        assert entry.subword == (entry.format == "fasttext-bin")
+        assert entry.size is None or entry.size > 0
+        assert entry.sha256 is None or re.fullmatch(r"[0-9a-f]{64}", entry.sha256)
+
+
+def test_entry_rejects_an_unknown_format() -> None:
+    with pytest.raises(ValueError, match="format"):
+        Entry("x", "https://x/y", "npy", 3, None, None, None, None, None, "x")
