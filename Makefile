@@ -22,8 +22,8 @@ demo: $(STAMP)
 	$(BIN)/aligner neighbors build/demo guitar -k 5
 
 lint: $(STAMP)
-	$(BIN)/ruff check aligner cli tests examples data_samples
-	$(BIN)/ruff format --check aligner cli tests examples data_samples
+	$(BIN)/ruff check aligner cli tests examples data_samples benchmarks
+	$(BIN)/ruff format --check aligner cli tests examples data_samples benchmarks
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

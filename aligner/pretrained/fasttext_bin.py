@@ -2,13 +2,19 @@
 
 A ``.bin`` model holds hashed character n-grams besides its word table; a
 word missing from the table gets the mean of its n-grams' vectors. Those rows
-have the match kind ``subword``. The model is loaded with gensim.
+have the match kind ``subword``. The model is loaded with gensim, whole (the
+format has no index to skip by); its structure is checked first, and a
+compressed model is decompressed once into the cache directory.
 """
 
 from __future__ import annotations
 
+import hashlib
+import os
+import shutil
+import struct
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -23,17 +29,108 @@ if TYPE_CHECKING:
 __all__ = ["read_fasttext_bin"]
 
 
+class _Exact:
+    """A stream whose reads return all bytes asked for or raise EOFError.
+
+    gensim reads a model's words byte by byte until a NUL; on a truncated
+    file a plain stream returns b"" forever and the loader never stops.
+    """
+
+    def __init__(self, stream: IO[bytes], name: str) -> None:
+        self._stream = stream
+        self.name = name
+
+    def read1(self, size: int = 1 << 20) -> bytes:
+        data = self._stream.read(size)
+        if not data:
+            raise EOFError("the file ends early (truncated)")
+        return data
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._stream.read(size)
+        if size is not None and size > 0 and len(data) < size:
+            raise EOFError("the file ends early (truncated)")
+        return data
+
+
+MAGIC = 793712314
+HEADER = struct.Struct("<ii12id")  # magic, version, dim, ws, epoch, ..., maxn, lr_update_rate, t
+
+
+def check_structure(stream: IO[bytes], name: str) -> int:
+    """Walk a model's header and word list with strict reads; return its dimension.
+
+    gensim reads each word byte by byte until a NUL and, on a truncated or
+    corrupt file, never stops: checking the structure first turns that into
+    an error.
+
+    Raises:
+        VectorsFormatError: not a fastText model, or it ends inside the word list.
+    """
+    fin = _Exact(stream, name)
+    try:
+        magic, _version, dim, *_ = HEADER.unpack(fin.read(HEADER.size))
+        if magic != MAGIC:
+            raise VectorsFormatError(f"{name} is not a fastText .bin model (wrong magic number)")
+        size, nwords, nlabels = struct.unpack("<3i", fin.read(12))
+        fin.read(16)  # ntokens, pruneidx_size
+        if not (0 <= nwords <= size <= 200_000_000 and nlabels >= 0 and 0 < dim <= 100_000):
+            raise VectorsFormatError(
+                f"{name}: implausible header (dim {dim}, {size} words); the file is corrupt"
+            )
+        buffer, pos = b"", 0
+        for _ in range(size):
+            while (end := buffer.find(b"\x00", pos)) < 0 or end + 10 > len(buffer):
+                buffer, pos = buffer[pos:] + fin.read1(), 0
+            pos = end + 10  # NUL, int64 count, int8 entry type
+    except (EOFError, struct.error):
+        raise VectorsFormatError(
+            f"{name} ends inside its header or word list: it is truncated; download it again"
+        ) from None
+    return int(dim)
+
+
+def _model_path(path: Path, member: str | None) -> Path:
+    """A plain file gensim can open: the file itself, or decompressed into the cache.
+
+    gensim's reader assumes full reads, which compressed streams do not give,
+    so a compressed model (or a zip member) is decompressed once into
+    ``<cache>/extracted/`` and reused from there.
+    """
+    from aligner.pretrained.archive import compression_of, inner_name
+    from aligner.pretrained.download import cache_dir
+
+    if compression_of(path) is None:
+        return path
+    name = inner_name(path, member)
+    stat = path.stat()
+    identity = f"{path.resolve()}:{stat.st_size}:{stat.st_mtime_ns}:{name}"
+    key = hashlib.sha256(identity.encode()).hexdigest()[:16]
+    target = cache_dir() / "extracted" / key / Path(name).name
+    if not target.is_file():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        part = target.with_name(target.name + ".part")
+        with open_stream(path, member=member) as opened, part.open("wb") as dst:
+            shutil.copyfileobj(opened.stream, dst, 1 << 20)
+        os.replace(part, target)
+    return target
+
+
 def _load(path: Path, member: str | None) -> Any:
     from gensim.models.fasttext import load_facebook_vectors
 
     with open_stream(path, member=member) as opened:
-        try:
-            return load_facebook_vectors(opened.stream)
-        except (ValueError, EOFError, OSError, AssertionError, NotImplementedError) as exc:
-            raise VectorsFormatError(
-                f"{path}: not a readable fastText .bin model ({exc}); "
-                "download it again or pass --format"
-            ) from None
+        check_structure(opened.stream, str(path))
+    try:
+        return load_facebook_vectors(str(_model_path(path, member)))
+    except (
+        ValueError, EOFError, OSError, AssertionError, NotImplementedError,
+        MemoryError, struct.error, UnicodeDecodeError,
+    ) as exc:  # fmt: skip
+        raise VectorsFormatError(
+            f"{path}: not a readable fastText .bin model ({exc}); "
+            "download it again or pass --format"
+        ) from None
 
 
 def read_fasttext_bin(
