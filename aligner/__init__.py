@@ -38,6 +38,7 @@ from aligner.vocab import Vocab, read_vocab
 
 if TYPE_CHECKING:
     from aligner.layers import param_groups
+    from aligner.pretrained.formats import ReadResult, read_vectors
 
 __all__ = [
     "AlignerError",
@@ -52,6 +53,7 @@ __all__ = [
     "CorpusError",
     "Coverage",
     "InputError",
+    "ReadResult",
     "TokenizerSpec",
     "TrainingError",
     "Vocab",
@@ -64,6 +66,7 @@ __all__ = [
     "fill",
     "load",
     "param_groups",
+    "read_vectors",
     "read_vocab",
     "train_word2vec",
     "write_artifact",
@@ -74,9 +77,13 @@ load = open_artifact
 
 
 def __getattr__(name: str) -> Any:
-    # torch is imported only when a layer helper is first used.
+    # torch and pyarrow are imported only when first used.
     if name == "param_groups":
         from aligner.layers import param_groups
 
         return param_groups
+    if name in ("read_vectors", "ReadResult"):
+        from aligner.pretrained import formats
+
+        return getattr(formats, name)
     raise AttributeError(f"module 'aligner' has no attribute {name!r}")

@@ -28,6 +28,8 @@ from __future__ import annotations
 import io
 import os
 import re
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -43,7 +45,8 @@ from aligner.vocab import Vocab
 __all__ = ["FORMATS", "ReadResult", "ReadStats", "detect_format", "read_vectors"]
 
 FORMATS = ("glove", "word2vec", "word2vec-binary", "fasttext-bin")
-CHUNK = 1 << 24
+CHUNK = 1 << 22
+BATCH = 1 << 22  # bytes of kept rows' values parsed together
 FASTTEXT_MAGIC = (793712314).to_bytes(4, "little")
 HEADER = re.compile(rb"^\s*(\d+)\s+(\d+)\s*$")
 
@@ -278,11 +281,38 @@ class _Reader:
 
 
 class _TextReader(_Reader):
-    """GloVe and word2vec text: find each line's token, keep wanted lines, parse them together."""
+    """GloVe and word2vec text: find each line's token, keep wanted lines, parse in batches.
+
+    Kept rows are parsed by pyarrow in batches on a worker thread (pyarrow
+    releases the GIL) while this thread scans on; at most two batches are in
+    flight, so memory stays near the size of the output matrix.
+    """
 
     def read(self) -> ReadResult:
-        rows: list[bytes] = []
-        lines: list[int] = []
+        self.values: list[bytes] = []
+        self.lines: list[int] = []
+        self.batch_bytes = 0
+        self.jobs: deque[Future[_Batch]] = deque()
+        self.done: list[_Batch] = []
+        with ThreadPoolExecutor(max_workers=1) as self.pool:
+            try:
+                self.scan_file()
+                self.flush()
+                while self.jobs:
+                    self.done.append(self.jobs.popleft().result())
+            finally:
+                for job in self.jobs:
+                    job.cancel()
+        matrices = [batch.matrix for batch in self.done]
+        keep = (
+            np.concatenate([batch.keep for batch in self.done]) if self.done else np.ones(0, bool)
+        )
+        self.stats.bad_rows += sum(batch.bad_rows for batch in self.done)
+        self.keys = [key for key, ok in zip(self.keys, keep, strict=True) if ok]
+        matrix = np.concatenate(matrices) if matrices else np.zeros((0, self.dim), np.float32)
+        return self.finish(matrix, [])
+
+    def scan_file(self) -> None:
         lineno = 0
         carry = b""
         first = True
@@ -298,19 +328,18 @@ class _TextReader(_Reader):
                 first = False
             if not data:
                 if carry.strip():
-                    lineno = self.scan(carry + b"\n", lineno, rows, lines)
-                break
+                    self.scan_block(carry + b"\n", 0, len(carry) + 1, lineno)
+                return
             cut = data.rfind(b"\n")
             if cut < 0:
                 carry += data
                 continue
             head = data.find(b"\n")
-            lineno = self.scan(carry + data[: head + 1], lineno, rows, lines)
+            line = carry + data[: head + 1]
+            lineno = self.scan_block(line, 0, len(line), lineno)
             if cut > head:
-                lineno = self.scan_block(data, head + 1, cut + 1, lineno, rows, lines)
+                lineno = self.scan_block(data, head + 1, cut + 1, lineno)
             carry = data[cut + 1 :]
-        matrix = self.parse(rows, lines)
-        return self.finish(matrix, lines)
 
     def start(self, data: bytes) -> tuple[int, bytes]:
         """Handle the header (word2vec) or infer the dimension (GloVe)."""
@@ -328,14 +357,9 @@ class _TextReader(_Reader):
         self.set_dim(max(set(counts), key=counts.count), 1, "its rows have")
         return 0, data
 
-    def scan(self, block: bytes, lineno: int, rows: list[bytes], lines: list[int]) -> int:
-        return self.scan_block(block, 0, len(block), lineno, rows, lines)
-
-    def scan_block(
-        self, buf: bytes, pos: int, end: int, lineno: int, rows: list[bytes], lines: list[int]
-    ) -> int:
-        """Scan complete lines of ``buf[pos:end]``; only wanted lines are copied."""
-        find, exact, lower = buf.find, self.wanted.exact, self.wanted.lower
+    def scan_block(self, buf: bytes, pos: int, end: int, lineno: int) -> int:
+        """Scan the complete lines of ``buf[pos:end]``; only wanted lines are copied."""
+        find, exact, lower, take = buf.find, self.wanted.exact, self.wanted.lower, self.take
         count = 0
         while pos < end:
             nl = find(b"\n", pos, end)
@@ -346,13 +370,37 @@ class _TextReader(_Reader):
                 if key in exact or (
                     lower and (key.lower() if key.isascii() else _lower(key)) in lower
                 ):
-                    rows.append(buf[pos:nl])
-                    lines.append(lineno + count)
+                    take(buf[pos:nl], lineno + count)
             elif sp < 0 and buf[pos:nl].strip():
                 self.bad_row(lineno + count, "a token without values")
             pos = nl + 1
         self.stats.rows_read += count
         return lineno + count
+
+    def take(self, row: bytes, lineno: int) -> None:
+        """Keep a wanted row: record its token now, queue its values for parsing."""
+        if row.endswith(b"\r"):
+            self.stats.crlf = True
+        split = self.split_row(row, lineno)
+        if split is None or not self.wanted.keep(split[0], self.stats):
+            return
+        self.keys.append(self.decode_key(split[0]))
+        self.values.append(split[1])
+        self.lines.append(lineno)
+        self.batch_bytes += len(split[1])
+        if self.batch_bytes >= BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.values:
+            return
+        if len(self.jobs) >= 2:
+            self.done.append(self.jobs.popleft().result())
+        job = self.pool.submit(
+            _parse_batch, self.path, self.dim, self.values, self.lines, self.skip_bad_rows
+        )
+        self.jobs.append(job)
+        self.values, self.lines, self.batch_bytes = [], [], 0
 
     def split_row(self, row: bytes, lineno: int) -> tuple[bytes, bytes] | None:
         """The token and the D values of a wanted row, or None to drop it."""
@@ -369,35 +417,30 @@ class _TextReader(_Reader):
         self.stats.spaced_tokens += 1
         return parts[0], row[len(parts[0]) + 1 :]
 
-    def parse(self, rows: list[bytes], lines: list[int]) -> np.ndarray:
-        keep_rows: list[bytes] = []
-        keep_lines: list[int] = []
-        for row, lineno in zip(rows, lines, strict=True):
-            if row.endswith(b"\r"):
-                self.stats.crlf = True
-            split = self.split_row(row, lineno)
-            if split is None or not self.wanted.keep(split[0], self.stats):
-                continue
-            self.keys.append(self.decode_key(split[0]))
-            keep_rows.append(split[1])
-            keep_lines.append(lineno)
-        lines[:] = keep_lines
-        return _parse_floats(self, keep_rows, keep_lines)
+
+@dataclass
+class _Batch:
+    """Parsed rows of one batch; ``keep`` is False for rows skipped as bad."""
+
+    matrix: np.ndarray
+    keep: np.ndarray
+    bad_rows: int = 0
 
 
-def _parse_floats(reader: _Reader, values: list[bytes], lines: list[int]) -> np.ndarray:
+def _parse_batch(
+    path: Path, dim: int, values: list[bytes], lines: list[int], skip_bad_rows: bool
+) -> _Batch:
     """Parse rows of D space-separated floats at once (pyarrow), or row by row on error."""
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
-    dim = reader.dim
-    if not values:
-        return np.zeros((0, dim), dtype=np.float32)
     names = [f"v{i}" for i in range(dim)]
     try:
         table = pacsv.read_csv(
-            io.BytesIO(b"\n".join(values) + b"\n"),
-            read_options=pacsv.ReadOptions(column_names=names, block_size=1 << 22),
+            io.BytesIO(b"\n".join(values)),
+            read_options=pacsv.ReadOptions(
+                column_names=names, block_size=1 << 23, use_threads=False
+            ),
             parse_options=pacsv.ParseOptions(
                 delimiter=" ", quote_char=False, escape_char=False, double_quote=False
             ),
@@ -406,29 +449,32 @@ def _parse_floats(reader: _Reader, values: list[bytes], lines: list[int]) -> np.
             ),
         )
     except (pa.ArrowInvalid, pa.ArrowTypeError):
-        return _parse_slowly(reader, values, lines)
+        return _parse_slowly(path, dim, values, lines, skip_bad_rows)
+    if table.num_rows != len(values) or any(column.null_count for column in table.columns):
+        return _parse_slowly(path, dim, values, lines, skip_bad_rows)
     matrix = np.empty((table.num_rows, dim), dtype=np.float32)
     for i, column in enumerate(table.columns):
-        if column.null_count:
-            return _parse_slowly(reader, values, lines)
         matrix[:, i] = column.to_numpy()
-    return matrix
+    return _Batch(matrix, np.ones(len(values), dtype=bool))
 
 
-def _parse_slowly(reader: _Reader, values: list[bytes], lines: list[int]) -> np.ndarray:
+def _parse_slowly(
+    path: Path, dim: int, values: list[bytes], lines: list[int], skip_bad_rows: bool
+) -> _Batch:
     """Row by row, to name the bad line (or skip it with skip_bad_rows)."""
-    out: list[np.ndarray] = []
-    keys: list[str] = []
-    for key, row, lineno in zip(reader.keys, values, lines, strict=True):
+    matrix = np.zeros((len(values), dim), dtype=np.float32)
+    keep = np.ones(len(values), dtype=bool)
+    for i, (row, lineno) in enumerate(zip(values, lines, strict=True)):
         try:
-            vector = np.array([float(x) for x in row.split(b" ")], dtype=np.float32)
+            matrix[i] = [float(x) for x in row.split(b" ")]
         except ValueError:
-            reader.bad_row(lineno, "a value is not a number")
-            continue
-        out.append(vector)
-        keys.append(key)
-    reader.keys = keys
-    return np.stack(out) if out else np.zeros((0, reader.dim), dtype=np.float32)
+            if not skip_bad_rows:
+                raise VectorsFormatError(
+                    f"{path}, line {lineno}: a value is not a number; "
+                    "fix the file or pass --skip-bad-rows"
+                ) from None
+            keep[i] = False
+    return _Batch(matrix[keep], keep, bad_rows=int((~keep).sum()))
 
 
 class _BinaryReader(_Reader):
