@@ -15,6 +15,7 @@ import gzip
 import lzma
 import os
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ __all__ = [
     "Opened",
     "check_member_name",
     "compression_of",
+    "decompression_errors",
     "inner_name",
     "open_stream",
     "zip_member",
@@ -48,7 +50,8 @@ def check_member_name(archive: str | os.PathLike[str], name: str) -> None:
         VectorsFormatError: the name is unsafe.
     """
     parts = PurePosixPath(name.replace("\\", "/")).parts
-    if name.startswith(("/", "\\")) or ".." in parts or (parts and parts[0].endswith(":")):
+    drive = len(name) >= 2 and name[1] == ":" and name[0].isalpha()  # C:x, C:/x
+    if name.startswith(("/", "\\")) or ".." in parts or drive:
         raise VectorsFormatError(
             f"{archive}: member {name!r} points outside the archive; refusing it "
             "(the archive is unsafe: get it from a trusted source)"
@@ -90,6 +93,21 @@ def inner_name(path: str | os.PathLike[str], member: str | None = None) -> str:
         return zip_member(path, member)
     name = Path(path).name
     return name[: -len(Path(path).suffix)] if kind else name
+
+
+@contextmanager
+def decompression_errors(path: str | os.PathLike[str]) -> Iterator[None]:
+    """Turn the errors of a truncated or corrupt archive into a VectorsFormatError."""
+    try:
+        yield
+    except (EOFError, zlib.error, lzma.LZMAError, zipfile.BadZipFile, gzip.BadGzipFile) as exc:
+        raise VectorsFormatError(
+            f"{path} cannot be decompressed ({exc}): it is truncated or corrupt; download it again"
+        ) from None
+    except OSError as exc:
+        if exc.__class__ is not OSError and not isinstance(exc, gzip.BadGzipFile):
+            raise
+        raise VectorsFormatError(f"{path} cannot be read ({exc}); download it again") from None
 
 
 @dataclass

@@ -37,7 +37,7 @@ from typing import Any
 import numpy as np
 
 from aligner.errors import VectorsFormatError
-from aligner.pretrained.archive import Opened, inner_name, open_stream
+from aligner.pretrained.archive import Opened, decompression_errors, inner_name, open_stream
 from aligner.progress import SILENT, Progress, ProgressBar
 from aligner.vectors import WordVectors
 from aligner.vocab import Vocab
@@ -97,15 +97,20 @@ class _Wanted:
         self.lower = (
             {w.lower().encode("utf-8", "surrogatepass") for w in words} if lowercase else set()
         )
+        # a token holding spaces is found through its first word (glove.840B rows)
+        firsts = {w.split(" ")[0].encode("utf-8", "surrogatepass") for w in words if " " in w}
+        self.scan_exact = self.exact | firsts
+        self.scan_lower = self.lower | {_lower(f) for f in firsts} if lowercase else set()
         self.kept_exact: set[bytes] = set()
         self.kept_lower: set[bytes] = set()
+        self.kept_by_case: set[bytes] = set()
 
     def wants(self, key: bytes) -> bool:
-        if key in self.exact:
+        if key in self.scan_exact:
             return True
-        if not self.lower:
+        if not self.scan_lower:
             return False
-        return _lower(key) in self.lower
+        return _lower(key) in self.scan_lower
 
     def keep(self, key: bytes, stats: ReadStats) -> bool:
         """Decide for a confirmed row: first of each exact key, first of each lowercase key."""
@@ -117,10 +122,11 @@ class _Wanted:
             return True
         low = _lower(key)
         if low in self.kept_lower or low not in self.lower:
-            if key in self.kept_lower:
+            if key in self.kept_by_case:
                 stats.duplicates += 1
             return False
         self.kept_lower.add(low)
+        self.kept_by_case.add(key)
         return True
 
 
@@ -136,22 +142,34 @@ def detect_format(path: str | os.PathLike[str], *, member: str | None = None) ->
     Raises:
         VectorsFormatError: the file is empty.
     """
-    with open_stream(path, member=member) as opened:
-        head = opened.stream.read(4096)
+    with decompression_errors(path), open_stream(path, member=member) as opened:
+        head = opened.stream.read(1 << 16)
     if not head.strip():
         raise VectorsFormatError(f"vectors file {path} is empty")
     if head.startswith(FASTTEXT_MAGIC):
         return "fasttext-bin"
     first, _, rest = head.removeprefix(b"\xef\xbb\xbf").partition(b"\n")
-    if not HEADER.match(first):
+    match = HEADER.match(first.rstrip(b"\r"))
+    if not match:
         return "glove"
-    if inner_name(path, member).lower().endswith(".bin") or b"\x00" in rest:
+    if inner_name(path, member).lower().endswith(".bin"):
         return "word2vec-binary"
+    return "word2vec" if _looks_like_text_row(rest, int(match.group(2))) else "word2vec-binary"
+
+
+def _looks_like_text_row(rest: bytes, dim: int) -> bool:
+    """True when the line after a header is a token and ``dim`` printed numbers."""
+    line, newline, _ = rest.partition(b"\n")
+    if not newline and len(rest) >= (1 << 16) - 64:
+        return False  # no line end in 64 KiB: binary floats
+    fields = line.rstrip(b"\r ").split(b" ")
+    if len(fields) <= dim:
+        return False
     try:
-        rest[:-8].decode("utf-8")
-    except UnicodeDecodeError:
-        return "word2vec-binary"
-    return "word2vec"
+        [float(x) for x in fields[-dim:]]
+    except ValueError:
+        return False
+    return True
 
 
 def read_vectors(
@@ -199,11 +217,15 @@ def read_vectors(
         return read_fasttext_bin(path, vocab, member=member, dim=dim, lowercase=lowercase)
     wanted = _Wanted(vocab, lowercase)
     with (
+        decompression_errors(path),
         open_stream(path, member=member) as opened,
         progress.bar(f"read {path.name}", total=opened.size, unit="B") as bar,
     ):
-        reader = _BinaryReader if fmt == "word2vec-binary" else _TextReader
-        return reader(path, opened, bar, wanted, fmt, dim, skip_bad_rows).read()
+        kind = _BinaryReader if fmt == "word2vec-binary" else _TextReader
+        reader = kind(path, opened, bar, wanted, fmt, dim, skip_bad_rows)
+        result = reader.read()
+        bar.update(opened.size - reader.reported)  # a zip's index at the end is never read
+        return result
 
 
 class _Reader:
@@ -222,13 +244,13 @@ class _Reader:
         self.stats = ReadStats()
         self.dim = 0
         self.keys: list[str] = []
-        self._reported = 0
+        self.reported = 0
 
     def read_chunk(self) -> bytes:
         data: bytes = self.opened.stream.read(CHUNK)
         now = self.opened.position()
-        self.bar.update(now - self._reported)
-        self._reported = now
+        self.bar.update(now - self.reported)
+        self.reported = now
         return data
 
     def header(self, line: bytes, lineno: int) -> None:
@@ -350,7 +372,9 @@ class _TextReader(_Reader):
         if self.fmt == "word2vec":
             self.header(first, 1)
             return 1, data[end + 1 :] if end >= 0 else b""
-        sample = [ln.rstrip(b"\r ").split(b" ") for ln in data[:65536].split(b"\n")[:20]]
+        head = data[:65536]
+        complete = head[: head.rfind(b"\n")] if b"\n" in head else head
+        sample = [ln.rstrip(b"\r ").split(b" ") for ln in complete.split(b"\n")[:20]]
         counts = [len(fields) - 1 for fields in sample if len(fields) > 1]
         if not counts:
             raise VectorsFormatError(f"{self.path}, line 1: no values after the token")
@@ -359,8 +383,9 @@ class _TextReader(_Reader):
 
     def scan_block(self, buf: bytes, pos: int, end: int, lineno: int) -> int:
         """Scan the complete lines of ``buf[pos:end]``; only wanted lines are copied."""
-        find, exact, lower, take = buf.find, self.wanted.exact, self.wanted.lower, self.take
-        count = 0
+        find, take = buf.find, self.take
+        exact, lower = self.wanted.scan_exact, self.wanted.scan_lower
+        count = blank = 0
         while pos < end:
             nl = find(b"\n", pos, end)
             sp = find(b" ", pos, nl)
@@ -371,10 +396,13 @@ class _TextReader(_Reader):
                     lower and (key.lower() if key.isascii() else _lower(key)) in lower
                 ):
                     take(buf[pos:nl], lineno + count)
-            elif sp < 0 and buf[pos:nl].strip():
-                self.bad_row(lineno + count, "a token without values")
+            elif sp < 0:
+                if buf[pos:nl].strip():
+                    self.bad_row(lineno + count, "a token without values")
+                else:
+                    blank += 1
             pos = nl + 1
-        self.stats.rows_read += count
+        self.stats.rows_read += count - blank
         return lineno + count
 
     def take(self, row: bytes, lineno: int) -> None:
