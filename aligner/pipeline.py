@@ -31,7 +31,7 @@ from aligner.errors import AlignerError, InputError
 from aligner.fill import fill
 from aligner.progress import SILENT, Progress
 from aligner.tokenize import TokenizerSpec
-from aligner.train import METHODS, Word2VecParams, train_word2vec
+from aligner.train import METHODS, Word2VecParams, make_params, train
 from aligner.vectors import WordVectors
 from aligner.vocab import DEFAULT_PAD, DEFAULT_UNK, Vocab, read_vocab
 
@@ -54,8 +54,10 @@ class BuildConfig:
         dim: expected dimension of pretrained vectors (checked when given).
         skip_bad_rows: skip malformed pretrained rows instead of failing.
         cache: download cache directory (``$ALIGNER_CACHE`` or the user cache).
-        method: training method (``"word2vec"``).
-        word2vec: word2vec hyper-parameters; its ``seed`` is overridden by ``seed``.
+        method: training method (``"word2vec"`` or ``"fasttext"``).
+        params: training parameters (:class:`~aligner.train.Word2VecParams`,
+            :class:`~aligner.train.FastTextParams` or a mapping); the ``seed``
+            field is overridden by ``seed``.
         tokenizer: tokenizer spec for the corpus and for later encoding.
         fallbacks: ordered alignment fallbacks.
         init: fill method for missing rows (``normal``, ``uniform``, ``zeros``).
@@ -78,7 +80,7 @@ class BuildConfig:
     skip_bad_rows: bool = False
     cache: str | os.PathLike[str] | None = None
     method: str = "word2vec"
-    word2vec: Word2VecParams = field(default_factory=Word2VecParams)
+    params: Any = field(default_factory=Word2VecParams)
     tokenizer: TokenizerSpec = field(default_factory=TokenizerSpec)
     fallbacks: tuple[str, ...] = FALLBACKS
     init: str = "normal"
@@ -199,17 +201,23 @@ def _pretrained(
     return identity, read
 
 
-def _trained(config: BuildConfig, progress: Progress) -> tuple[dict[str, Any], Any]:
+def _trained(config: BuildConfig, vocab: Vocab, progress: Progress) -> tuple[dict[str, Any], Any]:
     assert config.corpus is not None
     corpus = Corpus(config.corpus, tokenizer=config.tokenizer)
-    params = Word2VecParams(**{**config.word2vec.to_dict(), "seed": config.seed})
+    params = make_params(config.method, config.params, seed=config.seed)
     identity = {
         "kind": "trained",
         "method": config.method,
         "corpus": _file_identity(corpus.path),
         "params": params.to_dict(),
     }
-    return identity, lambda: train_word2vec(corpus, params, progress=progress)
+    words = vocab.tokens[len(vocab.specials) :]
+    compose = words if "subword" in config.fallbacks else ()
+
+    def run() -> WordVectors:
+        return train(corpus, config.method, params, compose=compose, progress=progress)
+
+    return identity, run
 
 
 def build(config: BuildConfig, *, progress: Progress = SILENT) -> BuildResult:
@@ -236,7 +244,7 @@ def build(config: BuildConfig, *, progress: Progress = SILENT) -> BuildResult:
     if config.pretrained is not None:
         identity, get_vectors = _pretrained(config, vocab, progress)
     else:
-        identity, get_vectors = _trained(config, progress)
+        identity, get_vectors = _trained(config, vocab, progress)
     key = build_key(config, identity)
     reused = _reusable(out, key)
     if reused is not None:

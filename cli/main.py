@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from aligner_cli.common import emit, json_option, library_errors
 from aligner_cli.download import download
 from aligner_cli.report import build_lines, manifest_lines
+from aligner_cli.training import training_options
 
 # Every command's --help ends with an example ("\b" keeps click from rewrapping it).
 EXAMPLES = {
     "cli": "\b\nExample:\n  aligner build --corpus corpus.txt --vocab vocab.txt --out emb/",
     "build": "\b\nExample:\n  aligner build --corpus data_samples/corpus.txt "
     "--vocab data_samples/vocab.txt \\\n      --out build/demo --dim 50 --min-count 2",
+    "train": "\b\nExample:\n  aligner train --corpus data_samples/corpus.txt --method fasttext "
+    "\\\n      --dim 50 --min-count 2 --out build/vectors.txt",
     "info": "\b\nExample:\n  aligner info build/demo --json",
     "neighbors": "\b\nExample:\n  aligner neighbors build/demo guitar -k 5",
 }
@@ -39,7 +44,7 @@ def cli() -> None:
 @cli.command(epilog=EXAMPLES["build"])
 @click.option(
     "--corpus",
-    type=click.Path(exists=True, dir_okay=False),
+    type=click.Path(exists=True),
     help="Dataset-0 text to train on, one sentence per line (plain or .gz).",
 )
 @click.option(
@@ -68,25 +73,7 @@ def cli() -> None:
     help="Task vocabulary: 'token' or 'token<TAB>count' per line.",
 )
 @click.option("--out", required=True, type=click.Path(), help="Artifact directory to write.")
-@click.option("--method", type=click.Choice(["word2vec"]), default="word2vec", show_default=True)
-@click.option(
-    "--dim",
-    type=click.IntRange(min=1),
-    default=None,
-    help="Vector size to train (default 100); with --pretrained, the expected size.",
-)
-@click.option("--window", type=click.IntRange(min=1), default=5, show_default=True)
-@click.option("--min-count", type=click.IntRange(min=1), default=5, show_default=True)
-@click.option("--epochs", type=click.IntRange(min=1), default=5, show_default=True)
-@click.option("--sg/--cbow", default=True, show_default=True, help="Skip-gram or CBOW.")
-@click.option("--negative", type=click.IntRange(min=0), default=5, show_default=True)
-@click.option(
-    "--workers",
-    type=click.IntRange(min=1),
-    default=1,
-    show_default=True,
-    help="Training threads; 1 makes builds byte-reproducible.",
-)
+@training_options
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed for training and fill.")
 @click.option("--lowercase", is_flag=True, help="Lowercase text when tokenizing (corpus, encode).")
 @click.option(
@@ -129,14 +116,7 @@ def build(
     cache_dir: str | None,
     vocab: str,
     out: str,
-    method: str,
-    dim: int | None,
-    window: int,
-    min_count: int,
-    epochs: int,
-    sg: bool,
-    negative: int,
-    workers: int,
+    training: dict[str, Any],
     seed: int,
     lowercase: bool,
     lowercase_fallback: bool,
@@ -156,7 +136,7 @@ def build(
     from aligner.pipeline import BuildConfig, build
     from aligner.progress import TqdmProgress
     from aligner.tokenize import TokenizerSpec
-    from aligner.train import Word2VecParams
+    from aligner.train import make_params
 
     if init_scale is not None and init != "uniform":
         raise click.UsageError("--init-scale applies only to --init uniform")
@@ -164,10 +144,8 @@ def build(
         raise click.UsageError("pass exactly one of --corpus (train) and --pretrained (read)")
     if corpus is not None and (vectors_format or member or skip_bad_rows):
         raise click.UsageError("--format, --member and --skip-bad-rows apply to --pretrained")
-    params = Word2VecParams(
-        sg=sg, dim=dim or 100, window=window, min_count=min_count, epochs=epochs,
-        negative=negative, workers=workers, seed=seed,
-    )  # fmt: skip
+    method, dim = training.pop("method"), training["dim"]
+    params = make_params(method, training | {"dim": dim or 100, "seed": seed})
     config = BuildConfig(
         corpus=corpus,
         pretrained=pretrained,
@@ -179,7 +157,7 @@ def build(
         vocab=vocab,
         out=out,
         method=method,
-        word2vec=params,
+        params=params,
         tokenizer=TokenizerSpec(lowercase=lowercase),
         fallbacks=FALLBACKS
         if lowercase_fallback
@@ -206,6 +184,52 @@ def build(
         return
     for line in build_lines(result.path, result.manifest, result.reused):
         click.echo(line)
+
+
+@cli.command(epilog=EXAMPLES["train"])
+@click.option(
+    "--corpus",
+    required=True,
+    type=click.Path(exists=True),
+    help="Dataset-0 text to train on, one sentence per line (plain or .gz).",
+)
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="Vectors file: word2vec text (.txt, .vec) or binary (.bin), optionally .gz.",
+)
+@training_options
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--lowercase", is_flag=True, help="Lowercase text when tokenizing.")
+@click.option("--force", is_flag=True, help="Replace an existing --out file.")
+@json_option
+@library_errors
+def train(
+    corpus: str,
+    out: str,
+    training: dict[str, Any],
+    seed: int,
+    lowercase: bool,
+    force: bool,
+    as_json: bool,
+) -> None:
+    """Train vectors on a corpus and write them as a standalone vectors file."""
+    from aligner.export import train_to_file
+    from aligner.progress import TqdmProgress
+    from aligner.tokenize import TokenizerSpec
+
+    method = training.pop("method")
+    params = training | {"dim": training["dim"] or 100, "seed": seed}
+    path, vectors = train_to_file(
+        corpus, out, method, params, tokenizer=TokenizerSpec(lowercase=lowercase),
+        force=force, progress=TqdmProgress(),
+    )  # fmt: skip
+    summary = {"path": str(path), "method": method, "rows": len(vectors), "dim": vectors.dim}
+    if as_json:
+        emit(summary | {"source": vectors.source})
+        return
+    click.echo(f"wrote {path}: {len(vectors)} x {vectors.dim} ({method})")
 
 
 @cli.command(epilog=EXAMPLES["info"])

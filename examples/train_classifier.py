@@ -112,7 +112,7 @@ def build_artifact(data: Path, out: Path, seed: int) -> Path:
         corpus=data / "corpus.txt",
         vocab=data / "vocab.txt",
         out=out,
-        word2vec=aligner.Word2VecParams(dim=DIM, min_count=2, epochs=10, window=5),
+        params=aligner.Word2VecParams(dim=DIM, min_count=2, epochs=10, window=5),
         seed=seed,
         force=True,
     )

@@ -28,7 +28,7 @@ def small_config(corpus: Path, vocab: Path, out: Path, **overrides: object) -> B
         "corpus": corpus,
         "vocab": vocab,
         "out": out,
-        "word2vec": Word2VecParams(dim=12, min_count=2, epochs=3),
+        "params": Word2VecParams(dim=12, min_count=2, epochs=3),
         "seed": 7,
     }
     params.update(overrides)

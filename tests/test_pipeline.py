@@ -21,7 +21,7 @@ def test_build_on_data_samples_then_train_a_forward_pass(tmp_path: Path) -> None
         corpus=SAMPLES / "corpus.txt",
         vocab=SAMPLES / "vocab.txt",
         out=tmp_path / "demo",
-        word2vec=aligner.Word2VecParams(dim=32, min_count=2, epochs=5),
+        params=aligner.Word2VecParams(dim=32, min_count=2, epochs=5),
         seed=1,
     )
     result = aligner.build(config)

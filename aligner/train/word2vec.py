@@ -93,6 +93,62 @@ def _check_vocabulary(corpus: Corpus, model: Any, min_count: int) -> None:
         )
 
 
+def gensim_kwargs(params: Word2VecParams) -> dict[str, Any]:
+    """The gensim constructor arguments shared by Word2Vec and FastText."""
+    return {
+        "sg": int(params.sg),
+        "vector_size": params.dim,
+        "window": params.window,
+        "min_count": params.min_count,
+        "negative": params.negative,
+        "sample": params.sample,
+        "workers": params.workers,
+        "seed": params.seed,
+        "epochs": params.epochs,
+    }
+
+
+def fit(model: Any, corpus: Corpus, params: Word2VecParams, label: str, progress: Progress) -> Any:
+    """Count the vocabulary and train a gensim model, with a progress bar in corpus bytes.
+
+    Raises:
+        CorpusError: the corpus is empty or unreadable.
+        TrainingError: no token reaches ``min_count``.
+    """
+    logging.getLogger("gensim").setLevel(logging.WARNING)
+    total = corpus.size * (params.epochs + 1)
+    with progress.bar(label, total=total, unit="B") as bar:
+        corpus.on_bytes = bar.update
+        try:
+            bar.status("counting words")
+            model.build_vocab(corpus_iterable=corpus, keep_raw_vocab=True)
+            _check_vocabulary(corpus, model, params.min_count)
+            model.raw_vocab = None
+            model.train(
+                corpus_iterable=corpus,
+                total_examples=model.corpus_count,
+                epochs=params.epochs,
+                callbacks=[_epoch_callback(bar, params.epochs)],
+            )
+        finally:
+            corpus.on_bytes = None
+    return model
+
+
+def trained_source(corpus: Corpus, method: str, params: Any, vocab_size: int) -> dict[str, Any]:
+    """The ``source`` facts of trained vectors, for the manifest."""
+    return {
+        "kind": "trained",
+        "method": method,
+        "corpus": corpus.describe()
+        | {"sentences": corpus.lines_read, "tokens": corpus.tokens_read},
+        "tokenizer": corpus.tokenizer.to_dict(),
+        "params": params.to_dict(),
+        "trained_vocab_size": vocab_size,
+        "gensim_version": _gensim_version(),
+    }
+
+
 def train_word2vec(
     corpus: Corpus, params: Word2VecParams | None = None, *, progress: Progress = SILENT
 ) -> WordVectors:
@@ -115,47 +171,10 @@ def train_word2vec(
     from gensim.models import Word2Vec
 
     params = params or Word2VecParams()
-    logging.getLogger("gensim").setLevel(logging.WARNING)
-    total = corpus.size * (params.epochs + 1)
-    with progress.bar("word2vec", total=total, unit="B") as bar:
-        corpus.on_bytes = bar.update
-        try:
-            model = Word2Vec(
-                sg=int(params.sg),
-                vector_size=params.dim,
-                window=params.window,
-                min_count=params.min_count,
-                negative=params.negative,
-                sample=params.sample,
-                workers=params.workers,
-                seed=params.seed,
-                epochs=params.epochs,
-            )
-            bar.status("counting words")
-            model.build_vocab(corpus_iterable=corpus, keep_raw_vocab=True)
-            _check_vocabulary(corpus, model, params.min_count)
-            model.raw_vocab = None
-            model.train(
-                corpus_iterable=corpus,
-                total_examples=model.corpus_count,
-                epochs=params.epochs,
-                callbacks=[_epoch_callback(bar, params.epochs)],
-            )
-        finally:
-            corpus.on_bytes = None
+    model = fit(Word2Vec(**gensim_kwargs(params)), corpus, params, "word2vec", progress)
     keys = list(model.wv.index_to_key)
     vectors = np.asarray(model.wv.vectors, dtype=np.float32)
-    source = {
-        "kind": "trained",
-        "method": "word2vec",
-        "corpus": corpus.describe()
-        | {"sentences": corpus.lines_read, "tokens": corpus.tokens_read},
-        "tokenizer": corpus.tokenizer.to_dict(),
-        "params": params.to_dict(),
-        "trained_vocab_size": len(keys),
-        "gensim_version": _gensim_version(),
-    }
-    return WordVectors(keys, vectors, source)
+    return WordVectors(keys, vectors, trained_source(corpus, "word2vec", params, len(keys)))
 
 
 def _gensim_version() -> str:

@@ -1,0 +1,113 @@
+"""Write word vectors as a standalone file: word2vec text or binary.
+
+The format follows the extension: ``.bin`` is word2vec binary (little-endian
+float32), anything else (``.txt``, ``.vec``) word2vec text with a ``N D``
+header; ``.gz`` on top compresses it. Values are written with 9 significant
+digits, so text files read back to the same float32 values. The file is
+written beside its destination and renamed into place: a failed write leaves
+nothing behind.
+
+Example:
+    >>> write_vectors("vectors.txt", wv)  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+import tempfile
+from pathlib import Path
+from typing import IO, Any, cast
+
+from aligner.errors import InputError
+from aligner.progress import SILENT, Progress
+from aligner.tokenize import TokenizerSpec
+from aligner.vectors import WordVectors
+
+__all__ = ["train_to_file", "write_vectors"]
+
+
+def _binary(path: Path) -> bool:
+    name = path.name.lower().removesuffix(".gz")
+    return name.endswith(".bin")
+
+
+def _rows(fh: IO[bytes], vectors: WordVectors, binary: bool) -> None:
+    words = len(vectors.keys) - vectors.n_subword
+    fh.write(f"{words} {vectors.dim}\n".encode())
+    matrix = vectors.vectors[:words]
+    for key, row in zip(vectors.keys[:words], matrix, strict=True):
+        if not key or any(c.isspace() for c in key):
+            raise InputError(f"token {key!r} is empty or holds whitespace: it cannot be written")
+        if binary:
+            fh.write(key.encode("utf-8") + b" " + row.astype("<f4").tobytes() + b"\n")
+        else:
+            fh.write((key + " " + " ".join(f"{v:.9g}" for v in row.tolist()) + "\n").encode())
+
+
+def write_vectors(
+    path: str | os.PathLike[str], vectors: WordVectors, *, force: bool = False
+) -> Path:
+    """Write the table rows of ``vectors`` (subword rows are not part of a table).
+
+    Args:
+        path: destination; the extension chooses the format (see the module).
+        vectors: the vectors to write.
+        force: replace an existing file.
+
+    Returns:
+        The written path.
+
+    Raises:
+        InputError: the file exists without ``force``, or a token holds
+            whitespace.
+    """
+    path = Path(path)
+    if path.exists() and not force:
+        raise InputError(f"output file {path} already exists; pass --force to replace it")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "wb") as raw:
+            if path.suffix.lower() == ".gz":
+                with gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as fh:
+                    _rows(cast(IO[bytes], fh), vectors, _binary(path))
+            else:
+                _rows(raw, vectors, _binary(path))
+            raw.flush()
+            os.fsync(raw.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return path
+
+
+def train_to_file(
+    corpus: str | os.PathLike[str],
+    out: str | os.PathLike[str],
+    method: str = "word2vec",
+    params: Any = None,
+    *,
+    tokenizer: TokenizerSpec | None = None,
+    force: bool = False,
+    progress: Progress = SILENT,
+) -> tuple[Path, WordVectors]:
+    """Train on ``corpus`` and write the vectors to ``out`` (``aligner train``).
+
+    The destination is checked before training starts.
+
+    Raises:
+        InputError: ``out`` exists without ``force``; CorpusError,
+            TrainingError: see :func:`aligner.train.train`.
+    """
+    from aligner.corpus import Corpus
+    from aligner.train import train
+
+    out = Path(out)
+    if out.exists() and not force:
+        raise InputError(f"output file {out} already exists; pass --force to replace it")
+    vectors = train(Corpus(corpus, tokenizer=tokenizer), method, params, progress=progress)
+    return write_vectors(out, vectors, force=force), vectors
