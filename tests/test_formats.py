@@ -18,7 +18,7 @@ import pytest
 from gensim.models import FastText, KeyedVectors
 from gensim.models.fasttext import load_facebook_vectors, save_facebook_model
 
-import aligner.pretrained.formats as formats
+import aligner.pretrained.readers as readers
 from aligner.align import align
 from aligner.errors import InputError, VectorsFormatError
 from aligner.pretrained.formats import FORMATS, ReadResult, detect_format, read_vectors
@@ -714,7 +714,7 @@ def test_rows_spanning_the_chunk_boundary(
         assert whole.stats.rows_read == 120 and whole.stats.duplicates == 1
         assert len(whole.vectors) > 40
         for chunk in chunks:
-            monkeypatch.setattr(formats, "CHUNK", chunk)
+            monkeypatch.setattr(readers, "CHUNK", chunk)
             small = read_vectors(path, Vocab(wanted), format=fmt)
             assert small.vectors.keys == whole.vectors.keys
             assert np.array_equal(small.vectors.vectors, whole.vectors.vectors)
@@ -728,7 +728,7 @@ def test_bad_row_line_number_is_right_across_chunks(
     lines = [f"k{i} 0.5 0.25 0.125" for i in range(100)]
     lines[77] = "k77 0.5 0.25"
     path = _write(tmp_path / "g.txt", "\n".join(lines) + "\n")
-    monkeypatch.setattr(formats, "CHUNK", 50)
+    monkeypatch.setattr(readers, "CHUNK", 50)
     assert "line 78:" in _format_error(path, ["k77"])
 
 
@@ -776,7 +776,7 @@ def test_progress_counts_the_bytes_on_disk(
     keys = [f"k{i}" for i in range(400)]
     matrix = np.full((400, 5), 0.5, dtype=np.float32)
     path = _write(tmp_path / name, writer(keys, matrix))
-    monkeypatch.setattr(formats, "CHUNK", 1000)
+    monkeypatch.setattr(readers, "CHUNK", 1000)
     progress = RecordingProgress()
     read_vectors(path, _vocab("k3"), progress=progress)
     [(description, total, unit, bar)] = progress.bars
@@ -921,8 +921,8 @@ def test_rows_parsed_in_many_batches(tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert whole.vectors.keys == [t for t in tokens if t not in ("k20", "k150", "k299")]
     assert np.array_equal(_row(whole, "k298"), np.array([298.5, -298.25, 0.125], "f4"))
     for batch in (1, 50, 400):
-        monkeypatch.setattr(formats, "BATCH", batch)
-        monkeypatch.setattr(formats, "CHUNK", 333)
+        monkeypatch.setattr(readers, "BATCH", batch)
+        monkeypatch.setattr(readers, "CHUNK", 333)
         small = _read(path, *tokens, skip_bad_rows=True)
         assert small.vectors.keys == whole.vectors.keys and small.stats == whole.stats
         assert np.array_equal(small.vectors.vectors, whole.vectors.vectors)
