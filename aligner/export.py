@@ -92,6 +92,7 @@ def train_to_file(
     params: Any = None,
     *,
     tokenizer: TokenizerSpec | None = None,
+    text_column: str | None = None,
     force: bool = False,
     progress: Progress = SILENT,
 ) -> tuple[Path, WordVectors]:
@@ -109,5 +110,6 @@ def train_to_file(
     out = Path(out)
     if out.exists() and not force:
         raise InputError(f"output file {out} already exists; pass --force to replace it")
-    vectors = train(Corpus(corpus, tokenizer=tokenizer), method, params, progress=progress)
+    source = Corpus(corpus, tokenizer=tokenizer, text_column=text_column)
+    vectors = train(source, method, params, progress=progress)
     return write_vectors(out, vectors, force=force), vectors

@@ -47,7 +47,9 @@ class BuildConfig:
     Attributes:
         vocab: task vocabulary file (``token`` or ``token<TAB>count`` lines).
         out: artifact directory to write.
-        corpus: dataset-0 text file (plain or .gz) to train on.
+        corpus: dataset-0 corpus to train on: a file or a directory of text
+            (plain, .gz, .bz2, .xz), Parquet, Arrow, JSONL or CSV/TSV files.
+        text_column: the column holding the text in tabular corpus files.
         pretrained: a vectors file, a registry name or an http(s) URL.
         format: the pretrained file's format (detected when ``None``).
         member: the member to read inside a zip.
@@ -73,6 +75,7 @@ class BuildConfig:
     vocab: str | os.PathLike[str]
     out: str | os.PathLike[str]
     corpus: str | os.PathLike[str] | None = None
+    text_column: str | None = None
     pretrained: str | os.PathLike[str] | None = None
     format: str | None = None
     member: str | None = None
@@ -203,12 +206,12 @@ def _pretrained(
 
 def _trained(config: BuildConfig, vocab: Vocab, progress: Progress) -> tuple[dict[str, Any], Any]:
     assert config.corpus is not None
-    corpus = Corpus(config.corpus, tokenizer=config.tokenizer)
+    corpus = Corpus(config.corpus, tokenizer=config.tokenizer, text_column=config.text_column)
     params = make_params(config.method, config.params, seed=config.seed)
     identity = {
         "kind": "trained",
         "method": config.method,
-        "corpus": _file_identity(corpus.path),
+        "corpus": corpus.identity(),
         "params": params.to_dict(),
     }
     words = vocab.tokens[len(vocab.specials) :]

@@ -45,8 +45,10 @@ def cli() -> None:
 @click.option(
     "--corpus",
     type=click.Path(exists=True),
-    help="Dataset-0 text to train on, one sentence per line (plain or .gz).",
+    help="Dataset-0 corpus: a file or directory of text (plain, .gz, .bz2, .xz), Parquet, "
+    "Arrow, JSONL or CSV/TSV.",
 )
+@click.option("--text-column", help="Column holding the text in Parquet/Arrow/JSONL/CSV files.")
 @click.option(
     "--pretrained",
     metavar="SOURCE",
@@ -109,6 +111,7 @@ def cli() -> None:
 @library_errors
 def build(
     corpus: str | None,
+    text_column: str | None,
     pretrained: str | None,
     vectors_format: str | None,
     member: str | None,
@@ -142,12 +145,15 @@ def build(
         raise click.UsageError("--init-scale applies only to --init uniform")
     if (corpus is None) == (pretrained is None):
         raise click.UsageError("pass exactly one of --corpus (train) and --pretrained (read)")
+    if pretrained is not None and text_column is not None:
+        raise click.UsageError("--text-column applies to --corpus")
     if corpus is not None and (vectors_format or member or skip_bad_rows):
         raise click.UsageError("--format, --member and --skip-bad-rows apply to --pretrained")
     method, dim = training.pop("method"), training["dim"]
     params = make_params(method, training | {"dim": dim or 100, "seed": seed})
     config = BuildConfig(
         corpus=corpus,
+        text_column=text_column,
         pretrained=pretrained,
         format="word2vec" if vectors_format == "fasttext-vec" else vectors_format,
         member=member,
@@ -191,8 +197,10 @@ def build(
     "--corpus",
     required=True,
     type=click.Path(exists=True),
-    help="Dataset-0 text to train on, one sentence per line (plain or .gz).",
+    help="Dataset-0 corpus: a file or directory of text (plain, .gz, .bz2, .xz), Parquet, "
+    "Arrow, JSONL or CSV/TSV.",
 )
+@click.option("--text-column", help="Column holding the text in Parquet/Arrow/JSONL/CSV files.")
 @click.option(
     "--out",
     required=True,
@@ -207,6 +215,7 @@ def build(
 @library_errors
 def train(
     corpus: str,
+    text_column: str | None,
     out: str,
     training: dict[str, Any],
     seed: int,
@@ -223,7 +232,7 @@ def train(
     params = training | {"dim": training["dim"] or 100, "seed": seed}
     path, vectors = train_to_file(
         corpus, out, method, params, tokenizer=TokenizerSpec(lowercase=lowercase),
-        force=force, progress=TqdmProgress(),
+        text_column=text_column, force=force, progress=TqdmProgress(),
     )  # fmt: skip
     summary = {"path": str(path), "method": method, "rows": len(vectors), "dim": vectors.dim}
     if as_json:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -82,7 +83,7 @@ def _check_vocabulary(corpus: Corpus, model: Any, min_count: int) -> None:
     if corpus.tokens_read == 0:
         raise CorpusError(
             f"corpus {corpus.path} is empty: it has no tokens; "
-            "pass a text file with one sentence per line"
+            "pass text with one sentence per line (or the right --text-column)"
         )
     if len(model.wv) == 0:
         counts = Counter(model.raw_vocab).most_common(3)
@@ -108,6 +109,25 @@ def gensim_kwargs(params: Word2VecParams) -> dict[str, Any]:
     }
 
 
+#: gensim silently drops the tokens of a sentence past this many (its MAX_WORDS_IN_BATCH)
+MAX_SENTENCE = 10_000
+
+
+class _Pieces:
+    """Re-iterable view of a corpus cutting long texts into pieces gensim keeps whole."""
+
+    def __init__(self, corpus: Corpus) -> None:
+        self.corpus = corpus
+
+    def __iter__(self) -> Iterator[list[str]]:
+        for tokens in self.corpus:
+            if len(tokens) <= MAX_SENTENCE:
+                yield tokens
+            else:
+                for start in range(0, len(tokens), MAX_SENTENCE):
+                    yield tokens[start : start + MAX_SENTENCE]
+
+
 def fit(model: Any, corpus: Corpus, params: Word2VecParams, label: str, progress: Progress) -> Any:
     """Count the vocabulary and train a gensim model, with a progress bar in corpus bytes.
 
@@ -121,11 +141,12 @@ def fit(model: Any, corpus: Corpus, params: Word2VecParams, label: str, progress
         corpus.on_bytes = bar.update
         try:
             bar.status("counting words")
-            model.build_vocab(corpus_iterable=corpus, keep_raw_vocab=True)
+            pieces = _Pieces(corpus)
+            model.build_vocab(corpus_iterable=pieces, keep_raw_vocab=True)
             _check_vocabulary(corpus, model, params.min_count)
             model.raw_vocab = None
             model.train(
-                corpus_iterable=corpus,
+                corpus_iterable=pieces,
                 total_examples=model.corpus_count,
                 epochs=params.epochs,
                 callbacks=[_epoch_callback(bar, params.epochs)],

@@ -1,0 +1,396 @@
+"""Stream the text column of tabular corpus files, and open any corpus file.
+
+The tabular layouts are Parquet, Arrow IPC (Feather v2, ``.arrow`` files or
+streams), JSON Lines and CSV/TSV. Each reader streams one file, yields the
+values of its text column (nulls skipped) and reports the bytes of the file
+on disk it has consumed to a :class:`Meter`. pyarrow is imported inside the
+functions that need it, so ``import aligner`` stays fast.
+
+Example:
+    >>> file = CorpusFile(Path("docs.parquet"), "parquet", None)  # doctest: +SKIP
+    >>> next(read_column(file, "text", Meter(print, 1000)))  # doctest: +SKIP
+    'We play guitar'
+"""
+
+from __future__ import annotations
+
+import bz2
+import csv
+import gzip
+import io
+import json
+import lzma
+import zlib
+from collections.abc import Callable, Generator, Iterator
+from contextlib import closing, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any, cast
+
+from aligner.errors import CorpusError
+
+__all__ = [
+    "KINDS",
+    "READ_ERRORS",
+    "CorpusFile",
+    "Meter",
+    "check_column",
+    "open_file",
+    "read_column",
+    "read_error",
+]
+
+# The name of each tabular layout, with its article, for messages.
+KINDS = {
+    "parquet": "a Parquet",
+    "arrow": "an Arrow/Feather",
+    "jsonl": "a JSONL",
+    "csv": "a CSV",
+    "tsv": "a TSV",
+}
+BATCH_ROWS = 1024
+# What a truncated or corrupt compressed stream (or a failing disk) raises.
+READ_ERRORS = (OSError, EOFError, zlib.error, lzma.LZMAError)
+_DECOMPRESSORS: dict[str, Callable[[IO[bytes]], Any]] = {
+    "gzip": lambda raw: gzip.GzipFile(fileobj=raw, mode="rb"),
+    "bzip2": lambda raw: bz2.BZ2File(raw, "rb"),
+    "xz": lambda raw: lzma.LZMAFile(raw, "rb"),  # noqa: SIM115 (closed by open_file)
+}
+_JSON_TYPES = {bool: "a boolean", int: "a number", float: "a number", list: "an array"}
+_JSON_TYPES |= {dict: "an object", str: "a string", type(None): "null"}
+
+Columns = dict[str, tuple[str, bool]]  # name -> (type, is text)
+
+
+@dataclass(frozen=True)
+class CorpusFile:
+    """One file of a corpus and how it is read.
+
+    Attributes:
+        path: the file.
+        layout: ``"text"``, ``"parquet"``, ``"arrow"``, ``"jsonl"``, ``"csv"`` or ``"tsv"``.
+        compression: ``"gzip"``, ``"bzip2"``, ``"xz"`` or ``None``.
+    """
+
+    path: Path
+    layout: str
+    compression: str | None
+
+
+class Meter:
+    """Turns positions in a file on disk into byte counts for a progress callback."""
+
+    def __init__(self, report: Callable[[int], None], size: int) -> None:
+        self.report = report
+        self.size = size
+        self.position = 0
+
+    def to(self, position: int) -> None:
+        """Report the bytes between the last position and ``position`` (never past the end)."""
+        position = min(position, self.size)
+        if position > self.position:
+            self.report(position - self.position)
+            self.position = position
+
+    def finish(self) -> None:
+        """Report the rest of the file, so that every pass reports its whole size."""
+        self.to(self.size)
+
+
+def brief(exc: BaseException) -> str:
+    """An exception's message on one short line."""
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text if len(text) <= 200 else text[:197] + "..."
+
+
+def read_error(path: Path, where: str, compression: str | None, exc: BaseException) -> CorpusError:
+    """The CorpusError for a read that failed ``where`` (e.g. ``"after line 3"``)."""
+    if compression is None:
+        return CorpusError(
+            f"{path}, {where}: cannot read ({brief(exc)}); check the disk and the file"
+        )
+    return CorpusError(
+        f"{path}, {where}: cannot decompress ({brief(exc)}); "
+        f"the file is truncated, corrupt or not {compression}"
+    )
+
+
+@contextmanager
+def open_file(path: Path, compression: str | None) -> Iterator[tuple[Any, IO[bytes]]]:
+    """Open a corpus file as (decompressed stream, raw file on disk).
+
+    Raises:
+        CorpusError: the file cannot be opened.
+    """
+    try:
+        raw = path.open("rb")
+    except OSError as exc:
+        raise CorpusError(
+            f"{path}: cannot open it ({exc.strerror or brief(exc)}); "
+            "check that it exists and is readable"
+        ) from None
+    with raw:
+        if compression is None:
+            yield raw, raw
+        else:
+            with _DECOMPRESSORS[compression](raw) as stream:
+                yield stream, raw
+
+
+def check_column(file: CorpusFile, column: str | None) -> None:
+    """Check that a tabular file has ``column`` and that it holds text.
+
+    Raises:
+        CorpusError: no column was chosen, the column is absent, or not text;
+            the message lists the file's columns.
+    """
+    columns = _probe(file)
+    names = ", ".join(columns) if columns else "(none: the file is empty)"
+    if column is None:
+        raise CorpusError(
+            f"{file.path}: {KINDS[file.layout]} file needs --text-column; its columns are: {names}"
+        )
+    if columns is None:
+        return  # an empty file adds nothing, and has no columns to check
+    if column not in columns:
+        raise CorpusError(
+            f"{file.path}: no column {column!r}; its columns are: {names}; "
+            "pass one of them to --text-column"
+        )
+    kind, is_text = columns[column]
+    if not is_text:
+        texts = [name for name, (_, ok) in columns.items() if ok]
+        hint = f"its text columns are: {', '.join(texts)}" if texts else "it has no text column"
+        raise CorpusError(
+            f"{file.path}: column {column!r} is {kind}, not text; "
+            f"pass a text column to --text-column ({hint})"
+        )
+
+
+def read_column(file: CorpusFile, column: str, meter: Meter) -> Iterator[str]:
+    """Yield the non-null values of ``column`` in a tabular file, in row order.
+
+    Raises:
+        CorpusError: the file is unreadable, or (JSONL) a line is not a JSON
+            object with a text value under ``column``; the message names the
+            file and the line or row.
+    """
+    readers = {"parquet": _parquet, "arrow": _arrow, "jsonl": _jsonl, "csv": _csv, "tsv": _csv}
+    return readers[file.layout](file, column, meter)
+
+
+def _probe(file: CorpusFile) -> Columns | None:
+    """The columns of a tabular file, or None when it has no header or record."""
+    probes = {"parquet": _parquet_columns, "arrow": _arrow_columns, "jsonl": _jsonl_columns}
+    return probes.get(file.layout, _csv_columns)(file)
+
+
+def _table_errors() -> tuple[type[BaseException], ...]:
+    import pyarrow as pa
+
+    return (pa.ArrowException, *READ_ERRORS)
+
+
+def _table_error(file: CorpusFile, rows: int | None, exc: BaseException) -> CorpusError:
+    kind = KINDS[file.layout].split()[1]
+    where = "" if rows is None else f", after row {rows}"
+    remedy = f"the file is truncated, corrupt or not {kind}"
+    if file.layout == "arrow":
+        remedy += " IPC (Feather v1 is not read: re-save it as Feather v2 or Parquet)"
+    elif file.layout in ("csv", "tsv"):
+        remedy += " (check its quoting, its encoding (UTF-8) and that rows match the header)"
+    return CorpusError(f"{file.path}{where}: cannot read it as {kind} ({brief(exc)}); {remedy}")
+
+
+def _is_text_type(kind: Any) -> bool:
+    import pyarrow as pa
+
+    if pa.types.is_dictionary(kind):
+        kind = kind.value_type
+    is_view = getattr(pa.types, "is_string_view", lambda _: False)
+    return bool(
+        pa.types.is_string(kind)
+        or pa.types.is_large_string(kind)
+        or is_view(kind)
+        or pa.types.is_null(kind)
+    )
+
+
+def _schema_columns(schema: Any) -> Columns:
+    return {field.name: (str(field.type), _is_text_type(field.type)) for field in schema}
+
+
+def _texts(values: list[Any]) -> Iterator[str]:
+    return (value for value in values if value is not None)
+
+
+def _parquet_columns(file: CorpusFile) -> Columns:
+    import pyarrow.parquet as pq
+
+    try:
+        with pq.ParquetFile(file.path) as parquet:
+            return _schema_columns(parquet.schema_arrow)
+    except _table_errors() as exc:
+        raise _table_error(file, None, exc) from None
+
+
+def _parquet(file: CorpusFile, column: str, meter: Meter) -> Iterator[str]:
+    import pyarrow.parquet as pq
+
+    rows = 0
+    try:
+        with pq.ParquetFile(file.path) as parquet:
+            total = max(parquet.metadata.num_rows, 1)
+            for batch in parquet.iter_batches(batch_size=BATCH_ROWS, columns=[column]):
+                rows += batch.num_rows
+                yield from _texts(batch.column(0).to_pylist())
+                meter.to(meter.size * rows // total)
+    except _table_errors() as exc:
+        raise _table_error(file, rows, exc) from None
+
+
+@contextmanager
+def _ipc(file: CorpusFile) -> Iterator[tuple[Any, Iterator[tuple[Any, int]]]]:
+    """An Arrow IPC file or stream: (schema, iterator of (batch, position on disk))."""
+    import pyarrow as pa
+
+    with pa.memory_map(str(file.path)) as source:
+        size = source.size()
+        try:
+            reader = pa.ipc.open_file(source)
+        except pa.ArrowInvalid:  # not the file format: try the stream format
+            source.seek(0)
+            stream = pa.ipc.open_stream(source)
+            yield stream.schema, ((batch, source.tell()) for batch in stream)
+        else:
+            count = reader.num_record_batches
+            batches = ((reader.get_batch(i), size * (i + 1) // count) for i in range(count))
+            yield reader.schema, batches
+
+
+def _arrow_columns(file: CorpusFile) -> Columns:
+    try:
+        with _ipc(file) as (schema, _):
+            return _schema_columns(schema)
+    except _table_errors() as exc:
+        raise _table_error(file, None, exc) from None
+
+
+def _arrow(file: CorpusFile, column: str, meter: Meter) -> Iterator[str]:
+    rows = 0
+    try:
+        with _ipc(file) as (schema, batches):
+            index = schema.get_field_index(column)
+            if index < 0:
+                check_column(file, column)  # raises, listing the columns
+            for batch, position in batches:
+                rows += batch.num_rows
+                yield from _texts(batch.column(index).to_pylist())
+                meter.to(position)
+    except _table_errors() as exc:
+        raise _table_error(file, rows, exc) from None
+
+
+def _record(path: Path, lineno: int, data: bytes) -> dict[str, Any] | None:
+    """The JSON object on one line of a JSONL file, or None for a blank line."""
+    if not data.strip():
+        return None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise CorpusError(f"{path}, line {lineno}: not valid UTF-8; re-encode the file") from None
+    try:
+        record = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise CorpusError(
+            f"{path}, line {lineno}: not valid JSON ({exc.msg} at column {exc.colno}); "
+            "a JSONL file holds one JSON object per line"
+        ) from None
+    if not isinstance(record, dict):
+        raise CorpusError(
+            f"{path}, line {lineno}: {_JSON_TYPES.get(type(record), 'a value')}, not an object; "
+            "a JSONL file holds one JSON object per line"
+        )
+    return record
+
+
+def _jsonl_records(
+    file: CorpusFile, meter: Meter | None
+) -> Generator[tuple[int, dict[str, Any]], None, None]:
+    lineno = 0
+    with open_file(file.path, file.compression) as (stream, raw):
+        try:
+            for lineno, data in enumerate(stream, start=1):
+                if meter is not None and not lineno & 255:  # tell() per line costs
+                    meter.to(raw.tell())
+                record = _record(file.path, lineno, data)
+                if record is not None:
+                    yield lineno, record
+        except READ_ERRORS as exc:
+            raise read_error(file.path, f"after line {lineno}", file.compression, exc) from None
+
+
+def _jsonl_columns(file: CorpusFile) -> Columns | None:
+    with closing(_jsonl_records(file, None)) as records:
+        for _, record in records:
+            kinds = {
+                name: _JSON_TYPES.get(type(value), "a value") for name, value in record.items()
+            }
+            return {name: (kind, kind in ("a string", "null")) for name, kind in kinds.items()}
+    return None
+
+
+def _jsonl(file: CorpusFile, column: str, meter: Meter) -> Iterator[str]:
+    for lineno, record in _jsonl_records(file, meter):
+        if column not in record:
+            raise CorpusError(
+                f"{file.path}, line {lineno}: the record has no key {column!r} "
+                f"(its keys: {', '.join(record) or 'none'}); every record needs it"
+            )
+        value = record[column]
+        if isinstance(value, str):
+            yield value
+        elif value is not None:
+            raise CorpusError(
+                f"{file.path}, line {lineno}: {column!r} is {_JSON_TYPES.get(type(value))}, "
+                "not text; every record needs a string (or null) there"
+            )
+
+
+def _delimiter(file: CorpusFile) -> str:
+    return "\t" if file.layout == "tsv" else ","
+
+
+def _csv_columns(file: CorpusFile) -> Columns | None:
+    with open_file(file.path, file.compression) as (stream, _):
+        # Bad bytes past the header are pyarrow's to report, with the data rows.
+        text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="replace", newline="")
+        try:
+            header = next(csv.reader(text, delimiter=_delimiter(file)), None)
+            text.detach()
+        except (*READ_ERRORS, csv.Error) as exc:
+            raise read_error(file.path, "in the header", file.compression, exc) from None
+    # CSV cells are all text: the column is read as strings, never inferred.
+    return None if header is None else {name: ("string", True) for name in header}
+
+
+def _csv(file: CorpusFile, column: str, meter: Meter) -> Iterator[str]:
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    parse = pacsv.ParseOptions(delimiter=_delimiter(file), newlines_in_values=True)
+    convert = pacsv.ConvertOptions(include_columns=[column], column_types={column: pa.string()})
+    rows = 0
+    with open_file(file.path, file.compression) as (stream, raw):
+        try:
+            if not cast(io.BufferedReader, stream).peek(1):
+                return  # an empty file: no header, no rows
+            with pacsv.open_csv(stream, parse_options=parse, convert_options=convert) as reader:
+                for batch in reader:
+                    rows += batch.num_rows
+                    yield from _texts(batch.column(0).to_pylist())
+                    meter.to(raw.tell())
+        except pa.ArrowException as exc:
+            raise _table_error(file, rows, exc) from None
+        except READ_ERRORS as exc:  # raised by the decompressor that pyarrow reads from
+            raise read_error(file.path, f"after row {rows}", file.compression, exc) from None
