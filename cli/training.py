@@ -13,10 +13,11 @@ F = TypeVar("F", bound=Callable[..., Any])
 _OPTIONS = [
     click.option(
         "--method",
-        type=click.Choice(["word2vec", "fasttext"]),
+        type=click.Choice(["word2vec", "fasttext", "glove"]),
         default="word2vec",
         show_default=True,
-        help="Training method (fasttext composes vectors for unseen words from subwords).",
+        help="Training method: word2vec and fasttext (gensim; fasttext composes vectors for "
+        "unseen words from subwords) or glove (aligner's own, torch).",
     ),
     click.option(
         "--dim",
@@ -24,9 +25,19 @@ _OPTIONS = [
         default=None,
         help="Vector size to train (default 100); with --pretrained, the expected size.",
     ),
-    click.option("--window", type=click.IntRange(min=1), default=5, show_default=True),
+    click.option(
+        "--window",
+        type=click.IntRange(min=1),
+        default=None,
+        help="Context window (default: 5 for word2vec and fasttext, 15 for glove).",
+    ),
     click.option("--min-count", type=click.IntRange(min=1), default=5, show_default=True),
-    click.option("--epochs", type=click.IntRange(min=1), default=5, show_default=True),
+    click.option(
+        "--epochs",
+        type=click.IntRange(min=1),
+        default=None,
+        help="Passes over the corpus (default: 5 for word2vec and fasttext, 25 for glove).",
+    ),
     click.option("--sg/--cbow", default=True, show_default=True, help="Skip-gram or CBOW."),
     click.option("--negative", type=click.IntRange(min=0), default=5, show_default=True),
     click.option(
@@ -44,6 +55,49 @@ _OPTIONS = [
         help="fastText: shortest character n-gram.",
     ),
     click.option(
+        "--x-max",
+        type=click.FloatRange(min=0, min_open=True),
+        default=None,
+        help="glove: count at which a pair's weight reaches 1 (default 100).",
+    ),
+    click.option(
+        "--alpha",
+        type=click.FloatRange(min=0),
+        default=None,
+        help="glove: weighting exponent (default 0.75).",
+    ),
+    click.option(
+        "--learning-rate",
+        type=click.FloatRange(min=0, min_open=True),
+        default=None,
+        help="glove: AdaGrad step size (default 0.05).",
+    ),
+    click.option(
+        "--max-vocab",
+        type=click.IntRange(min=1),
+        default=None,
+        help="glove: keep at most this many most frequent words.",
+    ),
+    click.option(
+        "--memory-gb",
+        type=click.FloatRange(min=0, min_open=True),
+        default=None,
+        help="glove: memory budget of co-occurrence counting; beyond it partial "
+        "counts spill to disk (default 1).",
+    ),
+    click.option(
+        "--device",
+        type=click.Choice(["auto", "cpu", "cuda"]),
+        default=None,
+        help="glove: where to train (default auto: CUDA when available).",
+    ),
+    click.option(
+        "--threads",
+        type=click.IntRange(min=1),
+        default=None,
+        help="glove: CPU threads for training (default: torch's).",
+    ),
+    click.option(
         "--max-n",
         type=click.IntRange(min=1),
         default=6,
@@ -52,6 +106,7 @@ _OPTIONS = [
     ),
 ]
 KEYS = ("method", "dim", "window", "min_count", "epochs", "sg", "negative", "workers",
+        "x_max", "alpha", "learning_rate", "max_vocab", "memory_gb", "device", "threads",
         "min_n", "max_n")  # fmt: skip
 
 

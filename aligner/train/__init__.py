@@ -14,12 +14,14 @@ from aligner.corpus import Corpus
 from aligner.errors import InputError
 from aligner.progress import SILENT, Progress
 from aligner.train.fasttext import FastTextParams, train_fasttext
+from aligner.train.glove_corpus import GloveTrainingParams, train_glove_corpus
 from aligner.train.word2vec import Word2VecParams, train_word2vec
 from aligner.vectors import WordVectors
 
 __all__ = [
     "METHODS",
     "FastTextParams",
+    "GloveTrainingParams",
     "Word2VecParams",
     "make_params",
     "train",
@@ -27,8 +29,12 @@ __all__ = [
     "train_word2vec",
 ]
 
-METHODS = ("word2vec", "fasttext")
-_PARAMS: dict[str, type[Any]] = {"word2vec": Word2VecParams, "fasttext": FastTextParams}
+METHODS = ("word2vec", "fasttext", "glove")
+_PARAMS: dict[str, type[Any]] = {
+    "word2vec": Word2VecParams,
+    "fasttext": FastTextParams,
+    "glove": GloveTrainingParams,
+}
 
 
 def make_params(method: str, values: Any = None, **overrides: Any) -> Any:
@@ -44,6 +50,7 @@ def make_params(method: str, values: Any = None, **overrides: Any) -> Any:
         raise InputError(f"unknown training method {method!r}; choose one of: {', '.join(METHODS)}")
     cls = _PARAMS[method]
     given = values.to_dict() if hasattr(values, "to_dict") else dict(values or {})
+    given = {k: v for k, v in given.items() if v is not None}
     fields = cls.__dataclass_fields__
     return cls(**{k: v for k, v in (given | overrides).items() if k in fields})
 
@@ -60,7 +67,7 @@ def train(
 
     Args:
         corpus: the dataset-0 corpus.
-        method: ``"word2vec"`` or ``"fasttext"``.
+        method: ``"word2vec"``, ``"fasttext"`` or ``"glove"``.
         params: the method's parameters (an object or a mapping; see
             :func:`make_params`).
         compose: for fastText, tokens to compose from subwords when missing
@@ -73,4 +80,6 @@ def train(
     chosen = make_params(method, params if not isinstance(params, Mapping) else dict(params))
     if method == "fasttext":
         return train_fasttext(corpus, chosen, compose=compose, progress=progress)
+    if method == "glove":
+        return train_glove_corpus(corpus, chosen, progress=progress)
     return train_word2vec(corpus, chosen, progress=progress)

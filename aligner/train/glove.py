@@ -1,0 +1,650 @@
+"""GloVe (Pennington, Socher and Manning, 2014) in torch, on CPU or CUDA.
+
+Minimises the weighted least-squares objective over the non-zero entries of a
+co-occurrence matrix ``X``::
+
+    J = sum_ij f(X_ij) (w_i · w~_j + b_i + b~_j - log X_ij)^2
+    f(x) = (x / x_max) ** alpha  if x < x_max  else 1
+
+with AdaGrad on shuffled minibatches of pairs. Each minibatch is one sparse
+matrix over the words and contexts it touches: its dot products are a sampled
+dense-dense product (SDDMM) of their rows, and the gradients (and AdaGrad's
+per-pair squared gradients) sparse-dense products, so no per-pair copy of the
+vectors is ever made. Same seed on CPU: bit-identical results.
+
+The biases ride along as two extra columns, ``[w | b | 1]`` and
+``[w~ | 1 | b~]``: one dot product then gives ``w·w~ + b + b~``, and one AdaGrad
+update moves vectors and biases together (the gradient of each constant column
+is zeroed, so it stays exactly 1).
+
+Example:
+    >>> from aligner.corpus import Corpus
+    >>> from aligner.train.cooccur import count_cooccurrences, count_vocab
+    >>> corpus = Corpus("data_samples/corpus.txt")  # doctest: +SKIP
+    >>> vocab = count_vocab(corpus)  # doctest: +SKIP
+    >>> cooc = count_cooccurrences(corpus, vocab)  # doctest: +SKIP
+    >>> wv = train_glove(cooc, vocab, GloveParams(dim=50))  # doctest: +SKIP
+    >>> wv.vectors.shape  # doctest: +SKIP
+    (512, 50)
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
+
+import numpy as np
+
+from aligner.errors import InputError, TrainingError
+from aligner.progress import SILENT, Progress, ProgressBar
+from aligner.vectors import WordVectors
+
+if TYPE_CHECKING:
+    import torch
+
+__all__ = [
+    "OUTPUTS",
+    "CooccurrencesLike",
+    "GloveModel",
+    "GloveParams",
+    "fit_glove",
+    "glove_loss",
+    "resolve_device",
+    "train_glove",
+    "weighting",
+]
+
+OUTPUTS = ("sum", "word", "context", "concat")
+DEVICES = ("auto", "cpu", "cuda")
+# AdaGrad's accumulated squared gradients start here, not at 0: the first
+# step of a row is then at most ``learning_rate`` per coordinate.
+ADAGRAD_INITIAL = 1.0
+
+
+class CooccurrencesLike(Protocol):
+    """What training reads: the non-zero entries ``X[rows[k], cols[k]] = values[k]``."""
+
+    rows: np.ndarray
+    cols: np.ndarray
+    values: np.ndarray
+    vocab_size: int
+
+
+class VocabLike(Protocol):
+    """The words of the co-occurrence rows, in row order."""
+
+    words: list[str]
+
+
+@dataclass(frozen=True)
+class GloveParams:
+    """GloVe hyper-parameters.
+
+    Attributes:
+        dim: vector size.
+        epochs: passes over the non-zero co-occurrences.
+        x_max: co-occurrence count at which the weight ``f`` reaches 1.
+        alpha: exponent of the weight below ``x_max``.
+        learning_rate: AdaGrad's initial step size.
+        batch_size: co-occurrence pairs per minibatch.
+        output: the vectors returned: ``"sum"`` (``W + W~``, as the paper
+            does), ``"word"`` (``W``), ``"context"`` (``W~``) or ``"concat"``
+            (``[W, W~]``, twice ``dim`` wide).
+        device: ``"auto"`` (CUDA when available), ``"cpu"``, ``"cuda"`` or ``"cuda:N"``.
+        threads: CPU threads for torch during training; ``None`` keeps
+            torch's setting.
+        seed: seeds initialisation and the shuffles; on CPU the same seed
+            gives bit-identical vectors.
+    """
+
+    dim: int = 100
+    epochs: int = 25
+    x_max: float = 100.0
+    alpha: float = 0.75
+    learning_rate: float = 0.05
+    batch_size: int = 2**16
+    output: str = "sum"
+    device: str = "auto"
+    threads: int | None = None
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        for name in ("dim", "epochs", "batch_size"):
+            if getattr(self, name) < 1:
+                raise InputError(f"GloVe {name} must be at least 1, got {getattr(self, name)}")
+        if self.threads is not None and self.threads < 1:
+            raise InputError(f"GloVe threads must be at least 1 or None, got {self.threads}")
+        if not (self.x_max > 0 and self.learning_rate > 0 and self.alpha >= 0):
+            raise InputError(
+                "GloVe needs x_max > 0, learning_rate > 0 and alpha >= 0, got "
+                f"x_max={self.x_max}, learning_rate={self.learning_rate}, alpha={self.alpha}"
+            )
+        if self.output not in OUTPUTS:
+            raise InputError(
+                f"unknown GloVe output {self.output!r}; choose one of: {', '.join(OUTPUTS)}"
+            )
+        _check_device_name(self.device)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready parameters, for the manifest."""
+        return asdict(self)
+
+
+@dataclass
+class GloveModel:
+    """Trained GloVe parameters as float32 numpy arrays.
+
+    Attributes:
+        word: ``W``, shape ``(vocab_size, dim)``.
+        context: ``W~``, shape ``(vocab_size, dim)``.
+        word_bias: ``b``, shape ``(vocab_size,)``.
+        context_bias: ``b~``, shape ``(vocab_size,)``.
+        loss_per_epoch: each epoch's mean weighted loss (see :func:`fit_glove`).
+        device: where it was trained, e.g. ``"cpu"`` or ``"cuda:0"``.
+    """
+
+    word: np.ndarray
+    context: np.ndarray
+    word_bias: np.ndarray
+    context_bias: np.ndarray
+    loss_per_epoch: list[float] = field(default_factory=list)
+    device: str = "cpu"
+
+    def vectors(self, output: str = "sum") -> np.ndarray:
+        """The word vectors of one of :data:`OUTPUTS`.
+
+        Raises:
+            InputError: an unknown output.
+        """
+        if output == "sum":
+            return self.word + self.context
+        if output == "word":
+            return self.word.copy()
+        if output == "context":
+            return self.context.copy()
+        if output == "concat":
+            return np.concatenate([self.word, self.context], axis=1)
+        raise InputError(f"unknown GloVe output {output!r}; choose one of: {', '.join(OUTPUTS)}")
+
+
+def _check_device_name(name: str) -> None:
+    if name in DEVICES or (name.startswith("cuda:") and name[5:].isdigit()):
+        return
+    raise InputError(f"unknown device {name!r}; choose one of: auto, cpu, cuda (or cuda:N)")
+
+
+def resolve_device(name: str) -> torch.device:
+    """The torch device meant by ``--device``.
+
+    Args:
+        name: ``"auto"`` (CUDA when available, else CPU), ``"cpu"``,
+            ``"cuda"`` or ``"cuda:N"``.
+
+    Raises:
+        InputError: an unknown name, or CUDA asked for without a CUDA GPU.
+
+    Example:
+        >>> resolve_device("cpu")
+        device(type='cpu')
+    """
+    import torch
+
+    _check_device_name(name)
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name.startswith("cuda"):
+        if not torch.cuda.is_available():
+            raise InputError(f"--device {name}: no CUDA GPU is available; use --device cpu or auto")
+        index = int(name[5:]) if ":" in name else None
+        if index is not None and index >= torch.cuda.device_count():
+            raise InputError(
+                f"--device {name}: only {torch.cuda.device_count()} CUDA GPU(s) are visible; "
+                "use --device cuda"
+            )
+    return torch.device(name)
+
+
+def weighting(x: torch.Tensor, x_max: float, alpha: float) -> torch.Tensor:
+    """GloVe's weight ``f(x) = min(x / x_max, 1) ** alpha`` (a new tensor)."""
+    return (x / x_max).clamp_(max=1.0).pow_(alpha)
+
+
+def glove_loss(
+    model: GloveModel, cooc: CooccurrencesLike, *, x_max: float = 100.0, alpha: float = 0.75
+) -> float:
+    """The mean weighted loss of ``model`` over the pairs of ``cooc``, in float64.
+
+    ``sum_ij f(X_ij) (w_i · w~_j + b_i + b~_j - log X_ij)^2 / nnz``: the
+    quantity that :func:`fit_glove` reports per epoch. A plain reference
+    computation (one row per pair), for checks and evaluation.
+
+    Example:
+        >>> glove_loss(model, cooc)  # doctest: +SKIP
+        0.0831
+    """
+    import torch
+
+    rows = torch.from_numpy(np.asarray(cooc.rows, dtype=np.int64))
+    cols = torch.from_numpy(np.asarray(cooc.cols, dtype=np.int64))
+    x = torch.from_numpy(np.asarray(cooc.values, dtype=np.float64))
+    w, c, bw, bc = (
+        torch.from_numpy(np.asarray(a, dtype=np.float64))
+        for a in (model.word, model.context, model.word_bias, model.context_bias)
+    )
+    diff = (w[rows] * c[cols]).sum(1) + bw[rows] + bc[cols] - x.log()
+    return float((weighting(x, x_max, alpha) * diff * diff).mean())
+
+
+def fit_glove(
+    cooc: CooccurrencesLike,
+    params: GloveParams | None = None,
+    *,
+    init: GloveModel | None = None,
+    progress: Progress = SILENT,
+) -> GloveModel:
+    """Fit GloVe's ``W``, ``W~`` and biases to co-occurrence counts.
+
+    Vectors and biases start uniform in ``(-0.5, 0.5) / dim`` (seeded), or
+    from ``init``. Each epoch visits every pair once in a fresh seeded order,
+    ``batch_size`` pairs at a time; a minibatch first adds its terms to the
+    epoch's loss, then takes one AdaGrad step on half its summed objective
+    (the factor 2 folds into the learning rate). AdaGrad's sums start at 1
+    and grow by the square of each pair's own gradient, and a row moves by
+    ``learning_rate`` times its summed gradient over their root: per-pair
+    AdaGrad with the pairs of a minibatch applied from the same point, so
+    progress per epoch hardly depends on ``batch_size``. An epoch's loss is
+    the mean over all pairs of ``f(X_ij) (w_i·w~_j + b_i + b~_j - log
+    X_ij)^2``, each term taken just before its own minibatch's step.
+
+    Args:
+        cooc: non-zero co-occurrences, e.g. from
+            :func:`aligner.train.cooccur.count_cooccurrences`; any object
+            with ``rows``, ``cols``, ``values`` and ``vocab_size``.
+        params: hyper-parameters; defaults to :class:`GloveParams`.
+        init: start from these parameters instead of random ones (AdaGrad's
+            accumulators start afresh).
+        progress: receives one bar in pairs over all epochs; its status shows
+            ``epoch e/n loss L``.
+
+    Returns:
+        The fitted :class:`GloveModel`, with the loss of every epoch.
+
+    Raises:
+        InputError: malformed co-occurrences, an ``init`` of another shape, or
+            an unusable device.
+        TrainingError: no pairs, or the loss stopped being finite.
+    """
+    import torch
+
+    params = params or GloveParams()
+    rows, cols, values = _checked_arrays(cooc)
+    device = resolve_device(params.device)
+    with _threads(params.threads), warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Sparse CSR tensor support is in beta")
+        state = _State.create(cooc.vocab_size, params, init, device)
+        data = _Pairs.create(rows, cols, values, device)
+        shuffle = torch.Generator(device=device).manual_seed(params.seed + 1)
+        losses: list[float] = []
+        total = data.size * params.epochs
+        with progress.bar("glove", total=total, unit="pair") as bar:
+            for epoch in range(1, params.epochs + 1):
+                bar.status(f"epoch {epoch}/{params.epochs}")
+                loss = _epoch(state, data, params, shuffle, bar) / data.size
+                if not math.isfinite(loss):
+                    raise TrainingError(
+                        f"GloVe loss became {loss} in epoch {epoch}; lower the learning rate "
+                        f"(now {params.learning_rate}) or x_max (now {params.x_max})"
+                    )
+                losses.append(loss)
+                bar.status(f"epoch {epoch}/{params.epochs} loss {loss:.4f}")
+        return state.model(losses, str(device))
+
+
+def train_glove(
+    cooc: CooccurrencesLike,
+    vocab: VocabLike,
+    params: GloveParams | None = None,
+    *,
+    progress: Progress = SILENT,
+) -> WordVectors:
+    """Train GloVe vectors for the words of ``vocab``.
+
+    Args:
+        cooc: non-zero co-occurrences over ``vocab`` (row ``i`` is
+            ``vocab.words[i]``).
+        vocab: the counted vocabulary, e.g. from
+            :func:`aligner.train.cooccur.count_vocab`.
+        params: hyper-parameters; defaults to :class:`GloveParams`.
+        progress: receives one bar in pairs; its status shows each epoch's loss.
+
+    Returns:
+        WordVectors keyed by ``vocab.words`` (``params.output`` chooses
+        ``W + W~``, ``W``, ``W~`` or ``[W, W~]``); ``source`` holds the
+        method, parameters, per-epoch loss and device.
+
+    Raises:
+        InputError: ``vocab`` and ``cooc`` disagree, or see :func:`fit_glove`.
+        TrainingError: see :func:`fit_glove`.
+
+    Example:
+        >>> wv = train_glove(cooc, vocab, GloveParams(dim=50, epochs=15))  # doctest: +SKIP
+        >>> wv.source["loss_per_epoch"][-1] < wv.source["loss_per_epoch"][0]  # doctest: +SKIP
+        True
+    """
+    params = params or GloveParams()
+    if len(vocab.words) != cooc.vocab_size:
+        raise InputError(
+            f"the vocabulary has {len(vocab.words)} words but the co-occurrences are over "
+            f"{cooc.vocab_size}; count them with the same vocabulary"
+        )
+    model = fit_glove(cooc, params, progress=progress)
+    source = {
+        "kind": "trained",
+        "method": "glove",
+        "params": params.to_dict(),
+        "loss_per_epoch": model.loss_per_epoch,
+        "device": model.device,
+        "trained_vocab_size": len(vocab.words),
+        "nonzero_pairs": len(cooc.values),
+        "torch_version": _torch_version(),
+    }
+    return WordVectors(list(vocab.words), model.vectors(params.output), source)
+
+
+def _torch_version() -> str:
+    import torch
+
+    return str(torch.__version__)
+
+
+@contextmanager
+def _threads(threads: int | None) -> Iterator[None]:
+    import torch
+
+    if threads is None:
+        yield
+        return
+    before = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+def _checked_arrays(cooc: CooccurrencesLike) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """rows, cols (int32) and values (float32), sorted by (row, col) and checked."""
+    rows, cols = np.asarray(cooc.rows), np.asarray(cooc.cols)
+    values = np.asarray(cooc.values, dtype=np.float32)
+    n, vocab_size = len(values), int(cooc.vocab_size)
+    if rows.shape != (n,) or cols.shape != (n,):
+        raise InputError(
+            f"co-occurrences need rows, cols and values of one length, got "
+            f"{rows.shape}, {cols.shape} and {values.shape}"
+        )
+    if not (np.issubdtype(rows.dtype, np.integer) and np.issubdtype(cols.dtype, np.integer)):
+        raise InputError(f"co-occurrence rows and cols must be integers, got {rows.dtype}")
+    if n == 0:
+        raise TrainingError("no co-occurrences to train on; lower min_count or use a larger corpus")
+    for name, ids in (("rows", rows), ("cols", cols)):
+        low, high = int(ids.min()), int(ids.max())
+        if low < 0 or high >= vocab_size:
+            raise InputError(
+                f"co-occurrence {name} run from {low} to {high}, outside the vocabulary "
+                f"of {vocab_size} words"
+            )
+    if not (np.isfinite(values).all() and values.min() > 0):
+        raise InputError("co-occurrence values must be positive and finite (GloVe takes their log)")
+    rows, cols = rows.astype(np.int32, copy=False), cols.astype(np.int32, copy=False)
+    return _sorted_unique(rows, cols, values, vocab_size)
+
+
+def _sorted_unique(
+    rows: np.ndarray, cols: np.ndarray, values: np.ndarray, vocab_size: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The pairs in (row, col) order; they usually come so, and then are not copied."""
+    step = 1 << 22
+    ordered = True
+    for start in range(0, len(rows), step):
+        end = min(start + step + 1, len(rows))
+        keys = rows[start:end].astype(np.int64) * vocab_size + cols[start:end]
+        if not (keys[1:] > keys[:-1]).all():
+            ordered = False
+            break
+    if ordered:
+        return rows, cols, values
+    keys = rows.astype(np.int64) * vocab_size + cols
+    order = np.argsort(keys, kind="stable")
+    keys = keys[order]
+    if (keys[1:] == keys[:-1]).any():
+        k = int(np.flatnonzero(keys[1:] == keys[:-1])[0])
+        row, col = divmod(int(keys[k]), vocab_size)
+        raise InputError(f"the co-occurrences hold the pair ({row}, {col}) twice; sum them first")
+    return rows[order], cols[order], values[order]
+
+
+@dataclass
+class _Pairs:
+    """The pairs on the training device: indices int32, values float32."""
+
+    rows: torch.Tensor
+    cols: torch.Tensor
+    values: torch.Tensor
+
+    @classmethod
+    def create(
+        cls, rows: np.ndarray, cols: np.ndarray, values: np.ndarray, device: torch.device
+    ) -> _Pairs:
+        import torch
+
+        def put(a: np.ndarray) -> torch.Tensor:
+            return torch.from_numpy(np.ascontiguousarray(a)).to(device)
+
+        return cls(put(rows), put(cols), put(values))
+
+    @property
+    def size(self) -> int:
+        return int(self.values.shape[0])
+
+
+@dataclass
+class _State:
+    """Parameters ``[W | b | 1]``, ``[W~ | 1 | b~]``, their AdaGrad sums, scratch space."""
+
+    word: torch.Tensor
+    context: torch.Tensor
+    word_sq: torch.Tensor
+    context_sq: torch.Tensor
+    mark: torch.Tensor
+    slot: torch.Tensor
+
+    @classmethod
+    def create(
+        cls, vocab_size: int, params: GloveParams, init: GloveModel | None, device: torch.device
+    ) -> _State:
+        import torch
+
+        shapes = [(vocab_size, params.dim)] * 2 + [(vocab_size,)] * 2
+        if init is None:
+            gen = torch.Generator().manual_seed(params.seed)
+            parts = [(torch.rand(shape, generator=gen) - 0.5) / params.dim for shape in shapes]
+        else:
+            arrays = (init.word, init.context, init.word_bias, init.context_bias)
+            parts = [torch.from_numpy(np.asarray(a, dtype=np.float32)) for a in arrays]
+            if [tuple(p.shape) for p in parts] != shapes:
+                raise InputError(
+                    f"init parameters of shapes {[tuple(p.shape) for p in parts]} do not fit "
+                    f"{vocab_size} words of dimension {params.dim}"
+                )
+        w, c, bw, bc = parts
+        one = torch.ones(vocab_size, 1)
+        word = torch.cat([w, bw[:, None], one], 1).to(device)
+        context = torch.cat([c, one, bc[:, None]], 1).to(device)
+        return cls(
+            word=word,
+            context=context,
+            word_sq=torch.full_like(word, ADAGRAD_INITIAL),
+            context_sq=torch.full_like(context, ADAGRAD_INITIAL),
+            mark=torch.zeros(vocab_size, dtype=torch.bool, device=device),
+            slot=torch.zeros(vocab_size, dtype=torch.int64, device=device),
+        )
+
+    def model(self, losses: list[float], device: str) -> GloveModel:
+        dim = self.word.shape[1] - 2
+        word, context = self.word.cpu().numpy(), self.context.cpu().numpy()
+        return GloveModel(
+            word=np.ascontiguousarray(word[:, :dim]),
+            context=np.ascontiguousarray(context[:, :dim]),
+            word_bias=np.ascontiguousarray(word[:, dim]),
+            context_bias=np.ascontiguousarray(context[:, dim + 1]),
+            loss_per_epoch=losses,
+            device=device,
+        )
+
+
+def _epoch(
+    state: _State, data: _Pairs, params: GloveParams, shuffle: torch.Generator, bar: ProgressBar
+) -> float:
+    """One pass in a fresh order; returns the summed weighted loss."""
+    import torch
+
+    device = data.values.device
+    order = torch.randperm(data.size, generator=shuffle, device=device, dtype=torch.int32)
+    total = torch.zeros((), dtype=torch.float64, device=device)
+    for start in range(0, data.size, params.batch_size):
+        # Sorted, the indices give the minibatch in (row, col) order: CSR order.
+        batch = _Batch.take(state, data, order[start : start + params.batch_size].sort().values)
+        total += _step(state, batch, params)
+        bar.update(batch.size)
+    return float(total)
+
+
+@dataclass
+class _Batch:
+    """A minibatch as a sparse matrix over the distinct words and contexts it touches.
+
+    Stored twice, CSR by word and CSR by context, so that both gradient
+    products are plain CSR-times-dense products.
+    """
+
+    x: torch.Tensor
+    word_ids: torch.Tensor
+    context_ids: torch.Tensor
+    row_ptr: torch.Tensor
+    col: torch.Tensor
+    col_ptr: torch.Tensor
+    row: torch.Tensor
+    by_col: torch.Tensor
+
+    @classmethod
+    def take(cls, state: _State, data: _Pairs, batch: torch.Tensor) -> _Batch:
+        import torch
+
+        rows = data.rows.index_select(0, batch).long()
+        context_ids, col = _compact(state, data.cols.index_select(0, batch).long())
+        word_ids, per_word = torch.unique_consecutive(rows, return_counts=True)
+        by_col = torch.argsort(col, stable=True)
+        row = torch.repeat_interleave(torch.arange(len(word_ids), device=rows.device), per_word)
+        return cls(
+            x=data.values.index_select(0, batch),
+            word_ids=word_ids,
+            context_ids=context_ids,
+            row_ptr=_offsets(per_word),
+            col=col,
+            col_ptr=_offsets(torch.bincount(col, minlength=len(context_ids))),
+            row=row.index_select(0, by_col),
+            by_col=by_col,
+        )
+
+    @property
+    def size(self) -> int:
+        return int(self.x.shape[0])
+
+    def by_word(self, values: torch.Tensor) -> torch.Tensor:
+        """The (words x contexts) sparse matrix holding ``values`` (in batch order)."""
+        import torch
+
+        shape = (len(self.word_ids), len(self.context_ids))
+        return torch.sparse_csr_tensor(
+            self.row_ptr, self.col, values, shape, check_invariants=False
+        )
+
+    def by_context(self, values: torch.Tensor) -> torch.Tensor:
+        """The transposed (contexts x words) sparse matrix holding ``values``."""
+        import torch
+
+        shape = (len(self.context_ids), len(self.word_ids))
+        values = values.index_select(0, self.by_col)
+        return torch.sparse_csr_tensor(
+            self.col_ptr, self.row, values, shape, check_invariants=False
+        )
+
+
+def _offsets(counts: torch.Tensor) -> torch.Tensor:
+    import torch
+
+    out = torch.zeros(len(counts) + 1, dtype=torch.int64, device=counts.device)
+    torch.cumsum(counts, 0, out=out[1:])
+    return out
+
+
+def _compact(state: _State, ids: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """The sorted distinct ``ids`` and each id's position among them (no sort needed)."""
+    import torch
+
+    state.mark.zero_()
+    state.mark[ids] = True
+    distinct = state.mark.nonzero().squeeze(1)
+    state.slot[distinct] = torch.arange(len(distinct), device=ids.device)
+    return distinct, state.slot.index_select(0, ids)
+
+
+def _step(state: _State, batch: _Batch, params: GloveParams) -> torch.Tensor:
+    """One AdaGrad step on a minibatch (see :func:`fit_glove`); returns its summed loss.
+
+    A row's squared gradients are summed pair by pair (``S² @ C²``), not
+    squared after summing: with the latter, a frequent word would take one
+    bounded step per minibatch however many pairs it has in it, and large
+    minibatches would learn far less per epoch than per-pair updates do.
+    """
+    import torch
+
+    word = state.word.index_select(0, batch.word_ids)
+    context = state.context.index_select(0, batch.context_ids)
+    # beta=0: the pattern's values (here x) are ignored; the result is w·w~ + b + b~ per pair.
+    dots = torch.sparse.sampled_addmm(batch.by_word(batch.x), word, context.T, beta=0.0)
+    diff = dots.values().sub_(batch.x.log())
+    weighted = weighting(batch.x, params.x_max, params.alpha).mul_(diff)
+    loss = torch.dot(weighted, diff).double()
+    squared = weighted * weighted
+    dim, lr = params.dim, params.learning_rate
+    grad_word = batch.by_word(weighted) @ context
+    grad_word[:, dim + 1] = 0.0  # the constant 1 facing b~
+    sq_word = batch.by_word(squared) @ context.square()
+    grad_context = batch.by_context(weighted) @ word
+    grad_context[:, dim] = 0.0  # the constant 1 facing b
+    sq_context = batch.by_context(squared) @ word.square()
+    _adagrad(state.word, state.word_sq, batch.word_ids, word, grad_word, sq_word, lr)
+    _adagrad(
+        state.context, state.context_sq, batch.context_ids, context, grad_context, sq_context, lr
+    )
+    return loss
+
+
+def _adagrad(
+    param: torch.Tensor,
+    sq: torch.Tensor,
+    ids: torch.Tensor,
+    current: torch.Tensor,
+    grad: torch.Tensor,
+    grad_sq: torch.Tensor,
+    learning_rate: float,
+) -> None:
+    """Rows ``ids`` of ``param`` (now ``current``) take an AdaGrad step; ``sq`` sums squares."""
+    acc = sq.index_select(0, ids).add_(grad_sq)
+    sq.index_copy_(0, ids, acc)
+    param.index_copy_(0, ids, current.addcdiv_(grad, acc.sqrt_(), value=-learning_rate))
