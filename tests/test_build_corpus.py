@@ -71,3 +71,21 @@ def test_long_texts_reach_gensim_whole(tmp_path: Path) -> None:
     path.write_text(" ".join(words) + "\n")
     wv = train_word2vec(Corpus(path), Word2VecParams(dim=4, min_count=1, epochs=1))
     assert wv.row("latecomer") is not None
+
+
+def test_plain_text_with_workers_uses_gensim_corpus_file(corpus_file: Path, tmp_path: Path) -> None:
+    from aligner.tokenize import TokenizerSpec
+
+    params = Word2VecParams(dim=6, min_count=2, epochs=1, workers=2)
+    fast = train_word2vec(Corpus(corpus_file), params)
+    assert fast.source["reader"] == "corpus_file"
+    assert fast.source["corpus"]["tokens"] == 1500 * 9
+    streamed = train_word2vec(Corpus(corpus_file), Word2VecParams(dim=6, min_count=2, epochs=1))
+    assert streamed.source["reader"] == "stream" and set(fast.keys) == set(streamed.keys)
+    # a tokenizer that changes the text, or a compressed file, keeps the streamed path
+    lower = Corpus(corpus_file, tokenizer=TokenizerSpec(lowercase=True))
+    assert train_word2vec(lower, params).source["reader"] == "stream"
+    empty = tmp_path / "empty.txt"
+    empty.write_text("\n\n")
+    with pytest.raises(aligner.CorpusError, match="empty"):
+        train_word2vec(Corpus(empty), params)

@@ -17,6 +17,7 @@ import logging
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -65,7 +66,8 @@ class Word2VecParams:
         return asdict(self)
 
 
-def _epoch_callback(bar: ProgressBar, epochs: int) -> Any:
+def _epoch_callback(bar: ProgressBar, epochs: int, *, tick: bool = False) -> Any:
+    """A gensim callback showing the epoch; with ``tick`` it also advances an epoch bar."""
     from gensim.models.callbacks import CallbackAny2Vec
 
     class _Report(CallbackAny2Vec):
@@ -75,6 +77,10 @@ def _epoch_callback(bar: ProgressBar, epochs: int) -> Any:
         def on_epoch_begin(self, model: Any) -> None:
             self.epoch += 1
             bar.status(f"epoch {self.epoch}/{epochs}")
+
+        def on_epoch_end(self, model: Any) -> None:
+            if tick:
+                bar.update(1)
 
     return _Report()
 
@@ -136,6 +142,9 @@ def fit(model: Any, corpus: Corpus, params: Word2VecParams, label: str, progress
         TrainingError: no token reaches ``min_count``.
     """
     logging.getLogger("gensim").setLevel(logging.WARNING)
+    path = corpus.plain_text_path
+    if path is not None and params.workers > 1:
+        return _fit_file(model, corpus, path, params, label, progress)
     total = corpus.size * (params.epochs + 1)
     with progress.bar(label, total=total, unit="B") as bar:
         corpus.on_bytes = bar.update
@@ -156,6 +165,31 @@ def fit(model: Any, corpus: Corpus, params: Word2VecParams, label: str, progress
     return model
 
 
+def _fit_file(
+    model: Any, corpus: Corpus, path: Path, params: Word2VecParams, label: str, progress: Progress
+) -> Any:
+    """gensim's ``corpus_file`` mode: each worker reads its own part of the file.
+
+    Used for one plain, space-separated text file with several workers, where
+    it scales with the workers; with one worker the streamed path is kept
+    (it is byte-reproducible). Progress is per epoch.
+    """
+    with progress.bar(f"{label} (corpus_file)", total=params.epochs, unit="epoch") as bar:
+        bar.status("counting words")
+        model.build_vocab(corpus_file=str(path), keep_raw_vocab=True)
+        corpus.lines_read = int(model.corpus_count)
+        corpus.tokens_read = int(model.corpus_total_words)
+        _check_vocabulary(corpus, model, params.min_count)
+        model.raw_vocab = None
+        model.train(
+            corpus_file=str(path),
+            total_words=model.corpus_total_words,
+            epochs=params.epochs,
+            callbacks=[_epoch_callback(bar, params.epochs, tick=True)],
+        )
+    return model
+
+
 def trained_source(corpus: Corpus, method: str, params: Any, vocab_size: int) -> dict[str, Any]:
     """The ``source`` facts of trained vectors, for the manifest."""
     return {
@@ -165,6 +199,9 @@ def trained_source(corpus: Corpus, method: str, params: Any, vocab_size: int) ->
         | {"sentences": corpus.lines_read, "tokens": corpus.tokens_read},
         "tokenizer": corpus.tokenizer.to_dict(),
         "params": params.to_dict(),
+        "reader": "corpus_file"
+        if corpus.plain_text_path is not None and getattr(params, "workers", 1) > 1
+        else "stream",
         "trained_vocab_size": vocab_size,
         "gensim_version": _gensim_version(),
     }
