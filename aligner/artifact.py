@@ -44,7 +44,8 @@ VECTORS, VOCAB, PROVENANCE, MANIFEST = "vectors.npy", "vocab.txt", "provenance.t
 DTYPES: dict[str, np.dtype[Any]] = {"float32": np.dtype("<f4"), "float16": np.dtype("<f2")}
 
 
-def _sha256(path: Path) -> str:
+def sha256_file(path: Path) -> str:
+    """The hex sha256 of a file, read in 1 MiB chunks."""
     digest = hashlib.sha256()
     with path.open("rb") as fh:
         while chunk := fh.read(1 << 20):
@@ -209,18 +210,18 @@ def _manifest(
             "shape": list(matrix.shape),
             "dtype": matrix.dtype.str,
             "order": "C",
-            "sha256": _sha256(tmp / VECTORS),
+            "sha256": sha256_file(tmp / VECTORS),
         },
         "vocab": {
             "file": VOCAB,
             "size": len(vocab),
-            "sha256": _sha256(tmp / VOCAB),
+            "sha256": sha256_file(tmp / VOCAB),
             "pad": None if vocab.pad_id is None else vocab.tokens[vocab.pad_id],
             "unk": None if vocab.unk_id is None else vocab.tokens[vocab.unk_id],
             "pad_id": vocab.pad_id,
             "unk_id": vocab.unk_id,
         },
-        "provenance": {"file": PROVENANCE, "sha256": _sha256(tmp / PROVENANCE), "kinds": kinds},
+        "provenance": {"file": PROVENANCE, "sha256": sha256_file(tmp / PROVENANCE), "kinds": kinds},
         **sections,
     }
 
@@ -352,7 +353,7 @@ def _load_manifest(path: Path) -> dict[str, Any]:
 def _check_file(path: Path, expected: str, what: str) -> None:
     if not path.is_file():
         raise ArtifactCorruptError(f"{path} is missing; rebuild the artifact")
-    if _sha256(path) != expected:
+    if sha256_file(path) != expected:
         raise ArtifactCorruptError(
             f"{path}: sha256 differs from the manifest ({what} was modified or truncated); "
             "rebuild the artifact"

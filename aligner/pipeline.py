@@ -25,7 +25,13 @@ from pathlib import Path
 from typing import Any
 
 from aligner.align import FALLBACKS, Alignment, Coverage, align
-from aligner.artifact import FORMAT_VERSION, check_output, open_artifact, write_artifact
+from aligner.artifact import (
+    FORMAT_VERSION,
+    check_output,
+    open_artifact,
+    sha256_file,
+    write_artifact,
+)
 from aligner.corpus import Corpus
 from aligner.errors import AlignerError, InputError
 from aligner.fill import fill
@@ -120,14 +126,6 @@ def _file_identity(path: Path) -> dict[str, Any]:
     return {"path": str(path.resolve()), "bytes": stat.st_size, "mtime_ns": stat.st_mtime_ns}
 
 
-def _sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        while chunk := fh.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def build_key(config: BuildConfig, source: dict[str, Any]) -> str:
     """The sha256 over everything that decides an artifact's content.
 
@@ -142,7 +140,7 @@ def build_key(config: BuildConfig, source: dict[str, Any]) -> str:
         "aligner": __version__,
         "format_version": FORMAT_VERSION,
         "source": source,
-        "vocab_sha256": _sha256_file(Path(config.vocab)),
+        "vocab_sha256": sha256_file(Path(config.vocab)),
         "tokenizer": config.tokenizer.to_dict(),
         "fallbacks": list(config.fallbacks),
         "fill": [config.init, config.init_scale, config.seed],

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from aligner import BuildConfig, Word2VecParams
@@ -33,3 +35,32 @@ def small_config(corpus: Path, vocab: Path, out: Path, **overrides: object) -> B
     }
     params.update(overrides)
     return BuildConfig(**params)  # type: ignore[arg-type]
+
+
+class RecordingBar:
+    """A progress bar that records every update and status."""
+
+    def __init__(self) -> None:
+        self.updates: list[int] = []
+        self.statuses: list[str] = []
+
+    def update(self, n: int = 1) -> None:
+        self.updates.append(n)
+
+    def status(self, text: str) -> None:
+        self.statuses.append(text)
+
+
+class RecordingProgress:
+    """A Progress that keeps every bar it hands out: (description, total, unit, bar)."""
+
+    def __init__(self) -> None:
+        self.bars: list[tuple[str, int | None, str, RecordingBar]] = []
+
+    @contextmanager
+    def bar(
+        self, description: str, *, total: int | None = None, unit: str = "it"
+    ) -> Iterator[RecordingBar]:
+        bar = RecordingBar()
+        self.bars.append((description, total, unit, bar))
+        yield bar

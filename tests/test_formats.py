@@ -9,8 +9,7 @@ import lzma
 import random
 import warnings
 import zipfile
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +22,8 @@ from aligner.align import align
 from aligner.errors import InputError, VectorsFormatError
 from aligner.pretrained.formats import FORMATS, ReadResult, detect_format, read_vectors
 from aligner.vocab import Vocab
+
+from .helpers import RecordingProgress
 
 # Known float32 values, including the extremes of the type: each must come back bit for bit.
 KEYS = ["the", "Guitar", "naïve", "piano", "x"]
@@ -733,33 +734,6 @@ def test_bad_row_line_number_is_right_across_chunks(
 
 
 # --- progress -----------------------------------------------------------------------------------
-
-
-class _RecordingBar:
-    def __init__(self) -> None:
-        self.updates: list[int] = []
-        self.statuses: list[str] = []
-
-    def update(self, n: int = 1) -> None:
-        self.updates.append(n)
-
-    def status(self, text: str) -> None:
-        self.statuses.append(text)
-
-
-class RecordingProgress:
-    """A Progress that records every bar and every update."""
-
-    def __init__(self) -> None:
-        self.bars: list[tuple[str, int | None, str, _RecordingBar]] = []
-
-    @contextmanager
-    def bar(
-        self, description: str, *, total: int | None = None, unit: str = "it"
-    ) -> Iterator[_RecordingBar]:
-        bar = _RecordingBar()
-        self.bars.append((description, total, unit, bar))
-        yield bar
 
 
 @pytest.mark.parametrize(

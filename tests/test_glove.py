@@ -28,6 +28,9 @@ from aligner.train.glove import (
 )
 from aligner.vectors import WordVectors
 
+from .helpers import RecordingBar as _RecordingBar
+from .helpers import RecordingProgress as _RecordingProgress
+
 SAMPLE_CORPUS = Path(__file__).resolve().parent.parent / "data_samples" / "corpus.txt"
 # One thread: these problems are tiny, and a second thread only adds waiting on a busy machine.
 FAST = {"device": "cpu", "threads": 1}
@@ -231,31 +234,6 @@ def test_source_metadata() -> None:
     assert source["params"] == _params(epochs=3).to_dict()
     assert len(source["loss_per_epoch"]) == 3 and source["device"] == "cpu"
     assert source["nonzero_pairs"] == len(cooc.values) and source["trained_vocab_size"] == 30
-
-
-class _RecordingBar:
-    def __init__(self) -> None:
-        self.updates: list[int] = []
-        self.statuses: list[str] = []
-
-    def update(self, n: int = 1) -> None:
-        self.updates.append(n)
-
-    def status(self, text: str) -> None:
-        self.statuses.append(text)
-
-
-class _RecordingProgress:
-    def __init__(self) -> None:
-        self.bars: list[tuple[str, int | None, str, _RecordingBar]] = []
-
-    @contextmanager
-    def bar(
-        self, description: str, *, total: int | None = None, unit: str = "it"
-    ) -> Iterator[_RecordingBar]:
-        bar = _RecordingBar()
-        self.bars.append((description, total, unit, bar))
-        yield bar
 
 
 def test_progress_shows_the_loss_of_every_epoch() -> None:

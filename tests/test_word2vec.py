@@ -10,8 +10,6 @@ import random
 import subprocess
 import sys
 import textwrap
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +19,8 @@ from aligner.corpus import Corpus
 from aligner.errors import CorpusError, InputError, TrainingError
 from aligner.tokenize import TokenizerSpec
 from aligner.train.word2vec import Word2VecParams, train_word2vec
+
+from .helpers import RecordingProgress as _RecordingProgress
 
 WORDS = [f"w{i}" for i in range(40)]
 PARAMS = Word2VecParams(dim=8, window=3, min_count=1, epochs=2, seed=1)
@@ -38,33 +38,6 @@ def _write_corpus(path: Path, lines: int = 300, seed: int = 0, words: list[str] 
 def _params(**overrides: object) -> Word2VecParams:
     values = PARAMS.to_dict() | overrides
     return Word2VecParams(**values)  # type: ignore[arg-type]
-
-
-class _RecordingBar:
-    def __init__(self) -> None:
-        self.updates: list[int] = []
-        self.statuses: list[str] = []
-
-    def update(self, n: int = 1) -> None:
-        self.updates.append(n)
-
-    def status(self, text: str) -> None:
-        self.statuses.append(text)
-
-
-class _RecordingProgress:
-    """A Progress that keeps every bar it hands out, with its description, total and unit."""
-
-    def __init__(self) -> None:
-        self.bars: list[tuple[str, int | None, str, _RecordingBar]] = []
-
-    @contextmanager
-    def bar(
-        self, description: str, *, total: int | None = None, unit: str = "it"
-    ) -> Iterator[_RecordingBar]:
-        bar = _RecordingBar()
-        self.bars.append((description, total, unit, bar))
-        yield bar
 
 
 def test_same_seed_single_worker_is_bit_identical(tmp_path: Path) -> None:
