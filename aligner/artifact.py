@@ -329,7 +329,8 @@ class Artifact:
         return neighbors(self, word, k=k)
 
 
-def _load_manifest(path: Path) -> dict[str, Any]:
+def load_manifest(path: Path) -> dict[str, Any]:
+    """The parsed manifest of an artifact directory (checked for format_version)."""
     manifest_path = path / MANIFEST
     if not path.is_dir():
         raise ArtifactError(f"artifact directory {path} does not exist")
@@ -404,7 +405,7 @@ def open_artifact(path: str | os.PathLike[str], *, verify: bool = True) -> Artif
         (1056, 50)
     """
     path = Path(path)
-    manifest = _load_manifest(path)
+    manifest = load_manifest(path)
     try:
         vec_section, voc_section = manifest["vectors"], manifest["vocab"]
         prov_section = manifest["provenance"]

@@ -40,11 +40,12 @@ from aligner.corpus_tables import (
     read_error,
 )
 from aligner.errors import CorpusError, InputError
+from aligner.pretrained.archive import COMPRESSIONS as ARCHIVE_COMPRESSIONS
 from aligner.tokenize import TokenizerSpec
 
 __all__ = ["Corpus", "CorpusFile", "layout_of"]
 
-COMPRESSIONS = {".gz": "gzip", ".bz2": "bzip2", ".xz": "xz"}
+COMPRESSIONS = {k: v for k, v in ARCHIVE_COMPRESSIONS.items() if v != "zip"}  # zip: refused
 TABLE_SUFFIXES = {
     ".parquet": "parquet",
     ".arrow": "arrow",

@@ -14,9 +14,7 @@ Example:
 
 from __future__ import annotations
 
-import bz2
 import csv
-import gzip
 import io
 import json
 import lzma
@@ -28,6 +26,7 @@ from pathlib import Path
 from typing import IO, Any, cast
 
 from aligner.errors import CorpusError
+from aligner.pretrained.archive import DECOMPRESSORS
 
 __all__ = [
     "KINDS",
@@ -51,11 +50,6 @@ KINDS = {
 BATCH_ROWS = 1024
 # What a truncated or corrupt compressed stream (or a failing disk) raises.
 READ_ERRORS = (OSError, EOFError, zlib.error, lzma.LZMAError)
-_DECOMPRESSORS: dict[str, Callable[[IO[bytes]], Any]] = {
-    "gzip": lambda raw: gzip.GzipFile(fileobj=raw, mode="rb"),
-    "bzip2": lambda raw: bz2.BZ2File(raw, "rb"),
-    "xz": lambda raw: lzma.LZMAFile(raw, "rb"),  # noqa: SIM115 (closed by open_file)
-}
 _JSON_TYPES = {bool: "a boolean", int: "a number", float: "a number", list: "an array"}
 _JSON_TYPES |= {dict: "an object", str: "a string", type(None): "null"}
 
@@ -133,7 +127,7 @@ def open_file(path: Path, compression: str | None) -> Iterator[tuple[Any, IO[byt
         if compression is None:
             yield raw, raw
         else:
-            with _DECOMPRESSORS[compression](raw) as stream:
+            with DECOMPRESSORS[compression](raw) as stream:
                 yield stream, raw
 
 

@@ -28,6 +28,7 @@ from aligner.align import FALLBACKS, Alignment, Coverage, align
 from aligner.artifact import (
     FORMAT_VERSION,
     check_output,
+    load_manifest,
     open_artifact,
     sha256_file,
     write_artifact,
@@ -267,5 +268,5 @@ def build(config: BuildConfig, *, progress: Progress = SILENT) -> BuildResult:
         out, filled.matrix, vocab, alignment.kinds,
         sections=sections, force=config.force, dtype=config.dtype,
     )  # fmt: skip
-    manifest = open_artifact(path, verify=False).manifest
+    manifest = load_manifest(path)
     return BuildResult(path, alignment.coverage, manifest, alignment=alignment)

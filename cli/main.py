@@ -9,7 +9,7 @@ import click
 from aligner_cli.common import emit, json_option, library_errors
 from aligner_cli.download import download
 from aligner_cli.report import build_lines, manifest_lines
-from aligner_cli.training import training_options
+from aligner_cli.training import corpus_options, training_options
 
 # Every command's --help ends with an example ("\b" keeps click from rewrapping it).
 EXAMPLES = {
@@ -42,13 +42,7 @@ def cli() -> None:
 
 
 @cli.command(epilog=EXAMPLES["build"])
-@click.option(
-    "--corpus",
-    type=click.Path(exists=True),
-    help="Dataset-0 corpus: a file or directory of text (plain, .gz, .bz2, .xz), Parquet, "
-    "Arrow, JSONL or CSV/TSV.",
-)
-@click.option("--text-column", help="Column holding the text in Parquet/Arrow/JSONL/CSV files.")
+@corpus_options(required=False)
 @click.option(
     "--pretrained",
     metavar="SOURCE",
@@ -193,14 +187,7 @@ def build(
 
 
 @cli.command(epilog=EXAMPLES["train"])
-@click.option(
-    "--corpus",
-    required=True,
-    type=click.Path(exists=True),
-    help="Dataset-0 corpus: a file or directory of text (plain, .gz, .bz2, .xz), Parquet, "
-    "Arrow, JSONL or CSV/TSV.",
-)
-@click.option("--text-column", help="Column holding the text in Parquet/Arrow/JSONL/CSV files.")
+@corpus_options(required=True)
 @click.option(
     "--out",
     required=True,

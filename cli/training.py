@@ -121,3 +121,21 @@ def training_options(func: F) -> F:
     for option in reversed(_OPTIONS):
         wrapper = option(wrapper)
     return wrapper  # type: ignore[return-value]
+
+
+def corpus_options(*, required: bool) -> Callable[[F], F]:
+    """``--corpus`` and ``--text-column``, as ``build`` and ``train`` take them."""
+
+    def decorate(func: F) -> F:
+        func = click.option(
+            "--text-column", help="Column holding the text in Parquet/Arrow/JSONL/CSV files."
+        )(func)
+        return click.option(
+            "--corpus",
+            required=required,
+            type=click.Path(exists=True),
+            help="Dataset-0 corpus: a file or directory of text (plain, .gz, .bz2, .xz), "
+            "Parquet, Arrow, JSONL or CSV/TSV.",
+        )(func)
+
+    return decorate

@@ -20,12 +20,13 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import IO, Any, cast
+from typing import IO, cast
 
 from aligner.errors import VectorsFormatError
 
 __all__ = [
     "COMPRESSIONS",
+    "DECOMPRESSORS",
     "Opened",
     "check_member_name",
     "compression_of",
@@ -105,7 +106,7 @@ def decompression_errors(path: str | os.PathLike[str]) -> Iterator[None]:
             f"{path} cannot be decompressed ({exc}): it is truncated or corrupt; download it again"
         ) from None
     except OSError as exc:
-        if exc.__class__ is not OSError and not isinstance(exc, gzip.BadGzipFile):
+        if type(exc) is not OSError:  # FileNotFoundError, PermissionError, ...: not the archive
             raise
         raise VectorsFormatError(f"{path} cannot be read ({exc}); download it again") from None
 
@@ -126,16 +127,24 @@ class Opened:
             return 0
 
 
-def _gzip(raw: IO[bytes], mode: str) -> gzip.GzipFile:
-    return gzip.GzipFile(fileobj=raw, mode=mode)
+def _gzip(raw: IO[bytes]) -> IO[bytes]:
+    return cast(IO[bytes], gzip.GzipFile(fileobj=raw, mode="rb"))
 
 
-def _bz2(raw: IO[bytes], mode: str) -> bz2.BZ2File:
-    return bz2.BZ2File(raw, "rb")
+def _bz2(raw: IO[bytes]) -> IO[bytes]:
+    return cast(IO[bytes], bz2.BZ2File(raw, "rb"))
 
 
-def _xz(raw: IO[bytes], mode: str) -> lzma.LZMAFile:
-    return lzma.LZMAFile(raw, "rb")
+def _xz(raw: IO[bytes]) -> IO[bytes]:
+    return cast(IO[bytes], lzma.LZMAFile(raw, "rb"))
+
+
+#: A decompressing reader over an open raw file, per stream compression.
+DECOMPRESSORS: dict[str, Callable[[IO[bytes]], IO[bytes]]] = {
+    "gzip": _gzip,
+    "bzip2": _bz2,
+    "xz": _xz,
+}
 
 
 @contextmanager
@@ -166,11 +175,5 @@ def open_stream(path: str | os.PathLike[str], *, member: str | None = None) -> I
         elif kind is None:
             yield Opened(raw, raw, size)
         else:
-            openers: dict[str, Callable[[IO[bytes], str], Any]] = {
-                "gzip": _gzip,
-                "bzip2": _bz2,
-                "xz": _xz,
-            }
-            opener = openers[kind]
-            with opener(raw, "rb") as stream:
-                yield Opened(cast(IO[bytes], stream), raw, size)
+            with DECOMPRESSORS[kind](raw) as stream:
+                yield Opened(stream, raw, size)

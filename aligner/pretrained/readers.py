@@ -87,7 +87,7 @@ class Reader:
             self.stats.invalid_utf8 += 1
             return key.decode("utf-8", "replace")
 
-    def finish(self, matrix: np.ndarray, lines: list[int]) -> ReadResult:
+    def finish(self, matrix: np.ndarray) -> ReadResult:
         finite = np.isfinite(matrix).all(axis=1)
         if not finite.all():
             self.stats.nonfinite_rows = int((~finite).sum())
@@ -132,7 +132,7 @@ class TextReader(Reader):
         self.stats.bad_rows += sum(batch.bad_rows for batch in self.done)
         self.keys = [key for key, ok in zip(self.keys, keep, strict=True) if ok]
         matrix = np.concatenate(matrices) if matrices else np.zeros((0, self.dim), np.float32)
-        return self.finish(matrix, [])
+        return self.finish(matrix)
 
     def scan_file(self) -> None:
         lineno = 0
@@ -345,4 +345,4 @@ class BinaryReader(Reader):
             self.stats.bad_rows += 1
         raw = b"".join(values)
         matrix = np.frombuffer(raw, dtype="<f4").astype(np.float32).reshape(-1, self.dim)
-        return self.finish(matrix, [])
+        return self.finish(matrix)

@@ -1,7 +1,8 @@
 """GloVe on a corpus: count the vocabulary, count co-occurrences, train.
 
-This module imports neither torch nor the counting code until training
-starts, so ``aligner`` and its CLI stay quick to import.
+Neither torch nor the counting code is imported until training starts
+(:mod:`aligner.train.glove` imports torch lazily), so ``aligner`` and its
+CLI stay quick to import.
 
 Example:
     >>> from aligner.corpus import Corpus
@@ -11,24 +12,25 @@ Example:
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
-from typing import Any
+from dataclasses import dataclass
 
 from aligner.corpus import Corpus
 from aligner.errors import InputError
 from aligner.progress import SILENT, Progress
+from aligner.train.glove import GloveParams
 from aligner.vectors import WordVectors
 
 __all__ = ["GloveTrainingParams", "train_glove_corpus"]
 
 
 @dataclass(frozen=True)
-class GloveTrainingParams:
+class GloveTrainingParams(GloveParams):
     """Everything GloVe needs, from counting to training.
 
+    The trainer's fields come from :class:`aligner.train.glove.GloveParams`;
+    added here:
+
     Attributes:
-        dim, epochs, x_max, alpha, learning_rate, batch_size, output, device,
-            threads, seed: the trainer's (see :class:`aligner.train.glove.GloveParams`).
         window: symmetric context window, words are weighted 1/distance.
         min_count: words rarer than this are dropped before counting.
         max_vocab: keep at most this many most frequent words.
@@ -36,22 +38,13 @@ class GloveTrainingParams:
             counts beyond it are spilled to disk and merged.
     """
 
-    dim: int = 100
-    epochs: int = 25
-    x_max: float = 100.0
-    alpha: float = 0.75
-    learning_rate: float = 0.05
-    batch_size: int = 2**16
-    output: str = "sum"
-    device: str = "auto"
-    threads: int | None = None
-    seed: int = 0
     window: int = 15
     min_count: int = 5
     max_vocab: int | None = None
     memory_gb: float = 1.0
 
     def __post_init__(self) -> None:
+        super().__post_init__()
         if self.window < 1 or self.min_count < 1:
             raise InputError(
                 f"GloVe needs window >= 1 and min_count >= 1, got {self.window}, {self.min_count}"
@@ -60,10 +53,6 @@ class GloveTrainingParams:
             raise InputError(f"--max-vocab must be at least 1, got {self.max_vocab}")
         if not self.memory_gb > 0:
             raise InputError(f"--memory-gb must be positive, got {self.memory_gb}")
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready parameters, for the manifest."""
-        return asdict(self)
 
 
 def train_glove_corpus(
@@ -77,7 +66,7 @@ def train_glove_corpus(
         InputError: a memory budget too small, or ``device="cuda"`` without a GPU.
     """
     from aligner.train.cooccur import count_cooccurrences, count_vocab
-    from aligner.train.glove import GloveParams, resolve_device, train_glove
+    from aligner.train.glove import resolve_device, train_glove
 
     params = params or GloveTrainingParams()
     resolve_device(params.device)  # fail before counting, not after
@@ -86,13 +75,10 @@ def train_glove_corpus(
     cooc = count_cooccurrences(
         corpus, vocab, window=params.window, memory_gb=params.memory_gb, progress=progress
     )
-    names = {f.name for f in fields(GloveParams)}
-    trainer = GloveParams(**{k: v for k, v in params.to_dict().items() if k in names})
-    vectors = train_glove(cooc, vocab, trainer, progress=progress)
+    vectors = train_glove(cooc, vocab, params, progress=progress)
     vectors.source |= {
         "corpus": corpus.describe()
         | {"sentences": corpus.lines_read, "tokens": corpus.tokens_read},
         "tokenizer": corpus.tokenizer.to_dict(),
-        "params": params.to_dict(),
     }
     return vectors
