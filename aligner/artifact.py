@@ -8,6 +8,7 @@ Layout (``format_version`` 1)::
       provenance.txt   the match kind of row i on line i (exact, lowercase, fill, ...)
       manifest.json    shape, dtype, sha256 of every file, tokenizer, specials,
                        source and training parameters, fill, coverage, versions
+      tokenizer.model  the sentencepiece model, when the tokenizer has one
 
 An artifact is written into a temporary directory beside ``DIR`` and renamed
 into place, so a failed or interrupted write never leaves a partial artifact,
@@ -28,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from aligner.errors import ArtifactCorruptError, ArtifactError, ArtifactExistsError
+from aligner.errors import ArtifactCorruptError, ArtifactError, ArtifactExistsError, InputError
 from aligner.tokenize import TokenizerSpec
 from aligner.vocab import Vocab
 
@@ -36,11 +37,13 @@ if TYPE_CHECKING:
     import torch
 
     from aligner.align import Coverage
+    from aligner.encode import Encoder
 
 __all__ = ["FORMAT_VERSION", "Artifact", "check_output", "open_artifact", "write_artifact"]
 
 FORMAT_VERSION = 1
 VECTORS, VOCAB, PROVENANCE, MANIFEST = "vectors.npy", "vocab.txt", "provenance.txt", "manifest.json"
+TOKENIZER_MODEL = "tokenizer.model"
 DTYPES: dict[str, np.dtype[Any]] = {"float32": np.dtype("<f4"), "float16": np.dtype("<f2")}
 
 
@@ -134,6 +137,7 @@ def write_artifact(
     provenance: Sequence[str],
     *,
     sections: dict[str, Any] | None = None,
+    tokenizer: TokenizerSpec | None = None,
     force: bool = False,
     dtype: str = "float32",
 ) -> Path:
@@ -144,8 +148,10 @@ def write_artifact(
         matrix: ``(len(vocab), dim)`` float32 embedding matrix.
         vocab: the vocabulary, row i = token i.
         provenance: the match kind of every row.
-        sections: further manifest sections (tokenizer, source, fill,
-            coverage, metadata, ...), stored as given.
+        sections: further manifest sections (source, fill, coverage,
+            metadata, ...), stored as given.
+        tokenizer: the tokenizer spec, stored in the manifest; a
+            sentencepiece model is written beside it as ``tokenizer.model``.
         force: replace an existing artifact at ``out``.
         dtype: storage type, ``"float32"`` or ``"float16"`` (half the size;
             layers still come out float32).
@@ -180,7 +186,10 @@ def write_artifact(
             os.fsync(fh.fileno())
         _write_lines(tmp / VOCAB, vocab.tokens, "token")
         _write_lines(tmp / PROVENANCE, provenance, "provenance")
-        manifest = _manifest(tmp, matrix, vocab, provenance, sections or {})
+        sections = dict(sections or {})
+        if tokenizer is not None:
+            sections["tokenizer"] = _write_tokenizer(tmp, tokenizer)
+        manifest = _manifest(tmp, matrix, vocab, provenance, sections)
         with (tmp / MANIFEST).open("w", encoding="utf-8") as fh:
             json.dump(manifest, fh, indent=2, ensure_ascii=False)
             fh.write("\n")
@@ -191,6 +200,17 @@ def write_artifact(
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return out
+
+
+def _write_tokenizer(tmp: Path, tokenizer: TokenizerSpec) -> dict[str, Any]:
+    section = tokenizer.to_dict()
+    if tokenizer.model is not None:
+        with (tmp / TOKENIZER_MODEL).open("wb") as fh:
+            fh.write(tokenizer.model)
+            fh.flush()
+            os.fsync(fh.fileno())
+        section["model_file"] = TOKENIZER_MODEL
+    return section
 
 
 def _manifest(
@@ -249,13 +269,14 @@ class Artifact:
         vocab: Vocab,
         vectors: np.ndarray,
         provenance: list[str],
+        tokenizer: TokenizerSpec,
     ) -> None:
         self.path = path
         self.manifest = manifest
         self.vocab = vocab
         self.vectors = vectors
         self.provenance = provenance
-        self.tokenizer = TokenizerSpec.from_dict(manifest.get("tokenizer", {}))
+        self.tokenizer = tokenizer
 
     def __repr__(self) -> str:
         return f"Artifact({str(self.path)!r}, rows={len(self.vocab)}, dim={self.dim})"
@@ -283,6 +304,22 @@ class Artifact:
         from aligner.encode import encode
 
         return encode(texts, self.vocab, self.tokenizer)
+
+    def encoder(self, **options: Any) -> Encoder:
+        """A text → ids encoder for data pipelines, with the build's tokenizer.
+
+        Args:
+            options: see :class:`aligner.encode.Encoder` (``max_length``,
+                ``pad``, ...).
+
+        Example:
+            >>> enc = aligner.load("build/demo").encoder(max_length=64)  # doctest: +SKIP
+            >>> enc(["we play guitar"])  # doctest: +SKIP
+            [[17, 4, 52]]
+        """
+        from aligner.encode import Encoder
+
+        return Encoder(self.vocab, self.tokenizer, **options)
 
     def embedding(
         self,
@@ -416,6 +453,7 @@ def open_artifact(path: str | os.PathLike[str], *, verify: bool = True) -> Artif
     _check_file(path / prov_section["file"], prov_section["sha256"], "the provenance")
     tokens = _read_lines(path / voc_section["file"])
     provenance = _read_lines(path / prov_section["file"])
+    tokenizer = _open_tokenizer(path, manifest.get("tokenizer", {}))
     n_specials = sum(s is not None for s in (voc_section["pad"], voc_section["unk"]))
     vocab = Vocab(tokens[n_specials:], pad=voc_section["pad"], unk=voc_section["unk"])
     if vocab.tokens != tokens or len(tokens) != vectors.shape[0] or len(provenance) != len(tokens):
@@ -423,4 +461,21 @@ def open_artifact(path: str | os.PathLike[str], *, verify: bool = True) -> Artif
             f"{path}: vocabulary ({len(tokens)}), provenance ({len(provenance)}) and vectors "
             f"({vectors.shape[0]}) rows disagree; rebuild the artifact"
         )
-    return Artifact(path, manifest, vocab, vectors, provenance)
+    return Artifact(path, manifest, vocab, vectors, provenance, tokenizer)
+
+
+def _open_tokenizer(path: Path, section: dict[str, Any]) -> TokenizerSpec:
+    section = dict(section)
+    model_file = section.pop("model_file", None)
+    model = None
+    if model_file is not None:
+        try:
+            model = (path / model_file).read_bytes()
+        except OSError:
+            raise ArtifactCorruptError(
+                f"{path / model_file} is missing; rebuild the artifact"
+            ) from None
+    try:
+        return TokenizerSpec.from_dict(section, model=model)
+    except InputError as exc:
+        raise ArtifactCorruptError(f"{path}: {exc}") from None

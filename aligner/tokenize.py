@@ -1,27 +1,109 @@
 """The one tokenizer spec.
 
-A :class:`TokenizerSpec` is saved in every artifact's manifest and reused by
-corpus reading, vocabulary building and encoding, so that text is split the
-same way at build time and at training time.
+A :class:`TokenizerSpec` is saved in every artifact's manifest (a
+sentencepiece model beside it, as ``tokenizer.model``) and reused by corpus
+reading, vocabulary building and encoding, so that text is split the same way
+at build time and at training time.
+
+Text goes through three steps, in this order:
+
+1. ``normalize="nfkc"``: Unicode NFKC normalization (``ﬁ`` → ``fi``, full-width
+   forms → ASCII);
+2. ``lowercase``: per-character lowercase (``İ`` → ``i``, ``Σ`` → ``σ`` in
+   every position, as pyarrow's ``utf8_lower`` does, so that the Python and
+   the Arrow encoders agree);
+3. splitting, by ``kind``:
+
+   ================= ======================================================
+   ``whitespace``    runs of Unicode whitespace separate tokens (``str.split()``)
+   ``regex``         a token is a run of word characters (Unicode letters,
+                     numbers, marks, ``_``) or one other non-space character,
+                     so punctuation becomes tokens: ``"don't!"`` → ``don ' t !``
+   ``sentencepiece`` the pieces of a sentencepiece model (unigram or BPE),
+                     trained with :func:`train_sentencepiece` or loaded from a
+                     ``.model`` file
+   ================= ======================================================
+
+Characters are classified with Python's Unicode database
+(:data:`unicodedata.unidata_version`); characters it does not know yet may
+be lowercased or normalized differently by pyarrow's newer tables.
 
 Example:
     >>> spec = TokenizerSpec(lowercase=True)
     >>> spec("Play the Guitar")
     ['play', 'the', 'guitar']
+    >>> TokenizerSpec(kind="regex")("Don't stop!")
+    ['Don', "'", 't', 'stop', '!']
     >>> TokenizerSpec.from_dict(spec.to_dict()) == spec
     True
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+import hashlib
+import os
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 from aligner.errors import InputError
 
-__all__ = ["TokenizerSpec"]
+__all__ = [
+    "KINDS",
+    "NORMALIZATIONS",
+    "TokenizerSpec",
+    "train_sentencepiece",
+    "word_class_ranges",
+]
 
-KINDS = ("whitespace",)
+KINDS = ("whitespace", "regex", "sentencepiece")
+NORMALIZATIONS = ("nfkc",)
+SP_MODEL_TYPES = ("unigram", "bpe")
+# Python's full lowercase mapping differs from the per-character one only here.
+_SIMPLE_LOWER = str.maketrans({"\u0130": "i", "\u03a3": "\u03c3"})
+
+
+@cache
+def word_class_ranges() -> tuple[tuple[int, int], ...]:
+    """Code point ranges of word characters: categories L*, N*, M*, and ``_``."""
+    ranges: list[tuple[int, int]] = []
+    start = previous = -2
+    for code in range(0x110000):
+        char = chr(code)
+        if unicodedata.category(char)[0] in "LNM" or char == "_":
+            if code != previous + 1:
+                if start >= 0:
+                    ranges.append((start, previous))
+                start = code
+            previous = code
+    ranges.append((start, previous))
+    return tuple(ranges)
+
+
+@cache
+def _regex() -> re.Pattern[str]:
+    cls = "".join(
+        re.escape(chr(a)) if a == b else f"{re.escape(chr(a))}-{re.escape(chr(b))}"
+        for a, b in word_class_ranges()
+    )
+    return re.compile(f"[{cls}]+|[^\\s{cls}]")
+
+
+def _sp_processor(model: bytes) -> Any:
+    import sentencepiece as spm
+
+    try:
+        return spm.SentencePieceProcessor(model_proto=model)
+    except (RuntimeError, TypeError, OSError):
+        return None
+
+
+def _digest(model: bytes) -> str:
+    return hashlib.sha256(model).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -29,47 +111,228 @@ class TokenizerSpec:
     """How text becomes tokens.
 
     Attributes:
-        kind: the splitting rule; ``"whitespace"`` splits on runs of Unicode
-            whitespace (``str.split()``).
-        lowercase: lowercase every token after splitting.
+        kind: ``"whitespace"``, ``"regex"`` or ``"sentencepiece"`` (see the
+            module table).
+        lowercase: lowercase text before splitting.
+        normalize: ``"nfkc"`` to NFKC-normalize text first, or ``None``.
+        model: the serialized sentencepiece model (kind ``sentencepiece`` only).
+
+    Raises:
+        InputError: an unknown kind or normalization, a sentencepiece spec
+            without a model (or another kind with one), a corrupt model.
     """
 
     kind: str = "whitespace"
     lowercase: bool = False
+    normalize: str | None = None
+    model: bytes | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
             raise InputError(
                 f"unknown tokenizer kind {self.kind!r}; choose one of: {', '.join(KINDS)}"
             )
+        if self.normalize is not None and self.normalize not in NORMALIZATIONS:
+            raise InputError(
+                f"unknown normalization {self.normalize!r}; choose one of: "
+                f"{', '.join(NORMALIZATIONS)} (or none)"
+            )
+        if (self.kind == "sentencepiece") != (self.model is not None):
+            raise InputError("a sentencepiece tokenizer needs a model, and only it takes one")
+        if self.model is not None and _sp_processor(self.model) is None:
+            raise InputError(
+                "the sentencepiece model is corrupt (it does not parse); "
+                "retrain it or pass the right .model file"
+            )
+
+    @classmethod
+    def sentencepiece(
+        cls,
+        model: str | os.PathLike[str] | bytes,
+        *,
+        lowercase: bool = False,
+        normalize: str | None = None,
+    ) -> TokenizerSpec:
+        """A sentencepiece spec from a ``.model`` file (or its bytes).
+
+        Raises:
+            InputError: the file is missing, unreadable or not a sentencepiece model.
+
+        Example:
+            >>> spec = TokenizerSpec.sentencepiece("m.model")  # doctest: +SKIP
+        """
+        if not isinstance(model, bytes):
+            path = Path(model)
+            try:
+                model = path.read_bytes()
+            except OSError as exc:
+                raise InputError(
+                    f"cannot read sentencepiece model {path}: {exc.strerror}; check the path"
+                ) from None
+            if _sp_processor(model) is None:
+                raise InputError(
+                    f"{path} is not a valid sentencepiece model (it does not parse); "
+                    "pass the .model file written by sentencepiece training"
+                )
+        return cls("sentencepiece", lowercase=lowercase, normalize=normalize, model=model)
+
+    @property
+    def processor(self) -> Any:
+        """The ``sentencepiece.SentencePieceProcessor`` (kind ``sentencepiece``)."""
+        if self.model is None:
+            raise InputError(f"a {self.kind!r} tokenizer has no sentencepiece model")
+        return _cached_processor(self.model)
+
+    def prepare(self, text: str) -> str:
+        """Normalize and lowercase ``text`` as the spec says (before splitting)."""
+        if self.normalize == "nfkc":
+            text = unicodedata.normalize("NFKC", text)
+        if self.lowercase:
+            text = text.translate(_SIMPLE_LOWER).lower()
+        return text
 
     def __call__(self, text: str) -> list[str]:
         """Split one text into tokens."""
-        if self.lowercase:
-            text = text.lower()
-        return text.split()
+        text = self.prepare(text)
+        if self.kind == "whitespace":
+            return text.split()
+        if self.kind == "regex":
+            return _regex().findall(text)
+        pieces: list[str] = self.processor.encode(text, out_type=str)
+        return pieces
+
+    def tokenize_many(self, texts: Iterable[str]) -> list[list[str]]:
+        """Tokens of many texts (sentencepiece encodes them as one batch)."""
+        if self.kind != "sentencepiece":
+            return [self(text) for text in texts]
+        prepared = [self.prepare(text) for text in texts]
+        pieces: list[list[str]] = self.processor.encode(prepared, out_type=str)
+        return pieces
 
     @property
     def is_identity_on_spaced_text(self) -> bool:
         """True when tokens of space-separated text pass through unchanged."""
-        return self.kind == "whitespace" and not self.lowercase
+        return self.kind == "whitespace" and not self.lowercase and self.normalize is None
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready description, stored in the artifact manifest."""
-        return asdict(self)
+        """A JSON-ready description, stored in the artifact manifest.
+
+        A sentencepiece model is described by its sha256; the bytes are
+        stored beside the manifest.
+        """
+        data: dict[str, Any] = {
+            "kind": self.kind,
+            "lowercase": self.lowercase,
+            "normalize": self.normalize,
+        }
+        if self.model is not None:
+            data["model_sha256"] = _digest(self.model)
+        return data
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> TokenizerSpec:
+    def from_dict(cls, data: dict[str, Any], *, model: bytes | None = None) -> TokenizerSpec:
         """Rebuild a spec saved with :meth:`to_dict`.
 
+        Args:
+            data: the saved description.
+            model: the sentencepiece model bytes, for a sentencepiece spec.
+
         Raises:
-            InputError: the dict names an unknown kind or field.
+            InputError: the dict names an unknown kind or field, or the model
+                is missing or differs from the recorded sha256.
         """
-        known = {"kind", "lowercase"}
+        known = {"kind", "lowercase", "normalize", "model_sha256"}
         unknown = set(data) - known
         if unknown:
             raise InputError(
                 f"tokenizer spec has unknown fields {sorted(unknown)}; "
                 "the artifact may come from a newer aligner: upgrade aligner"
             )
-        return cls(**data)
+        expected = data.get("model_sha256")
+        if expected is not None and (model is None or _digest(model) != expected):
+            raise InputError(
+                "the sentencepiece model is missing or differs from the one recorded "
+                f"(sha256 {expected[:12]}…); rebuild the artifact"
+            )
+        fields = {k: v for k, v in data.items() if k != "model_sha256"}
+        return cls(**fields, model=model if expected is not None else None)
+
+
+@cache
+def _cached_processor(model: bytes) -> Any:
+    return _sp_processor(model)
+
+
+def train_sentencepiece(
+    texts: Iterable[str],
+    *,
+    vocab_size: int,
+    model_type: str = "unigram",
+    lowercase: bool = False,
+    normalize: str | None = None,
+    max_sentences: int = 1_000_000,
+    seed: int = 0,
+    where: str = "the training text",
+) -> TokenizerSpec:
+    """Train a sentencepiece model and return its spec.
+
+    Training is reproducible: one thread, and a seeded sample of at most
+    ``max_sentences`` texts when there are more.
+
+    Args:
+        texts: the training texts (dataset 0 or dataset 1), one per item.
+        vocab_size: the number of pieces.
+        model_type: ``"unigram"`` or ``"bpe"``.
+        lowercase: lowercase texts first (and when encoding).
+        normalize: ``"nfkc"`` or ``None``, applied first.
+        max_sentences: sample size for large inputs.
+        seed: the sampling seed.
+        where: names the input in error messages.
+
+    Raises:
+        InputError: an unknown model type, no text, or a vocabulary size the
+            text cannot support (the message gives the largest possible one).
+
+    Example:
+        >>> spec = train_sentencepiece(open("corpus.txt"), vocab_size=8000)  # doctest: +SKIP
+    """
+    import io
+
+    import sentencepiece as spm
+
+    if model_type not in SP_MODEL_TYPES:
+        raise InputError(
+            f"unknown sentencepiece model type {model_type!r}; choose one of: "
+            f"{', '.join(SP_MODEL_TYPES)}"
+        )
+    plain = TokenizerSpec(lowercase=lowercase, normalize=normalize)
+    lines = (line for text in texts if (line := plain.prepare(text).strip()))
+    writer = io.BytesIO()
+    spm.set_random_generator_seed(seed)
+    try:
+        spm.SentencePieceTrainer.train(
+            sentence_iterator=lines,
+            model_writer=writer,
+            vocab_size=vocab_size,
+            model_type=model_type,
+            num_threads=1,
+            input_sentence_size=max_sentences,
+            shuffle_input_sentence=True,
+            minloglevel=2,
+        )
+    except RuntimeError as exc:
+        raise InputError(_training_error(str(exc), vocab_size, where)) from None
+    return TokenizerSpec.sentencepiece(writer.getvalue(), lowercase=lowercase, normalize=normalize)
+
+
+def _training_error(message: str, vocab_size: int, where: str) -> str:
+    limit = re.search(r"value <= (\d+)", message)
+    if limit:
+        return (
+            f"sentencepiece vocabulary size {vocab_size} is too large for {where}: "
+            f"it supports at most {limit.group(1)}; lower --sp-vocab-size or use more text"
+        )
+    if "empty" in message.lower() or "no sentence" in message.lower():
+        return f"{where} holds no text to train sentencepiece on; check the input and --text-column"
+    detail = message.rsplit("]", 1)[-1].strip() or message
+    return f"sentencepiece training on {where} failed: {detail}"

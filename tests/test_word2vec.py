@@ -132,7 +132,7 @@ def test_source_records_method_params_and_corpus(tmp_path: Path) -> None:
         "sentences": 200,
         "tokens": 1200,
     }
-    assert source["tokenizer"] == {"kind": "whitespace", "lowercase": False}
+    assert source["tokenizer"] == {"kind": "whitespace", "lowercase": False, "normalize": None}
     assert source["trained_vocab_size"] == len(wv.keys)
     assert isinstance(source["gensim_version"], str) and source["gensim_version"]
 
@@ -153,7 +153,7 @@ def test_lowercase_tokenizer_lowercases_keys(tmp_path: Path) -> None:
     wv = train_word2vec(corpus, PARAMS)
     assert sorted(wv.keys) == ["band", "guitar", "plays", "the"]
     assert wv.keys[0] == "the"  # 3 per repetition: the most frequent once lowercased
-    assert wv.source["tokenizer"] == {"kind": "whitespace", "lowercase": True}
+    assert wv.source["tokenizer"] == {"kind": "whitespace", "lowercase": True, "normalize": None}
 
 
 @pytest.mark.parametrize("text", ["", "\n\n  \t\n"])
