@@ -153,6 +153,8 @@ class Corpus:
         tokenizer: how each line or text value is split into tokens.
         text_column: the column (JSONL: key) holding the text of Parquet,
             Arrow, JSONL and CSV/TSV files; required when there are such files.
+            For CSV/TSV files without a header line, the column's number
+            counting from 1 (``"2"``): a number makes every line a data row.
         on_bytes: called with the number of bytes of the files on disk read,
             for progress bars; may be set later through the attribute. Every
             pass reports :attr:`size` bytes in all.

@@ -6,6 +6,10 @@ values of its text column (nulls skipped) and reports the bytes of the file
 on disk it has consumed to a :class:`Meter`. pyarrow is imported inside the
 functions that need it, so ``import aligner`` stays fast.
 
+A CSV/TSV file's first line is its header, unless the column is given by
+number: a column made of digits (``"2"``) is the 2nd column (counting from 1)
+of a file without a header line, whose every line is a data row.
+
 Example:
     >>> file = CorpusFile(Path("docs.parquet"), "parquet", None)  # doctest: +SKIP
     >>> next(read_column(file, "text", Meter(print, 1000)))  # doctest: +SKIP
@@ -131,6 +135,12 @@ def open_file(path: Path, compression: str | None) -> Iterator[tuple[Any, IO[byt
                 yield stream, raw
 
 
+def _is_position(file: CorpusFile, column: str | None) -> bool:
+    """True when ``column`` picks a CSV/TSV column by number (the file has no header line)."""
+    numbered = column is not None and column.isascii() and column.isdigit()
+    return numbered and file.layout in ("csv", "tsv")
+
+
 def check_column(file: CorpusFile, column: str | None) -> None:
     """Check that a tabular file has ``column`` and that it holds text.
 
@@ -140,16 +150,27 @@ def check_column(file: CorpusFile, column: str | None) -> None:
     """
     columns = _probe(file)
     names = ", ".join(columns) if columns else "(none: the file is empty)"
+    or_number = ""
+    if file.layout in ("csv", "tsv"):
+        or_number = "; or, if line 1 is data and not a header, a column number (e.g. 2)"
     if column is None:
         raise CorpusError(
-            f"{file.path}: {KINDS[file.layout]} file needs --text-column; its columns are: {names}"
+            f"{file.path}: {KINDS[file.layout]} file needs --text-column; its columns are: "
+            f"{names}{or_number}"
         )
     if columns is None:
         return  # an empty file adds nothing, and has no columns to check
+    if _is_position(file, column):
+        if not 1 <= int(column) <= len(columns):
+            raise CorpusError(
+                f"{file.path}, line 1: {len(columns)} columns, so no column number {column}; "
+                f"pass a number from 1 to {len(columns)} to --text-column"
+            )
+        return
     if column not in columns:
         raise CorpusError(
             f"{file.path}: no column {column!r}; its columns are: {names}; "
-            "pass one of them to --text-column"
+            f"pass one of them to --text-column{or_number}"
         )
     kind, is_text = columns[column]
     if not is_text:
@@ -196,7 +217,8 @@ def _table_error(file: CorpusFile, rows: int | None, exc: BaseException) -> Corp
     return CorpusError(f"{file.path}{where}: cannot read it as {kind} ({brief(exc)}); {remedy}")
 
 
-def _is_text_type(kind: Any) -> bool:
+def is_text_type(kind: Any) -> bool:
+    """True for Arrow string types (any layout, dictionary-encoded too) and the null type."""
     import pyarrow as pa
 
     if pa.types.is_dictionary(kind):
@@ -211,7 +233,7 @@ def _is_text_type(kind: Any) -> bool:
 
 
 def _schema_columns(schema: Any) -> Columns:
-    return {field.name: (str(field.type), _is_text_type(field.type)) for field in schema}
+    return {field.name: (str(field.type), is_text_type(field.type)) for field in schema}
 
 
 def _texts(values: list[Any]) -> Iterator[str]:
@@ -373,13 +395,18 @@ def _csv(file: CorpusFile, column: str, meter: Meter) -> Iterator[str]:
     import pyarrow.csv as pacsv
 
     parse = pacsv.ParseOptions(delimiter=_delimiter(file), newlines_in_values=True)
-    convert = pacsv.ConvertOptions(include_columns=[column], column_types={column: pa.string()})
+    numbered = _is_position(file, column)  # no header: pyarrow names the columns f0, f1, ...
+    read = pacsv.ReadOptions(autogenerate_column_names=numbered)
+    name = f"f{int(column) - 1}" if numbered else column
+    convert = pacsv.ConvertOptions(include_columns=[name], column_types={name: pa.string()})
     rows = 0
     with open_file(file.path, file.compression) as (stream, raw):
         try:
             if not cast(io.BufferedReader, stream).peek(1):
                 return  # an empty file: no header, no rows
-            with pacsv.open_csv(stream, parse_options=parse, convert_options=convert) as reader:
+            with pacsv.open_csv(
+                stream, read_options=read, parse_options=parse, convert_options=convert
+            ) as reader:
                 for batch in reader:
                     rows += batch.num_rows
                     yield from _texts(batch.column(0).to_pylist())

@@ -1,0 +1,123 @@
+"""``aligner vocab``: build the task vocabulary file from dataset 1."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from aligner_cli.common import emit, json_option, library_errors
+from aligner_cli.tokenizer import make_tokenizer, tokenizer_options
+
+if TYPE_CHECKING:
+    from aligner.tokenize import TokenizerSpec
+
+EXAMPLE = (
+    "\b\nExample:\n  aligner vocab --data data_samples/train.tsv --text-column 2 "
+    "--min-count 2 \\\n      --out build/vocab.tsv"
+)
+
+
+def _tokenizer(options: dict[str, Any]) -> TokenizerSpec:
+    """The tokenizer from the command's options; a sentencepiece model must exist."""
+    from aligner.tokenize import TokenizerSpec
+
+    spec = make_tokenizer(options, train_on="data")
+    if not isinstance(spec, TokenizerSpec):
+        raise click.UsageError(
+            "aligner vocab takes an existing --sp-model; to train one, use aligner build "
+            "--data ... --tokenizer sentencepiece --sp-vocab-size N (the artifact keeps it)"
+        )
+    return spec
+
+
+@click.command(epilog=EXAMPLE)
+@click.option(
+    "--data",
+    required=True,
+    type=click.Path(exists=True),
+    help="Dataset 1 (the task's data): a file or directory of text (plain, .gz, .bz2, .xz), "
+    "Parquet, Arrow, JSONL or CSV/TSV.",
+)
+@click.option(
+    "--text-column",
+    metavar="COL",
+    help="Column holding the text in Parquet/Arrow/JSONL/CSV files; for CSV/TSV without a "
+    "header line, its number from 1 (e.g. 2 for 'label<TAB>text').",
+)
+@click.option(
+    "--min-count",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Drop tokens occurring fewer times.",
+)
+@click.option(
+    "--max-size",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Keep at most this many most frequent tokens (specials not counted).",
+)
+@tokenizer_options
+@click.option(
+    "--pad-token",
+    default="<pad>",
+    show_default=True,
+    help="Padding token (never an entry); '' for none.",
+)
+@click.option(
+    "--unk-token",
+    default="<unk>",
+    show_default=True,
+    help="Unknown token (never an entry); '' for none.",
+)
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="Vocabulary file to write: 'token<TAB>count' per line, most frequent first.",
+)
+@click.option("--force", is_flag=True, help="Replace an existing --out file.")
+@json_option
+@library_errors
+def vocab(
+    data: str,
+    text_column: str | None,
+    min_count: int,
+    max_size: int | None,
+    tokenizer: dict[str, Any],
+    pad_token: str,
+    unk_token: str,
+    out: str,
+    force: bool,
+    as_json: bool,
+) -> None:
+    """Count the tokens of dataset 1 and write its vocabulary file.
+
+    Tokens are ordered by count, then alphabetically; the file feeds
+    `aligner build --vocab`. Use the same tokenizer options as for encoding.
+    """
+    from aligner.progress import TqdmProgress
+    from aligner.vocab_build import build_vocab_file
+
+    report = build_vocab_file(
+        data, out, tokenizer=_tokenizer(tokenizer), text_column=text_column,
+        min_count=min_count, max_size=max_size, pad=pad_token or None, unk=unk_token or None,
+        force=force, progress=TqdmProgress(),
+    )  # fmt: skip
+    summary = report.to_dict()
+    if as_json:
+        emit(summary)
+        return
+    click.echo(_summary_line(summary))
+
+
+def _summary_line(summary: dict[str, Any]) -> str:
+    line = (
+        f"wrote {summary['path']}: {summary['types_written']} types "
+        f"(of {summary['types_counted']} in {summary['tokens_counted']} tokens); dropped "
+        f"{summary['dropped_min_count']} below --min-count, "
+        f"{summary['dropped_max_size']} beyond --max-size"
+    )
+    specials = summary["dropped_specials"]
+    return line + (f", and specials {', '.join(specials)}" if specials else "")
