@@ -14,6 +14,7 @@ catches that class once, prints its one-line message and exits non-zero.
     ├── DownloadError           a download failed (offline, HTTP error, interrupted)
     │   └── ChecksumError       a downloaded file's sha256 or size is not the published one
     ├── TrainingError           training could not produce vectors
+    ├── CoverageError           coverage below the required minimum
     └── ArtifactError           an artifact directory cannot be written or opened
         ├── ArtifactExistsError the output exists and replacing it was not asked for
         └── ArtifactCorruptError an artifact on disk disagrees with its manifest
@@ -28,6 +29,7 @@ __all__ = [
     "ArtifactExistsError",
     "ChecksumError",
     "CorpusError",
+    "CoverageError",
     "DownloadError",
     "InputError",
     "TrainingError",
@@ -71,6 +73,10 @@ class ChecksumError(DownloadError):
 
 class TrainingError(AlignerError):
     """Training could not produce vectors (e.g. no token reaches min_count)."""
+
+
+class CoverageError(AlignerError):
+    """Coverage of the task vocabulary is below the required minimum."""
 
 
 class ArtifactError(AlignerError):

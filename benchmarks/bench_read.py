@@ -147,7 +147,7 @@ def run_gensim(path: Path, words: Sequence[str], binary: bool) -> tuple[list[str
 def run_aligner(path: Path, vocab: Any, fmt: str) -> tuple[list[str], np.ndarray, dict]:
     from aligner.pretrained.formats import read_vectors  # imported before the timed part
 
-    res = read_vectors(path, vocab, format=fmt)
+    res = read_vectors(path, vocab, format=fmt, fallbacks=("exact", "lowercase"))
     stats = res.stats
     if hasattr(stats, "to_dict"):
         stats = stats.to_dict()
@@ -209,7 +209,7 @@ def child(method: str, data: Path, sample_out: Path, formats: dict[str, str]) ->
     from aligner.vectors import WordVectors
 
     wv = WordVectors(list(keys), np.asarray(matrix, dtype=np.float32))
-    alignment = align(vocab, wv)
+    alignment = align(vocab, wv, fallbacks=("exact", "lowercase"))
     found = alignment.found
     aligned = np.zeros((len(vocab), wv.dim), dtype=np.float32)
     aligned[found] = wv.vectors[alignment.source_rows[found]]

@@ -5,29 +5,62 @@ from __future__ import annotations
 from typing import Any
 
 
-def _pct(part: int, whole: int) -> str:
+def _pct(part: int, whole: int | None) -> str:
     return f"{100.0 * part / whole:.1f}%" if whole else "n/a"
 
 
 def coverage_lines(coverage: dict[str, Any]) -> list[str]:
-    """A short coverage report from a manifest's ``coverage`` section."""
+    """A coverage report from a manifest's ``coverage`` section.
+
+    A headline, then types and tokens per match kind, then coverage by
+    frequency band (reports written before bands existed have none), then the
+    most frequent missing tokens. Token columns appear only with counts.
+    """
     types, found = coverage["types"], coverage["found_types"]
     head = f"coverage: {found}/{types} types ({_pct(found, types)})"
     by_tokens = coverage.get("tokens_by_kind")
-    if by_tokens is not None and coverage.get("tokens"):
-        tokens = coverage["tokens"]
+    tokens = coverage.get("tokens") if by_tokens is not None else None
+    if by_tokens is not None and tokens:
         found_tokens = tokens - by_tokens.get("fill", 0)
         head += f", {found_tokens}/{tokens} tokens ({_pct(found_tokens, tokens)})"
-    lines = [head, f"  {'kind':<10} {'types':>8}" + (f" {'tokens':>10}" if by_tokens else "")]
-    for kind, n in coverage["types_by_kind"].items():
-        row = f"  {kind:<10} {n:>8}"
-        if by_tokens:
-            row += f" {by_tokens.get(kind, 0):>10}"
-        lines.append(row)
+    lines = [head, *_kind_lines(coverage["types_by_kind"], types, by_tokens, tokens)]
+    lines += _band_lines(coverage.get("bands") or [], with_tokens=by_tokens is not None)
     missing = coverage.get("top_missing") or []
     if missing:
         shown = ", ".join(t if c is None else f"{t} ({c})" for t, c in missing[:10])
         lines.append(f"most frequent missing: {shown}")
+    return lines
+
+
+def _kind_lines(
+    by_types: dict[str, int], types: int, by_tokens: dict[str, int] | None, tokens: int | None
+) -> list[str]:
+    lines = [
+        f"  {'kind':<10} {'types':>8} {'%':>7}"
+        + (f" {'tokens':>10} {'%':>7}" if by_tokens is not None else "")
+    ]
+    for kind, n in by_types.items():
+        row = f"  {kind:<10} {n:>8} {_pct(n, types):>7}"
+        if by_tokens is not None:
+            count = by_tokens.get(kind, 0)
+            row += f" {count:>10} {_pct(count, tokens):>7}"
+        lines.append(row)
+    return lines
+
+
+def _band_lines(bands: list[dict[str, Any]], *, with_tokens: bool) -> list[str]:
+    shown = [b for b in bands if b.get("types")]
+    if not shown:
+        return []
+    head = f"  {'band':<10} {'types':>8} {'found':>8} {'%':>7}"
+    lines = [head + (f" {'tokens':>10} {'found':>10} {'%':>7}" if with_tokens else "")]
+    for band in shown:
+        row = f"  {band['name']:<10} {band['types']:>8} {band['found_types']:>8}"
+        row += f" {_pct(band['found_types'], band['types']):>7}"
+        if with_tokens and band.get("tokens") is not None:
+            tokens, found = band["tokens"], band["found_tokens"]
+            row += f" {tokens:>10} {found:>10} {_pct(found, tokens):>7}"
+        lines.append(row)
     return lines
 
 

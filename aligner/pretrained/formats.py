@@ -12,7 +12,8 @@ Formats (auto-detected, or named):
 
 Each may be plain or ``.gz`` / ``.bz2`` / ``.xz`` / ``.zip`` (see
 :mod:`aligner.pretrained.archive`). A line's token is looked up *before* any
-float is parsed: only rows that the vocabulary can use (exactly or up to case)
+float is parsed: only rows that the vocabulary can use (exactly, or through a
+fold of the fallback chain: case, accents, digits; see :mod:`aligner.align`)
 are kept, so memory grows with the task vocabulary, not with the file. The
 floats of the kept rows are parsed together by pyarrow's CSV reader.
 
@@ -27,14 +28,16 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from aligner.errors import VectorsFormatError
+from aligner.align import FALLBACKS, check_fallbacks, step_folds
+from aligner.errors import InputError, VectorsFormatError
 from aligner.pretrained.archive import decompression_errors, inner_name, open_stream
 from aligner.progress import SILENT, Progress
-from aligner.vectors import WordVectors
+from aligner.vectors import DIGIT_MARKS, WordVectors, fold_digits, strip_accents
 from aligner.vocab import Vocab
 
 __all__ = ["FORMATS", "ReadResult", "ReadStats", "detect_format", "read_vectors"]
@@ -82,45 +85,159 @@ class ReadResult:
 
 
 class Wanted:
-    """The byte keys a vocabulary can use: exact tokens, and tokens up to case."""
+    """The byte keys a vocabulary can use under a fallback chain.
 
-    def __init__(self, vocab: Vocab, lowercase: bool) -> None:
-        words = vocab.tokens[len(vocab.specials) :]
-        self.exact = {w.encode("utf-8", "surrogatepass") for w in words}
-        self.lower = (
-            {w.lower().encode("utf-8", "surrogatepass") for w in words} if lowercase else set()
-        )
-        # a token holding spaces is found through its first word (glove.840B rows)
-        firsts = {w.split(" ")[0].encode("utf-8", "surrogatepass") for w in words if " " in w}
-        self.scan_exact = self.exact | firsts
-        self.scan_lower = self.lower | {lower_key(f) for f in firsts} if lowercase else set()
-        self.kept_exact: set[bytes] = set()
-        self.kept_lower: set[bytes] = set()
-        self.kept_by_case: set[bytes] = set()
+    A row is wanted when its key is a vocabulary token, or when one of the
+    folds of the chain's normalising steps (:func:`aligner.align.step_folds`)
+    maps it to the fold of a token; a token holding spaces is also found
+    through its first word (glove.840B rows). :meth:`keep` then keeps the
+    first row of each exact key and of each wanted folded key.
+
+    ``scan_exact`` and ``scan_lower`` are what the text reader's hot loop
+    tests: the raw key ``in scan_exact``, else its lowercase form ``in
+    scan_lower``. When the chain folds nothing but case they are plain sets.
+    With accent or digit folds, ``scan_exact`` is a :class:`_FoldScan` that
+    folds only the keys that can need it (non-ASCII keys, keys with a digit
+    byte: an ASCII key without digits folds to itself or its lowercase form)
+    and ``scan_lower`` is empty.
+    """
+
+    def __init__(self, vocab: Vocab, fallbacks: Sequence[str] = FALLBACKS) -> None:
+        words = [_encode(w) for w in vocab.tokens[len(vocab.specials) :]]
+        firsts = [w.split(b" ")[0] for w in words if b" " in w]
+        self.exact = set(words)
+        self.folds = tuple(dict.fromkeys(f for fs in step_folds(fallbacks).values() for f in fs))
+        self.ascii = [(f.lowercase, None if f.mark is None else _MARKS[f.mark]) for f in self.folds]
+        self.accents = any(f.accents for f in self.folds)
+        self.bases = list(dict.fromkeys((f.accents, f.lowercase) for f in self.folds))
+        self.plan = [(self.bases.index((f.accents, f.lowercase)), f.mark) for f in self.folds]
+        self.want = self.fold_all(words)
+        self.first_folds = self.fold_all(firsts)
+        # what a fold must give to be wanted; a value leaves once its first row is kept
+        self.scan = [want | first for want, first in zip(self.want, self.first_folds, strict=True)]
+        self.digit_scans = [
+            (lower, marks, scan)
+            for (lower, marks), scan in zip(self.ascii, self.scan, strict=True)
+            if marks is not None
+        ]
+        self.raw, self.lowered = self.exact | set(firsts), set[bytes]()
+        for fold, values in zip(self.folds, self.scan, strict=True):
+            (self.lowered if fold.lowercase else self.raw).update(values)
+        self.needs_fold = any(f.accents or f.mark is not None for f in self.folds)
+        self.scan_exact, self.scan_lower = self.raw, self.lowered
+        if self.needs_fold:
+            self.scan_exact, self.scan_lower = _FoldScan(self.raw, self), set()
+        self.kept_keys: set[bytes] = set()
+        self.kept: list[set[bytes]] = [set() for _ in self.folds]
+
+    def fold_all(self, keys: list[bytes]) -> list[set[bytes]]:
+        """The values of each fold over ``keys``."""
+        plain = [k for k in keys if k.isascii()]
+        lowered = [k.lower() for k in plain]
+        others = [k.decode("utf-8", "replace") for k in keys if not k.isascii()]
+        out = []
+        for fold, (lower, marks) in zip(self.folds, self.ascii, strict=True):
+            base = lowered if lower else plain
+            values = set(base) if marks is None else {k.translate(marks) for k in base}
+            values.update(_encode(fold(text)) for text in others)
+            out.append(values)
+        return out
 
     def wants(self, key: bytes) -> bool:
-        if key in self.scan_exact:
+        """True when a row with this raw key may be kept (decided by :meth:`keep`).
+
+        The same test as ``scan_exact`` / ``scan_lower``, in one call.
+        """
+        if key in self.raw:
             return True
-        if not self.scan_lower:
-            return False
-        return lower_key(key) in self.scan_lower
+        if not self.needs_fold:
+            return bool(self.lowered) and lower_key(key) in self.lowered
+        if key.isalpha() or (key.isascii() and _DIGIT_BYTE.search(key) is None):
+            return key.lower() in self.lowered  # folds to itself or its lowercase form
+        return self.wants_unusual(key)
+
+    def wants_unusual(self, key: bytes) -> bool:
+        """Whether a key that is not in ``raw`` has a wanted fold.
+
+        Meant for keys other than ASCII letters: an ASCII key without digits
+        folds to itself or its lowercase form, which ``raw`` and ``lowered``
+        hold; only non-ASCII keys and keys with a digit byte are folded.
+        """
+        if key in self.kept_keys:
+            return True  # a duplicate: counted by keep
+        if not key.isascii():
+            return any(v in s for v, s in zip(self.folded(key), self.scan, strict=True))
+        low = key.lower()
+        if low in self.lowered:
+            return True
+        if _DIGIT_BYTE.search(key) is None:
+            return False  # folds to itself or its lowercase form: not wanted
+        for lower, marks, scan in self.digit_scans:  # the other folds gave key or low
+            if (low if lower else key).translate(marks) in scan:
+                return True
+        return False
+
+    def folded(self, key: bytes) -> list[bytes]:
+        """The key under each fold, in bytes (ASCII keys with bytes operations)."""
+        if key.isascii():
+            low = key.lower()
+            if key.isalpha():  # no digit to replace
+                return [low if lower else key for lower, _ in self.ascii]
+            return [(low if lower else key).translate(marks) for lower, marks in self.ascii]
+        text = key.decode("utf-8", "replace")
+        stripped = strip_accents(text) if self.accents else text
+        bases = []
+        for accents, lower in self.bases:  # each distinct (accents, lowercase) once
+            base = stripped if accents else text
+            bases.append(base.lower() if lower else base)
+        return [_encode(bases[i] if m is None else fold_digits(bases[i], m)) for i, m in self.plan]
 
     def keep(self, key: bytes, stats: ReadStats) -> bool:
-        """Decide for a confirmed row: first of each exact key, first of each lowercase key."""
-        if key in self.exact:
-            if key in self.kept_exact:
-                stats.duplicates += 1
-                return False
-            self.kept_exact.add(key)
-            return True
-        low = lower_key(key)
-        if low in self.kept_lower or low not in self.lower:
-            if key in self.kept_by_case:
-                stats.duplicates += 1
+        """Decide for a confirmed row: the first of each exact key and of each wanted fold."""
+        if key in self.kept_keys:
+            stats.duplicates += 1
             return False
-        self.kept_lower.add(low)
-        self.kept_by_case.add(key)
-        return True
+        if key.isalpha() and key in self.exact:
+            # ASCII letters fold to themselves or their lowercase form; not marking these
+            # folds saves time and keeps at most one more row per fold (a case variant)
+            self.kept_keys.add(key)
+            return True
+        fresh = False
+        sets = zip(self.want, self.kept, self.scan, self.first_folds, strict=True)
+        for value, (want, kept, scan, first) in zip(self.folded(key), sets, strict=True):
+            if value in want and value not in kept:
+                kept.add(value)  # a later row folding the same way adds nothing
+                if value not in first:
+                    scan.discard(value)
+                fresh = True
+        if fresh or key in self.exact:
+            self.kept_keys.add(key)
+            return True
+        return False
+
+
+class _FoldScan(set[bytes]):
+    """Raw keys wanted as they are; ``in`` also folds the keys that can need it."""
+
+    def __init__(self, raw: set[bytes], wanted: Wanted) -> None:
+        super().__init__(raw)
+        self.lowered = wanted.lowered
+        self.unusual = wanted.wants_unusual
+
+    def __contains__(self, key: bytes, _has: Any = set.__contains__) -> bool:  # type: ignore[override]
+        if _has(self, key):
+            return True
+        if key.isalpha() or (key.isascii() and _DIGIT_BYTE.search(key) is None):
+            return key.lower() in self.lowered  # folds to itself or its lowercase form
+        return self.unusual(key)
+
+
+def _encode(text: str) -> bytes:
+    return text.encode("utf-8", "surrogatepass")
+
+
+_DIGIT_BYTE = re.compile(rb"[0-9]")
+_MARKS = {m: bytes.maketrans(b"0123456789", m.encode() * 10) for m in DIGIT_MARKS}
 
 
 def lower_key(key: bytes) -> bytes:
@@ -165,6 +282,14 @@ def _looks_like_text_row(rest: bytes, dim: int) -> bool:
     return True
 
 
+def _chain(fallbacks: Sequence[str] | None, lowercase: bool | None) -> tuple[str, ...]:
+    if lowercase is None:
+        return check_fallbacks(FALLBACKS if fallbacks is None else fallbacks)
+    if fallbacks is not None:
+        raise InputError("pass the fallback chain or lowercase=, not both")
+    return ("exact", "lowercase", "subword") if lowercase else ("exact", "subword")
+
+
 def read_vectors(
     source: str | os.PathLike[str],
     vocab: Vocab,
@@ -172,7 +297,8 @@ def read_vectors(
     format: str | None = None,
     member: str | None = None,
     dim: int | None = None,
-    lowercase: bool = True,
+    fallbacks: Sequence[str] | None = None,
+    lowercase: bool | None = None,
     skip_bad_rows: bool = False,
     progress: Progress = SILENT,
 ) -> ReadResult:
@@ -184,7 +310,10 @@ def read_vectors(
         format: one of :data:`FORMATS`; detected when ``None``.
         member: the member to read inside a zip archive.
         dim: expected dimension; a file of another dimension is an error.
-        lowercase: also keep rows matching a vocabulary token up to case.
+        fallbacks: the alignment's fallback chain (:data:`aligner.align.FALLBACKS`
+            when ``None``); rows its normalising steps can use are kept too.
+        lowercase: shorthand for a chain of ``exact`` (and ``lowercase``
+            when true) then ``subword``; not together with ``fallbacks``.
         skip_bad_rows: skip (and count) rows with too few fields or
             unparsable numbers instead of failing.
         progress: receives a bar in on-disk bytes.
@@ -193,9 +322,11 @@ def read_vectors(
         A :class:`ReadResult`; ``vectors.keys`` are file tokens in file order.
 
     Raises:
+        InputError: an invalid chain, or both ``fallbacks`` and ``lowercase``.
         VectorsFormatError: empty file, unknown format, wrong dimension, or a
             malformed row (the message names the file and line).
     """
+    chain = _chain(fallbacks, lowercase)
     path = Path(source)
     if not path.is_file():
         raise VectorsFormatError(f"vectors file {path} does not exist; check the path")
@@ -207,8 +338,9 @@ def read_vectors(
     if fmt == "fasttext-bin":
         from aligner.pretrained.fasttext_bin import read_fasttext_bin
 
-        return read_fasttext_bin(path, vocab, member=member, dim=dim, lowercase=lowercase)
-    wanted = Wanted(vocab, lowercase)
+        lower = "lowercase" in chain
+        return read_fasttext_bin(path, vocab, member=member, dim=dim, lowercase=lower)
+    wanted = Wanted(vocab, chain)
     with (
         decompression_errors(path),
         open_stream(path, member=member) as opened,
