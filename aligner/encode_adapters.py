@@ -1,0 +1,166 @@
+"""An :class:`~aligner.encode.Encoder` in other libraries' pipelines.
+
+* :class:`MapFunction`: for ``datasets.Dataset.map(fn, batched=True)``;
+* :class:`Collate`: a ``torch.utils.data.DataLoader`` ``collate_fn``.
+
+Both are plain picklable objects (not closures), so that ``datasets`` can
+fingerprint them and DataLoader workers and ``num_proc`` can receive them.
+Neither library is imported here until a batch needs it (``datasets`` never).
+
+Example:
+    >>> loader = DataLoader(rows, batch_size=32, collate_fn=enc.collate())  # doctest: +SKIP
+    >>> next(iter(loader))["input_ids"].shape  # doctest: +SKIP
+    torch.Size([32, 41])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from aligner.errors import InputError
+
+if TYPE_CHECKING:
+    import torch
+
+    from aligner.encode import Encoder
+
+__all__ = ["Collate", "MapFunction"]
+
+
+class MapFunction:
+    """``batch → {output: ids}`` for ``datasets.Dataset.map(batched=True)``.
+
+    Made by :meth:`Encoder.map_function <aligner.encode.Encoder.map_function>`.
+
+    Args:
+        encoder: the encoder.
+        column: the text column.
+        output: the name of the ids column.
+        length: also return each row's length (before padding) as ``"length"``.
+    """
+
+    def __init__(self, encoder: Encoder, column: str, output: str, length: bool) -> None:
+        self.encoder, self.column, self.output, self.length = encoder, column, output, length
+
+    def __repr__(self) -> str:
+        return f"MapFunction(column={self.column!r}, output={self.output!r}, length={self.length})"
+
+    def __call__(self, batch: Any) -> Any:
+        """Encode one batch.
+
+        Args:
+            batch: a mapping of column → list of values, or a ``pa.Table`` /
+                ``pa.RecordBatch`` (a dataset formatted as ``"arrow"``).
+
+        Returns:
+            ``{output: list of id lists}`` (and ``"length"``) for a mapping;
+            for a table, the table with the ``output`` (and ``"length"``)
+            columns set, as ``datasets`` expects from an Arrow function.
+
+        Raises:
+            InputError: the batch has no such column, or it is not text.
+        """
+        import pyarrow as pa
+
+        if isinstance(batch, pa.Table | pa.RecordBatch):
+            ids, lengths = self.encoder.encode_with_lengths(batch, column=self.column)
+            batch = _set_column(batch, self.output, ids)
+            return _set_column(batch, "length", lengths) if self.length else batch
+        if not isinstance(batch, Mapping):
+            raise InputError(
+                f"a map batch is a dict of columns or a pyarrow Table, not {type(batch).__name__}; "
+                "use Dataset.map(fn, batched=True)"
+            )
+        if self.column not in batch:
+            raise InputError(
+                f"the batch has no column {self.column!r}; its columns are: "
+                f"{', '.join(map(str, batch)) or '(none)'}; pass map_function(column=...)"
+            )
+        ids, lengths = self.encoder.encode_with_lengths(batch[self.column])
+        return {self.output: ids, "length": lengths} if self.length else {self.output: ids}
+
+
+def _set_column(table: Any, name: str, values: Any) -> Any:
+    names = table.schema.names
+    if name in names:
+        return table.set_column(names.index(name), name, values)
+    return table.append_column(name, values)
+
+
+class Collate:
+    """A ``collate_fn``: examples → padded ``input_ids``, ``lengths``, ``labels``.
+
+    Made by :meth:`Encoder.collate <aligner.encode.Encoder.collate>`.
+
+    Args:
+        encoder: the encoder (its vocabulary must have a pad token).
+        text_key: the text of dict examples.
+        label_key: the label of dict examples (optional in the examples, but
+            all or none of a batch must have one).
+    """
+
+    def __init__(self, encoder: Encoder, text_key: str, label_key: str) -> None:
+        self.encoder, self.text_key, self.label_key = encoder, text_key, label_key
+
+    def __repr__(self) -> str:
+        return f"Collate(text_key={self.text_key!r}, label_key={self.label_key!r})"
+
+    def _split(self, examples: Sequence[Any]) -> tuple[list[str], list[Any]]:
+        texts: list[str] = []
+        labels: list[Any] = []
+        for i, example in enumerate(examples):
+            if isinstance(example, Mapping):
+                if self.text_key not in example:
+                    raise InputError(
+                        f"example {i} has no {self.text_key!r} key (its keys: "
+                        f"{', '.join(map(str, example))}); pass collate(text_key=...)"
+                    )
+                text = example[self.text_key]
+                if self.label_key in example:
+                    labels.append(example[self.label_key])
+            else:
+                text = example
+            if not isinstance(text, str):
+                raise InputError(f"example {i}: the text is {type(text).__name__}, not str")
+            texts.append(text)
+        if labels and len(labels) != len(texts):
+            raise InputError(
+                f"{len(labels)} of {len(texts)} examples have a {self.label_key!r}; "
+                "give every example a label, or none"
+            )
+        return texts, labels
+
+    def __call__(self, examples: Sequence[Any]) -> dict[str, torch.Tensor]:
+        """Encode and pad one batch of examples.
+
+        Returns:
+            ``{"input_ids": (B, T) int64, "lengths": (B,) int64}``, plus
+            ``"labels"`` (``torch.tensor(labels)``) when the examples have them.
+
+        Raises:
+            InputError: an example without text, or labels on some examples only.
+        """
+        import torch
+
+        texts, labels = self._split(examples)
+        enc = self.encoder
+        rows = enc.rows(texts)
+        lengths = rows.lengths()
+        fixed = enc.pad and enc.max_length is not None
+        width = enc.max_length if fixed else int(lengths.max(initial=0))
+        assert width is not None and enc.vocab.pad_id is not None  # checked by Encoder.collate
+        matrix = np.full((len(texts), width), enc.vocab.pad_id, dtype=np.int64)
+        matrix[np.repeat(np.arange(len(texts)), lengths), _positions(lengths)] = rows.ids
+        out = {"input_ids": torch.from_numpy(matrix), "lengths": torch.from_numpy(lengths)}
+        if labels:
+            out["labels"] = torch.tensor(labels)
+        return out
+
+
+def _positions(lengths: np.ndarray) -> np.ndarray:
+    """0, 1, ..., n-1 for every row of length n, flat."""
+    starts = np.repeat(np.cumsum(lengths) - lengths, lengths)
+    return np.arange(int(lengths.sum())) - starts

@@ -1,0 +1,254 @@
+"""Encode the text column of a data file into a Parquet file of ids.
+
+The input is read in record batches (never whole): Parquet, Arrow IPC
+(file or stream), JSON Lines, CSV/TSV (optionally compressed, as corpus files
+are), or plain text, one text per line (a column named ``text``, or the
+``text_column`` given). The output is a Parquet file with the input's
+columns (or none, ``keep_columns=False``) plus ``ids`` (``list<int32>``) and
+``length`` (``int32``, the number of ids before padding), one row per input
+row, null where the text is null. It is written to a temporary file beside
+``out`` and renamed into place, so a failure leaves nothing behind.
+
+Example:
+    >>> enc = aligner.load("build/demo").encoder(max_length=64)  # doctest: +SKIP
+    >>> encode_file(enc, "train.tsv", "train.ids.parquet", text_column="text")  # doctest: +SKIP
+    EncodeFileResult(path=PosixPath('train.ids.parquet'), rows=400, tokens=2776, ...)
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from aligner.corpus import layout_of
+from aligner.corpus_tables import KINDS, READ_ERRORS, CorpusFile, check_column, open_file
+from aligner.encode import Encoder
+from aligner.errors import CorpusError, InputError
+
+__all__ = ["IDS", "LENGTH", "EncodeFileResult", "encode_file"]
+
+IDS, LENGTH = "ids", "length"
+BATCH_ROWS = 65_536
+
+
+@dataclass(frozen=True)
+class EncodeFileResult:
+    """What :func:`encode_file` wrote.
+
+    Attributes:
+        path: the Parquet file.
+        rows: rows written (one per input row).
+        tokens: ids written, padding excluded.
+        unknown: ids that are the unk row.
+        seconds: wall time of the whole call.
+    """
+
+    path: Path
+    rows: int
+    tokens: int
+    unknown: int
+    seconds: float
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict (``path`` as a string)."""
+        return asdict(self) | {"path": str(self.path)}
+
+
+def _check_out(out: Path, force: bool) -> None:
+    if out.is_dir():
+        raise InputError(f"output {out} is a directory; pass a file path such as ids.parquet")
+    if out.exists() and not force:
+        raise InputError(f"output {out} already exists; pass --force to replace it")
+    if not out.parent.is_dir():
+        raise InputError(f"the directory of output {out} does not exist; create it first")
+
+
+def _name(file: CorpusFile, column: str | None) -> tuple[str, bool]:
+    """(the column name pyarrow will use, whether the CSV/TSV has no header line)."""
+    if file.layout == "text":
+        return column or "text", False
+    assert column is not None  # check_column refused None
+    if file.layout in ("csv", "tsv") and column.isascii() and column.isdigit():
+        return f"f{int(column) - 1}", True
+    return column, False
+
+
+def _text_batches(stream: Any, name: str) -> Iterator[Any]:
+    import pyarrow as pa
+
+    text = io.TextIOWrapper(stream, encoding="utf-8", newline="")
+    lines: list[str] = []
+    try:
+        for line in text:
+            lines.append(line.rstrip("\r\n"))
+            if len(lines) == BATCH_ROWS:
+                yield pa.record_batch({name: pa.array(lines, pa.string())})
+                lines = []
+        if lines:
+            yield pa.record_batch({name: pa.array(lines, pa.string())})
+    finally:
+        text.detach()  # the stream is closed by its opener
+
+
+def _table_batches(file: CorpusFile, stream: Any, name: str, numbered: bool) -> Iterator[Any]:
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+    import pyarrow.json as pajson
+
+    if file.layout == "jsonl":
+        parse = pajson.ParseOptions(
+            explicit_schema=pa.schema([(name, pa.string())]), unexpected_field_behavior="infer"
+        )
+        yield from pajson.open_json(stream, parse_options=parse)
+        return
+    if not stream.peek(1):
+        return  # an empty file: no header, no rows
+    reader = pacsv.open_csv(
+        stream,
+        read_options=pacsv.ReadOptions(autogenerate_column_names=numbered),
+        parse_options=pacsv.ParseOptions(
+            delimiter="\t" if file.layout == "tsv" else ",", newlines_in_values=True
+        ),
+        convert_options=pacsv.ConvertOptions(column_types={name: pa.string()}),
+    )
+    yield from reader
+
+
+def _batches(file: CorpusFile, name: str, numbered: bool, stack: ExitStack) -> Iterator[Any]:
+    """Record batches of the whole file, in row order."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    if file.layout == "parquet":
+        parquet = stack.enter_context(pq.ParquetFile(file.path))
+        return parquet.iter_batches(batch_size=BATCH_ROWS)
+    if file.layout == "arrow":
+        source = stack.enter_context(pa.memory_map(str(file.path)))
+        try:
+            reader = pa.ipc.open_file(source)
+        except pa.ArrowInvalid:  # not the file format: the stream format
+            source.seek(0)
+            return iter(pa.ipc.open_stream(source))
+        return (reader.get_batch(i) for i in range(reader.num_record_batches))
+    stream, _ = stack.enter_context(open_file(file.path, file.compression))
+    if file.layout == "text":
+        return _text_batches(stream, name)
+    return _table_batches(file, stream, name, numbered)
+
+
+def _read_error(file: CorpusFile, rows: int, exc: BaseException) -> CorpusError:
+    kind = KINDS.get(file.layout, "a text").split()[1]
+    detail = " ".join(str(exc).split())[:200] or type(exc).__name__
+    return CorpusError(
+        f"{file.path}, after row {rows}: cannot read it as {kind} ({detail}); "
+        f"the file is truncated, corrupt or not {kind}"
+    )
+
+
+def _output(batch: Any, name: str, encoder: Encoder, keep: bool) -> tuple[Any, int, int]:
+    """The output batch of one input batch, its tokens and unknown ids."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if keep and (IDS in batch.schema.names or LENGTH in batch.schema.names):
+        raise InputError(
+            f"the data already has a column named {IDS!r} or {LENGTH!r}; "
+            "rename it, or pass --ids-only"
+        )
+    ids, lengths = encoder.encode_with_lengths(batch, column=name)
+    tokens = pc.sum(lengths).as_py() or 0
+    unk = encoder.vocab.unk_id
+    unknown = 0 if unk is None else pc.sum(pc.equal(ids.flatten(), unk)).as_py() or 0
+    columns = dict(zip(batch.schema.names, batch.columns, strict=True)) if keep else {}
+    out = pa.RecordBatch.from_pydict(columns | {IDS: ids, LENGTH: lengths})
+    return out, tokens, unknown
+
+
+def _write(
+    encoder: Encoder, file: CorpusFile, column: str | None, tmp: Path, keep: bool
+) -> tuple[int, int, int]:
+    """Encode every batch into the Parquet file ``tmp``: (rows, tokens, unknown)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    name, numbered = _name(file, column)
+    rows = tokens = unknown = 0
+    with ExitStack() as stack:
+        writer = None
+        try:
+            batches = _batches(file, name, numbered, stack)
+            stack.callback(getattr(batches, "close", lambda: None))  # before the file closes
+            for batch in batches:
+                out, n_tokens, n_unknown = _output(batch, name, encoder, keep)
+                if writer is None:
+                    writer = stack.enter_context(pq.ParquetWriter(tmp, out.schema))
+                writer.write_batch(out)
+                rows, tokens, unknown = rows + out.num_rows, tokens + n_tokens, unknown + n_unknown
+        except (pa.ArrowException, UnicodeDecodeError, *READ_ERRORS) as exc:
+            raise _read_error(file, rows, exc) from None
+    return rows, tokens, unknown
+
+
+def encode_file(
+    encoder: Encoder,
+    data: str | os.PathLike[str],
+    out: str | os.PathLike[str],
+    *,
+    text_column: str | None = None,
+    keep_columns: bool = True,
+    force: bool = False,
+) -> EncodeFileResult:
+    """Encode the text column of a data file into a Parquet file of ids.
+
+    Args:
+        encoder: the encoder (``art.encoder(max_length=..., pad=...)``); with
+            ``pad`` it needs a ``max_length``, so that every row has one width.
+        data: Parquet, Arrow, JSONL, CSV/TSV or plain text (one text per line).
+        out: the Parquet file to write.
+        text_column: the text column (required for tabular files; a number
+            picks a column of a CSV/TSV file without a header line).
+        keep_columns: copy the input's columns into the output.
+        force: replace an existing ``out``.
+
+    Returns:
+        An :class:`EncodeFileResult`.
+
+    Raises:
+        InputError: ``out`` exists (without ``force``) or is a directory, the
+            column is missing or not text, the data has no rows, or a token
+            cannot be encoded. Nothing is written then.
+        CorpusError: the data file cannot be read.
+
+    Example:
+        >>> encode_file(enc, "docs.parquet", "ids.parquet", text_column="body")  # doctest: +SKIP
+    """
+    start = time.perf_counter()
+    data, out = Path(data), Path(out)
+    if encoder.pad and encoder.max_length is None:
+        raise InputError("padding a file needs a max length (--max-length), so rows share a width")
+    _check_out(out, force)
+    file = layout_of(data)
+    if file.layout != "text":
+        check_column(file, text_column)
+    fd, name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        rows, tokens, unknown = _write(encoder, file, text_column, tmp, keep_columns)
+        if rows == 0:
+            raise InputError(f"{data} holds no rows to encode; check the file")
+        mask = os.umask(0o022)
+        os.umask(mask)
+        os.chmod(tmp, 0o666 & ~mask)  # mkstemp makes it private; an output file is not
+        os.replace(tmp, out)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return EncodeFileResult(out, rows, tokens, unknown, time.perf_counter() - start)
