@@ -37,6 +37,7 @@ from aligner.corpus import Corpus
 from aligner.errors import AlignerError, InputError
 from aligner.fill import fill
 from aligner.progress import SILENT, Progress
+from aligner.task import SentencePieceTraining, piece_vectors, train_tokenizer
 from aligner.tokenize import TokenizerSpec
 from aligner.train import METHODS, Word2VecParams, make_params, train
 from aligner.vectors import WordVectors
@@ -45,15 +46,21 @@ from aligner.vocab import DEFAULT_PAD, DEFAULT_UNK, Vocab, read_vocab
 __all__ = ["BuildConfig", "BuildResult", "build", "build_key"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class BuildConfig:
     """Everything ``build`` needs; each field has the CLI option of the same name.
 
-    Exactly one of ``corpus`` and ``pretrained`` is given.
+    Exactly one of ``corpus`` and ``pretrained`` is given, and exactly one of
+    ``vocab`` and ``data``.
 
     Attributes:
-        vocab: task vocabulary file (``token`` or ``token<TAB>count`` lines).
         out: artifact directory to write.
+        vocab: task vocabulary file (``token`` or ``token<TAB>count`` lines).
+        data: dataset 1 instead, to count the vocabulary from (any layout
+            :class:`~aligner.corpus.Corpus` reads).
+        data_column: the column holding the text in tabular ``data`` files.
+        vocab_min_count: with ``data``: drop rarer tokens.
+        vocab_max_size: with ``data``: keep at most this many tokens.
         corpus: dataset-0 corpus to train on: a file or a directory of text
             (plain, .gz, .bz2, .xz), Parquet, Arrow, JSONL or CSV/TSV files.
         text_column: the column holding the text in tabular corpus files.
@@ -63,12 +70,18 @@ class BuildConfig:
         dim: expected dimension of pretrained vectors (checked when given).
         skip_bad_rows: skip malformed pretrained rows instead of failing.
         cache: download cache directory (``$ALIGNER_CACHE`` or the user cache).
-        method: training method (``"word2vec"`` or ``"fasttext"``).
+        method: training method (``"word2vec"``, ``"fasttext"`` or ``"glove"``).
         params: training parameters (:class:`~aligner.train.Word2VecParams`,
             :class:`~aligner.train.FastTextParams` or a mapping); the ``seed``
             field is overridden by ``seed``.
-        tokenizer: tokenizer spec for the corpus and for later encoding.
-        fallbacks: ordered alignment fallbacks.
+        tokenizer: tokenizer spec for the corpus, the vocabulary and encoding,
+            or a :class:`~aligner.task.SentencePieceTraining` to train one.
+        pieces: a sentencepiece model (spec or training) whose pieces compose
+            vectors for words without one (the ``subword`` fallback of
+            word2vec and GloVe builds; needs ``corpus``).
+        fallbacks: ordered alignment fallbacks (see :mod:`aligner.align`).
+        min_coverage: fail, writing nothing, below this coverage (token
+            coverage when the vocabulary has counts, else type coverage).
         init: fill method for missing rows (``normal``, ``uniform``, ``zeros``).
         init_scale: half-width for ``uniform``.
         seed: one seed for training and filling.
@@ -79,8 +92,12 @@ class BuildConfig:
         metadata: free-form JSON-ready metadata stored in the manifest.
     """
 
-    vocab: str | os.PathLike[str]
     out: str | os.PathLike[str]
+    vocab: str | os.PathLike[str] | None = None
+    data: str | os.PathLike[str] | None = None
+    data_column: str | None = None
+    vocab_min_count: int = 1
+    vocab_max_size: int | None = None
     corpus: str | os.PathLike[str] | None = None
     text_column: str | None = None
     pretrained: str | os.PathLike[str] | None = None
@@ -91,8 +108,10 @@ class BuildConfig:
     cache: str | os.PathLike[str] | None = None
     method: str = "word2vec"
     params: Any = field(default_factory=Word2VecParams)
-    tokenizer: TokenizerSpec = field(default_factory=TokenizerSpec)
+    tokenizer: TokenizerSpec | SentencePieceTraining = field(default_factory=TokenizerSpec)
+    pieces: TokenizerSpec | SentencePieceTraining | None = None
     fallbacks: tuple[str, ...] = FALLBACKS
+    min_coverage: float | None = None
     init: str = "normal"
     init_scale: float | None = None
     seed: int = 0
@@ -141,14 +160,35 @@ def build_key(config: BuildConfig, source: dict[str, Any]) -> str:
         "aligner": __version__,
         "format_version": FORMAT_VERSION,
         "source": source,
-        "vocab_sha256": sha256_file(Path(config.vocab)),
-        "tokenizer": config.tokenizer.to_dict(),
+        "task": _task_identity(config),
         "fallbacks": list(config.fallbacks),
         "fill": [config.init, config.init_scale, config.seed],
         "specials": [config.pad, config.unk],
         "dtype": config.dtype,
     }
     return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()
+
+
+def _spec_identity(spec: TokenizerSpec | SentencePieceTraining | None) -> Any:
+    if isinstance(spec, SentencePieceTraining):
+        return {"train": spec.to_dict()}
+    return None if spec is None else spec.to_dict()
+
+
+def _task_identity(config: BuildConfig) -> dict[str, Any]:
+    """What decides the tokenizer and the vocabulary, without computing them."""
+    if config.vocab is not None:
+        vocab: Any = {"sha256": sha256_file(Path(config.vocab))}
+    else:
+        assert config.data is not None
+        data = Corpus(config.data, text_column=config.data_column).identity()
+        vocab = {"data": data, "min_count": config.vocab_min_count}
+        vocab["max_size"] = config.vocab_max_size
+    return {
+        "vocab": vocab,
+        "tokenizer": _spec_identity(config.tokenizer),
+        "pieces": _spec_identity(config.pieces),
+    }
 
 
 def _reusable(out: Path, key: str) -> BuildResult | None:
@@ -166,16 +206,34 @@ def _reusable(out: Path, key: str) -> BuildResult | None:
 def _check_config(config: BuildConfig) -> None:
     if (config.corpus is None) == (config.pretrained is None):
         raise InputError("pass exactly one source of vectors: a corpus or pretrained vectors")
+    if (config.vocab is None) == (config.data is None):
+        raise InputError(
+            "pass exactly one task vocabulary: a vocabulary file or dataset 1 to count it from"
+        )
     if config.method not in METHODS:
         raise InputError(
             f"unknown training method {config.method!r}; choose one of: {', '.join(METHODS)}"
         )
+    training = config.tokenizer
+    if isinstance(training, SentencePieceTraining):
+        if training.train_on == "data" and config.data is None:
+            raise InputError("sentencepiece can train on dataset 1 only when it is given (--data)")
+        if training.train_on == "corpus" and config.corpus is None:
+            raise InputError("sentencepiece can train on the corpus only when one is given")
+    if config.pieces is not None:
+        if config.corpus is None or config.method == "fasttext":
+            raise InputError(
+                "sentencepiece pieces compose word vectors when training word2vec or GloVe "
+                "on a corpus; fastText composes from its own subwords"
+            )
+        if isinstance(config.pieces, TokenizerSpec) and config.pieces.kind != "sentencepiece":
+            raise InputError("pieces need a sentencepiece tokenizer")
+    if config.min_coverage is not None and not 0.0 <= config.min_coverage <= 1.0:
+        raise InputError(f"min_coverage {config.min_coverage} is not between 0 and 1")
 
 
-def _pretrained(
-    config: BuildConfig, vocab: Vocab, progress: Progress
-) -> tuple[dict[str, Any], Any]:
-    """Resolve the pretrained source; return its identity and a reader thunk."""
+def _pretrained(config: BuildConfig, progress: Progress) -> tuple[dict[str, Any], Any]:
+    """Resolve the pretrained source; return its identity and a reader."""
     from aligner.pretrained.download import fetch
     from aligner.pretrained.formats import read_vectors
 
@@ -187,10 +245,10 @@ def _pretrained(
     identity["file"] = {"sha256": entry.sha256} if entry and entry.sha256 else _file_identity(path)
     identity |= {"dim": config.dim, "skip_bad_rows": config.skip_bad_rows}
 
-    def read() -> WordVectors:
+    def read(vocab: Vocab, tokenizer: TokenizerSpec) -> WordVectors:
         result = read_vectors(
             path, vocab, format=fmt, member=member, dim=config.dim,
-            lowercase="lowercase" in config.fallbacks, skip_bad_rows=config.skip_bad_rows,
+            fallbacks=config.fallbacks, skip_bad_rows=config.skip_bad_rows,
             progress=progress,
         )  # fmt: skip
         vectors = result.vectors
@@ -203,31 +261,65 @@ def _pretrained(
     return identity, read
 
 
-def _trained(config: BuildConfig, vocab: Vocab, progress: Progress) -> tuple[dict[str, Any], Any]:
+def _trained(config: BuildConfig, progress: Progress) -> tuple[dict[str, Any], Any]:
     assert config.corpus is not None
-    corpus = Corpus(config.corpus, tokenizer=config.tokenizer, text_column=config.text_column)
+    path, column = config.corpus, config.text_column
+    identity_of = Corpus(path, text_column=column)
     params = make_params(config.method, config.params, seed=config.seed)
     identity = {
         "kind": "trained",
         "method": config.method,
-        "corpus": corpus.identity(),
+        "corpus": identity_of.identity(),
         "params": params.to_dict(),
     }
-    words = vocab.tokens[len(vocab.specials) :]
-    compose = words if "subword" in config.fallbacks else ()
 
-    def run() -> WordVectors:
-        return train(corpus, config.method, params, compose=compose, progress=progress)
+    def run(vocab: Vocab, tokenizer: TokenizerSpec) -> WordVectors:
+        corpus = Corpus(path, tokenizer=tokenizer, text_column=column)
+        words = vocab.tokens[len(vocab.specials) :]
+        compose = words if "subword" in config.fallbacks else ()
+        vectors = train(corpus, config.method, params, compose=compose, progress=progress)
+        if config.pieces is None or "subword" not in config.fallbacks:
+            return vectors
+        spec = _resolve_spec(config, config.pieces, progress)
+        pieces = train(Corpus(path, tokenizer=spec, text_column=column), config.method, params)
+        pieces.source |= {"sentencepiece": spec.to_dict()}
+        return piece_vectors(vectors, pieces, spec, words)
 
     return identity, run
+
+
+def _resolve_spec(
+    config: BuildConfig, spec: TokenizerSpec | SentencePieceTraining, progress: Progress
+) -> TokenizerSpec:
+    if isinstance(spec, TokenizerSpec):
+        return spec
+    if spec.train_on == "data":
+        path, column = config.data, config.data_column
+    else:
+        path, column = config.corpus, config.text_column
+    assert path is not None
+    return train_tokenizer(spec, path, column, seed=config.seed, progress=progress)
+
+
+def _task_vocab(config: BuildConfig, tokenizer: TokenizerSpec, progress: Progress) -> Vocab:
+    if config.vocab is not None:
+        return read_vocab(config.vocab, pad=config.pad, unk=config.unk)
+    from aligner.vocab_build import build_vocab
+
+    assert config.data is not None
+    return build_vocab(
+        config.data, tokenizer=tokenizer, text_column=config.data_column,
+        min_count=config.vocab_min_count, max_size=config.vocab_max_size,
+        pad=config.pad, unk=config.unk, progress=progress,
+    )  # fmt: skip
 
 
 def build(config: BuildConfig, *, progress: Progress = SILENT) -> BuildResult:
     """Get vectors (train or read), align them to the vocabulary, fill, write.
 
     Inputs and the output location are checked before the long work starts,
-    so a bad vocabulary or an existing output fails at once. An identical
-    artifact already at ``out`` is reused (``result.reused``).
+    so a bad vocabulary, a missing column or an existing output fails at once.
+    An identical artifact already at ``out`` is reused (``result.reused``).
 
     Args:
         config: the build configuration.
@@ -237,28 +329,34 @@ def build(config: BuildConfig, *, progress: Progress = SILENT) -> BuildResult:
         A :class:`BuildResult`.
 
     Raises:
+        CoverageError: coverage is below ``min_coverage`` (nothing written).
         AlignerError: any stage's error (see :mod:`aligner.errors`); no
             artifact is left behind.
     """
     _check_config(config)
     out = check_output(config.out, force=True)  # a file or a foreign directory fails now
-    vocab = read_vocab(config.vocab, pad=config.pad, unk=config.unk)
+    if config.vocab is not None:
+        read_vocab(config.vocab, pad=config.pad, unk=config.unk)  # a bad file fails now
     if config.pretrained is not None:
-        identity, get_vectors = _pretrained(config, vocab, progress)
+        identity, get_vectors = _pretrained(config, progress)
     else:
-        identity, get_vectors = _trained(config, vocab, progress)
+        identity, get_vectors = _trained(config, progress)
     key = build_key(config, identity)
     reused = _reusable(out, key)
     if reused is not None:
         return reused
     check_output(out, force=config.force)
-    vectors: WordVectors = get_vectors()
+    tokenizer = _resolve_spec(config, config.tokenizer, progress)
+    vocab = _task_vocab(config, tokenizer, progress)
+    vectors: WordVectors = get_vectors(vocab, tokenizer)
     alignment = align(vocab, vectors, fallbacks=config.fallbacks)
+    if config.min_coverage is not None:
+        alignment.coverage.require(config.min_coverage)
     filled = fill(alignment, vectors, method=config.init, seed=config.seed, scale=config.init_scale)
+    task = {"vocab_file": str(config.vocab)} if config.vocab else {"data": str(config.data)}
     sections = {
-        "tokenizer": config.tokenizer.to_dict(),
-        "source": vectors.source | {"vocab_file": str(Path(config.vocab))},
-        "alignment": {"fallbacks": list(alignment.fallbacks)},
+        "source": vectors.source | task,
+        "alignment": {"fallbacks": [*alignment.fallbacks, "fill"]},
         "fill": filled.params,
         "coverage": alignment.coverage.to_dict(),
         "build": {"key": key},
@@ -266,7 +364,7 @@ def build(config: BuildConfig, *, progress: Progress = SILENT) -> BuildResult:
     }
     path = write_artifact(
         out, filled.matrix, vocab, alignment.kinds,
-        sections=sections, force=config.force, dtype=config.dtype,
+        sections=sections, tokenizer=tokenizer, force=config.force, dtype=config.dtype,
     )  # fmt: skip
     manifest = load_manifest(path)
     return BuildResult(path, alignment.coverage, manifest, alignment=alignment)

@@ -8,8 +8,12 @@ import click
 
 from aligner_cli.common import emit, json_option, library_errors
 from aligner_cli.download import download
+from aligner_cli.encode import encode
 from aligner_cli.report import build_lines, manifest_lines
+from aligner_cli.task import alignment_config, alignment_options, vocab_options
+from aligner_cli.tokenizer import make_tokenizer, tokenizer_options
 from aligner_cli.training import corpus_options, training_options
+from aligner_cli.vocab import vocab as vocab_command
 
 # Every command's --help ends with an example ("\b" keeps click from rewrapping it).
 EXAMPLES = {
@@ -64,20 +68,21 @@ def cli() -> None:
 )
 @click.option(
     "--vocab",
-    required=True,
     type=click.Path(exists=True, dir_okay=False),
     help="Task vocabulary: 'token' or 'token<TAB>count' per line.",
 )
+@vocab_options
 @click.option("--out", required=True, type=click.Path(), help="Artifact directory to write.")
 @training_options
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed for training and fill.")
-@click.option("--lowercase", is_flag=True, help="Lowercase text when tokenizing (corpus, encode).")
+@tokenizer_options
 @click.option(
-    "--lowercase-fallback/--no-lowercase-fallback",
-    default=True,
-    show_default=True,
-    help="Match vocabulary tokens to vectors up to case when no exact match exists.",
+    "--sp-train-on",
+    type=click.Choice(["corpus", "data"]),
+    default=None,
+    help="Train --sp-vocab-size pieces on the corpus (default when given) or on --data.",
 )
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed for training and fill.")
+@alignment_options
 @click.option(
     "--init",
     type=click.Choice(["normal", "uniform", "zeros"]),
@@ -111,12 +116,14 @@ def build(
     member: str | None,
     skip_bad_rows: bool,
     cache_dir: str | None,
-    vocab: str,
+    vocab: str | None,
+    task_data: dict[str, Any],
     out: str,
     training: dict[str, Any],
+    tokenizer: dict[str, Any],
+    sp_train_on: str | None,
     seed: int,
-    lowercase: bool,
-    lowercase_fallback: bool,
+    alignment: dict[str, Any],
     init: str,
     init_scale: float | None,
     pad_token: str,
@@ -129,10 +136,8 @@ def build(
 
     Same inputs as the artifact already at --out: it is reused at once.
     """
-    from aligner.align import FALLBACKS
     from aligner.pipeline import BuildConfig, build
     from aligner.progress import TqdmProgress
-    from aligner.tokenize import TokenizerSpec
     from aligner.train import make_params
 
     if init_scale is not None and init != "uniform":
@@ -143,6 +148,11 @@ def build(
         raise click.UsageError("--text-column applies to --corpus")
     if corpus is not None and (vectors_format or member or skip_bad_rows):
         raise click.UsageError("--format, --member and --skip-bad-rows apply to --pretrained")
+    if (vocab is None) == (task_data["data"] is None):
+        raise click.UsageError("pass exactly one of --vocab (a file) and --data (count it)")
+    if vocab is not None and any(v is not None for k, v in task_data.items() if k != "data"):
+        raise click.UsageError("--data-column, --vocab-min-count and --vocab-max-size need --data")
+    train_on = sp_train_on or ("corpus" if corpus is not None else "data")
     method, dim = training.pop("method"), training["dim"]
     params = make_params(method, training | {"dim": dim or 100, "seed": seed})
     config = BuildConfig(
@@ -155,13 +165,15 @@ def build(
         skip_bad_rows=skip_bad_rows,
         cache=cache_dir,
         vocab=vocab,
+        data=task_data["data"],
+        data_column=task_data["data_column"],
+        vocab_min_count=task_data["vocab_min_count"] or 1,
+        vocab_max_size=task_data["vocab_max_size"],
         out=out,
         method=method,
         params=params,
-        tokenizer=TokenizerSpec(lowercase=lowercase),
-        fallbacks=FALLBACKS
-        if lowercase_fallback
-        else tuple(f for f in FALLBACKS if f != "lowercase"),
+        tokenizer=make_tokenizer(tokenizer, train_on=train_on),
+        **alignment_config(alignment, corpus=corpus),
         init=init,
         init_scale=init_scale,
         seed=seed,
@@ -275,3 +287,5 @@ def neighbors(artifact: str, word: str, k: int, as_json: bool) -> None:
 
 
 cli.add_command(download)
+cli.add_command(encode)
+cli.add_command(vocab_command)

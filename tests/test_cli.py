@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from aligner_cli.main import cli
 
-COMMANDS = [[], ["build"], ["info"], ["neighbors"]]
+COMMANDS = [[], ["build"], ["info"], ["neighbors"], ["vocab"], ["encode"]]
 
 
 def run(*args: object) -> tuple[int, str]:
@@ -67,7 +67,7 @@ def test_build_json(corpus_file: Path, vocab_file: Path, tmp_path: Path) -> None
     data = json.loads(output)
     assert data["path"] == str(tmp_path / "art")
     kinds = data["coverage"]["types_by_kind"]
-    assert kinds == {"exact": 3, "lowercase": 2, "subword": 0, "fill": 2}
+    assert kinds == {"exact": 3, "lowercase": 2, "accents": 0, "digits": 0, "subword": 0, "fill": 2}
 
 
 def test_options_reach_the_manifest(corpus_file: Path, vocab_file: Path, tmp_path: Path) -> None:
@@ -80,7 +80,7 @@ def test_options_reach_the_manifest(corpus_file: Path, vocab_file: Path, tmp_pat
     assert manifest["source"]["params"]["sg"] is False
     assert manifest["source"]["params"]["window"] == 3
     assert manifest["fill"] == {"method": "uniform", "seed": 3, "scale": 0.5}
-    assert manifest["alignment"]["fallbacks"] == ["exact", "subword"]
+    assert manifest["alignment"]["fallbacks"] == ["exact", "accents", "digits", "subword", "fill"]
     assert manifest["vocab"]["pad"] == "PAD" and manifest["vocab"]["unk"] is None
     assert (out / "vocab.txt").read_text().splitlines()[:2] == ["PAD", "The"]
 

@@ -1,0 +1,89 @@
+"""Tokenizer options shared by ``build`` and ``vocab``: one decorator, one spec."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+if TYPE_CHECKING:
+    from aligner.task import SentencePieceTraining
+    from aligner.tokenize import TokenizerSpec
+
+F = TypeVar("F", bound=Callable[..., Any])
+NAMES = ("tokenizer", "lowercase", "nfkc", "sp_model", "sp_vocab_size", "sp_model_type")
+
+_OPTIONS = [
+    click.option(
+        "--tokenizer",
+        type=click.Choice(["whitespace", "regex", "sentencepiece"]),
+        default="whitespace",
+        show_default=True,
+        help="How text is split: on whitespace; words and punctuation (regex); or "
+        "sentencepiece pieces (--sp-model, or train one with --sp-vocab-size).",
+    ),
+    click.option("--lowercase", is_flag=True, help="Lowercase text before splitting."),
+    click.option("--nfkc", is_flag=True, help="NFKC-normalize text first (ﬁ → fi, Ａ → A)."),
+    click.option(
+        "--sp-model",
+        type=click.Path(exists=True, dir_okay=False),
+        help="An existing sentencepiece .model file.",
+    ),
+    click.option(
+        "--sp-vocab-size",
+        type=click.IntRange(min=2),
+        help="Train a sentencepiece model with this many pieces.",
+    ),
+    click.option(
+        "--sp-model-type",
+        type=click.Choice(["unigram", "bpe"]),
+        default="unigram",
+        show_default=True,
+        help="Sentencepiece model to train.",
+    ),
+]
+
+
+def tokenizer_options(func: F) -> F:
+    """Add the tokenizer options; the command receives them as one ``tokenizer`` dict."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        kwargs["tokenizer"] = {name: kwargs.pop(name) for name in NAMES}
+        return func(*args, **kwargs)
+
+    for option in reversed(_OPTIONS):
+        wrapper = option(wrapper)
+    return wrapper  # type: ignore[return-value]
+
+
+def make_tokenizer(
+    options: dict[str, Any], *, train_on: str
+) -> TokenizerSpec | SentencePieceTraining:
+    """The spec (or sentencepiece training) the options describe.
+
+    Raises:
+        click.UsageError: sentencepiece options without ``--tokenizer
+            sentencepiece``, or both or neither of ``--sp-model`` and
+            ``--sp-vocab-size`` with it.
+    """
+    from aligner.task import SentencePieceTraining
+    from aligner.tokenize import TokenizerSpec
+
+    kind, model, size = options["tokenizer"], options["sp_model"], options["sp_vocab_size"]
+    common = {"lowercase": options["lowercase"], "normalize": "nfkc" if options["nfkc"] else None}
+    if kind != "sentencepiece":
+        if model is not None or size is not None:
+            raise click.UsageError("--sp-model and --sp-vocab-size need --tokenizer sentencepiece")
+        return TokenizerSpec(kind, **common)
+    if (model is None) == (size is None):
+        raise click.UsageError(
+            "--tokenizer sentencepiece needs one of --sp-model (load) and --sp-vocab-size (train)"
+        )
+    if model is not None:
+        return TokenizerSpec.sentencepiece(model, **common)
+    return SentencePieceTraining(
+        size, model_type=options["sp_model_type"], train_on=train_on, **common
+    )
