@@ -17,7 +17,6 @@ and an existing one is only ever replaced by a complete one.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -29,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from aligner.atomic import place_directory, sha256_file, umask
 from aligner.errors import ArtifactCorruptError, ArtifactError, ArtifactExistsError, InputError
 from aligner.tokenize import TokenizerSpec
 from aligner.vocab import Vocab
@@ -39,21 +39,19 @@ if TYPE_CHECKING:
     from aligner.align import Coverage
     from aligner.encode import Encoder
 
-__all__ = ["FORMAT_VERSION", "Artifact", "check_output", "open_artifact", "write_artifact"]
+__all__ = [
+    "FORMAT_VERSION",
+    "Artifact",
+    "check_output",
+    "open_artifact",
+    "sha256_file",
+    "write_artifact",
+]
 
 FORMAT_VERSION = 1
 VECTORS, VOCAB, PROVENANCE, MANIFEST = "vectors.npy", "vocab.txt", "provenance.txt", "manifest.json"
 TOKENIZER_MODEL = "tokenizer.model"
 DTYPES: dict[str, np.dtype[Any]] = {"float32": np.dtype("<f4"), "float16": np.dtype("<f2")}
-
-
-def sha256_file(path: Path) -> str:
-    """The hex sha256 of a file, read in 1 MiB chunks."""
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        while chunk := fh.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _write_lines(path: Path, lines: Iterable[str], what: str) -> None:
@@ -101,33 +99,6 @@ def check_output(out: str | os.PathLike[str], *, force: bool = False) -> Path:
             "refusing to replace it, choose another --out"
         )
     return out
-
-
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _place(tmp: Path, out: Path) -> None:
-    """Rename the finished ``tmp`` to ``out``, replacing an old artifact last."""
-    if out.exists():
-        old = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".old", dir=out.parent))
-        old.rmdir()
-        os.rename(out, old)
-        os.rename(tmp, out)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        os.rename(tmp, out)
-    _fsync_dir(out.parent)
 
 
 def write_artifact(
@@ -179,7 +150,7 @@ def write_artifact(
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
     try:
-        os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp makes it private; a build dir is not
+        os.chmod(tmp, 0o777 & ~umask())  # mkdtemp makes it private; a build dir is not
         with (tmp / VECTORS).open("wb") as fh:
             np.save(fh, matrix, allow_pickle=False)
             fh.flush()
@@ -195,7 +166,7 @@ def write_artifact(
             fh.write("\n")
             fh.flush()
             os.fsync(fh.fileno())
-        _place(tmp, out)
+        place_directory(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import io
 import os
-import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack
@@ -27,6 +26,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from aligner.atomic import atomic_file, check_file_output
 from aligner.corpus import layout_of
 from aligner.corpus_tables import KINDS, READ_ERRORS, CorpusFile, check_column, open_file
 from aligner.encode import Encoder
@@ -59,15 +59,6 @@ class EncodeFileResult:
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (``path`` as a string)."""
         return asdict(self) | {"path": str(self.path)}
-
-
-def _check_out(out: Path, force: bool) -> None:
-    if out.is_dir():
-        raise InputError(f"output {out} is a directory; pass a file path such as ids.parquet")
-    if out.exists() and not force:
-        raise InputError(f"output {out} already exists; pass --force to replace it")
-    if not out.parent.is_dir():
-        raise InputError(f"the directory of output {out} does not exist; create it first")
 
 
 def _name(file: CorpusFile, column: str | None) -> tuple[str, bool]:
@@ -233,22 +224,12 @@ def encode_file(
     data, out = Path(data), Path(out)
     if encoder.pad and encoder.max_length is None:
         raise InputError("padding a file needs a max length (--max-length), so rows share a width")
-    _check_out(out, force)
+    check_file_output(out, force=force)
     file = layout_of(data)
     if file.layout != "text":
         check_column(file, text_column)
-    fd, name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
-    os.close(fd)
-    tmp = Path(name)
-    try:
+    with atomic_file(out) as tmp:
         rows, tokens, unknown = _write(encoder, file, text_column, tmp, keep_columns)
         if rows == 0:
             raise InputError(f"{data} holds no rows to encode; check the file")
-        mask = os.umask(0o022)
-        os.umask(mask)
-        os.chmod(tmp, 0o666 & ~mask)  # mkstemp makes it private; an output file is not
-        os.replace(tmp, out)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
     return EncodeFileResult(out, rows, tokens, unknown, time.perf_counter() - start)

@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import gzip
 import os
-import tempfile
 from pathlib import Path
 from typing import IO, Any, cast
 
+from aligner.atomic import atomic_file, check_file_output
 from aligner.errors import InputError
 from aligner.progress import SILENT, Progress
 from aligner.tokenize import TokenizerSpec
@@ -62,26 +62,13 @@ def write_vectors(
         InputError: the file exists without ``force``, or a token holds
             whitespace.
     """
-    path = Path(path)
-    if path.exists() and not force:
-        raise InputError(f"output file {path} already exists; pass --force to replace it")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as raw:
-            if path.suffix.lower() == ".gz":
-                with gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as fh:
-                    _rows(cast(IO[bytes], fh), vectors, _binary(path))
-            else:
-                _rows(raw, vectors, _binary(path))
-            raw.flush()
-            os.fsync(raw.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    path = check_file_output(path, force=force)
+    with atomic_file(path) as tmp, tmp.open("wb") as raw:
+        if path.suffix.lower() == ".gz":
+            with gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as fh:
+                _rows(cast(IO[bytes], fh), vectors, _binary(path))
+        else:
+            _rows(raw, vectors, _binary(path))
     return path
 
 

@@ -21,16 +21,14 @@ Example:
 from __future__ import annotations
 
 import os
-import tempfile
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from itertools import chain
 from operator import itemgetter
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
+from aligner.atomic import atomic_file, check_file_output
 from aligner.corpus import Corpus
 from aligner.errors import InputError, VocabError
 from aligner.progress import SILENT, Progress
@@ -271,35 +269,6 @@ def _check_token(path: Path, row: int, token: str) -> None:
         )
 
 
-@contextmanager
-def _atomic_text(path: Path) -> Iterator[IO[str]]:
-    """A text file written beside ``path`` and renamed over it only when complete."""
-    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    tmp = Path(name)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            yield fh
-            fh.flush()
-            os.fsync(fh.fileno())
-        mask = os.umask(0o022)
-        os.umask(mask)
-        os.chmod(tmp, 0o666 & ~mask)  # mkstemp makes it private; a vocabulary is not
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
-def _check_output(path: str | os.PathLike[str], *, force: bool = False) -> Path:
-    """``path``, checked before any long work: not a directory, and new unless ``force``."""
-    path = Path(path)
-    if path.is_dir():
-        raise InputError(f"output {path} is a directory; choose a file name for --out")
-    if path.exists() and not force:
-        raise InputError(f"output file {path} already exists; pass --force to replace it")
-    return path
-
-
 def write_vocab(vocab: Vocab, path: str | os.PathLike[str], *, force: bool = False) -> Path:
     """Write a vocabulary file that :func:`~aligner.vocab.read_vocab` reads back equal.
 
@@ -325,7 +294,7 @@ def write_vocab(vocab: Vocab, path: str | os.PathLike[str], *, force: bool = Fal
         >>> write_vocab(Vocab(["the", "guitar"], counts=[9, 2]), "v.tsv")  # doctest: +SKIP
         PosixPath('v.tsv')
     """
-    path = _check_output(path, force=force)
+    path = check_file_output(path, force=force)
     first = len(vocab.specials)
     tokens = vocab.tokens[first:]
     if not tokens:
@@ -336,8 +305,7 @@ def write_vocab(vocab: Vocab, path: str | os.PathLike[str], *, force: bool = Fal
         lines = (f"{token}\n" for token in tokens)
     else:
         lines = (f"{t}\t{n}\n" for t, n in zip(tokens, vocab.counts[first:], strict=True))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with _atomic_text(path) as fh:
+    with atomic_file(path) as tmp, tmp.open("w", encoding="utf-8", newline="\n") as fh:
         fh.writelines(lines)
     return path
 
@@ -374,7 +342,7 @@ def build_vocab_file(
         >>> report.types_written, report.tokens_counted  # doctest: +SKIP
         (270, 2776)
     """
-    out = _check_output(out, force=force)
+    out = check_file_output(out, force=force)
     limits = {"min_count": min_count, "max_size": max_size, "pad": pad, "unk": unk}
     report = _report(data, tokenizer, text_column, limits, progress)
     path = write_vocab(report.vocab, out, force=force)
