@@ -19,6 +19,7 @@ __version__ = "0.1.0"
 from aligner.align import Alignment, Coverage, align
 from aligner.artifact import Artifact, open_artifact, write_artifact
 from aligner.corpus import Corpus
+from aligner.encode import Encoder
 from aligner.errors import (
     AlignerError,
     ArtifactCorruptError,
@@ -32,10 +33,12 @@ from aligner.errors import (
 )
 from aligner.fill import fill
 from aligner.pipeline import BuildConfig, BuildResult, build
-from aligner.tokenize import TokenizerSpec
+from aligner.task import SentencePieceTraining
+from aligner.tokenize import TokenizerSpec, train_sentencepiece
 from aligner.train import Word2VecParams, train_word2vec
 from aligner.vectors import WordVectors
 from aligner.vocab import Vocab, read_vocab
+from aligner.vocab_build import build_vocab, write_vocab
 
 if TYPE_CHECKING:
     from aligner.layers import param_groups
@@ -54,8 +57,10 @@ __all__ = [
     "CorpusError",
     "Coverage",
     "CoverageError",
+    "Encoder",
     "InputError",
     "ReadResult",
+    "SentencePieceTraining",
     "TokenizerSpec",
     "TrainingError",
     "Vocab",
@@ -65,13 +70,16 @@ __all__ = [
     "__version__",
     "align",
     "build",
+    "build_vocab",
     "fill",
     "load",
     "param_groups",
     "read_vectors",
     "read_vocab",
+    "train_sentencepiece",
     "train_word2vec",
     "write_artifact",
+    "write_vocab",
 ]
 
 #: ``aligner.load(path)`` opens an artifact directory (see :func:`open_artifact`).

@@ -11,7 +11,7 @@ from aligner_cli.download import download
 from aligner_cli.encode import encode
 from aligner_cli.report import build_lines, manifest_lines
 from aligner_cli.task import alignment_config, alignment_options, vocab_options
-from aligner_cli.tokenizer import make_tokenizer, tokenizer_options
+from aligner_cli.tokenizer import given_tokenizer, make_tokenizer, tokenizer_options
 from aligner_cli.training import corpus_options, training_options
 from aligner_cli.vocab import vocab as vocab_command
 
@@ -207,8 +207,8 @@ def build(
     help="Vectors file: word2vec text (.txt, .vec) or binary (.bin), optionally .gz.",
 )
 @training_options
+@tokenizer_options
 @click.option("--seed", type=int, default=0, show_default=True)
-@click.option("--lowercase", is_flag=True, help="Lowercase text when tokenizing.")
 @click.option("--force", is_flag=True, help="Replace an existing --out file.")
 @json_option
 @library_errors
@@ -217,20 +217,19 @@ def train(
     text_column: str | None,
     out: str,
     training: dict[str, Any],
+    tokenizer: dict[str, Any],
     seed: int,
-    lowercase: bool,
     force: bool,
     as_json: bool,
 ) -> None:
     """Train vectors on a corpus and write them as a standalone vectors file."""
     from aligner.export import train_to_file
     from aligner.progress import TqdmProgress
-    from aligner.tokenize import TokenizerSpec
 
     method = training.pop("method")
     params = training | {"dim": training["dim"] or 100, "seed": seed}
     path, vectors = train_to_file(
-        corpus, out, method, params, tokenizer=TokenizerSpec(lowercase=lowercase),
+        corpus, out, method, params, tokenizer=given_tokenizer(tokenizer, "train"),
         text_column=text_column, force=force, progress=TqdmProgress(),
     )  # fmt: skip
     summary = {"path": str(path), "method": method, "rows": len(vectors), "dim": vectors.dim}

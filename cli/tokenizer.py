@@ -87,3 +87,20 @@ def make_tokenizer(
     return SentencePieceTraining(
         size, model_type=options["sp_model_type"], train_on=train_on, **common
     )
+
+
+def given_tokenizer(options: dict[str, Any], command: str) -> TokenizerSpec:
+    """The spec the options describe, for commands that cannot train sentencepiece.
+
+    Raises:
+        click.UsageError: ``--sp-vocab-size`` was given.
+    """
+    from aligner.tokenize import TokenizerSpec
+
+    spec = make_tokenizer(options, train_on="data")
+    if not isinstance(spec, TokenizerSpec):
+        raise click.UsageError(
+            f"aligner {command} takes an existing --sp-model; to train one, use aligner build "
+            "--tokenizer sentencepiece --sp-vocab-size N (the artifact keeps the model)"
+        )
+    return spec

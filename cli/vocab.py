@@ -2,33 +2,17 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 
 from aligner_cli.common import emit, json_option, library_errors
-from aligner_cli.tokenizer import make_tokenizer, tokenizer_options
-
-if TYPE_CHECKING:
-    from aligner.tokenize import TokenizerSpec
+from aligner_cli.tokenizer import given_tokenizer, tokenizer_options
 
 EXAMPLE = (
     "\b\nExample:\n  aligner vocab --data data_samples/train.tsv --text-column 2 "
     "--min-count 2 \\\n      --out build/vocab.tsv"
 )
-
-
-def _tokenizer(options: dict[str, Any]) -> TokenizerSpec:
-    """The tokenizer from the command's options; a sentencepiece model must exist."""
-    from aligner.tokenize import TokenizerSpec
-
-    spec = make_tokenizer(options, train_on="data")
-    if not isinstance(spec, TokenizerSpec):
-        raise click.UsageError(
-            "aligner vocab takes an existing --sp-model; to train one, use aligner build "
-            "--data ... --tokenizer sentencepiece --sp-vocab-size N (the artifact keeps it)"
-        )
-    return spec
 
 
 @click.command(epilog=EXAMPLE)
@@ -101,7 +85,7 @@ def vocab(
     from aligner.vocab_build import build_vocab_file
 
     report = build_vocab_file(
-        data, out, tokenizer=_tokenizer(tokenizer), text_column=text_column,
+        data, out, tokenizer=given_tokenizer(tokenizer, "vocab"), text_column=text_column,
         min_count=min_count, max_size=max_size, pad=pad_token or None, unk=unk_token or None,
         force=force, progress=TqdmProgress(),
     )  # fmt: skip

@@ -214,3 +214,36 @@ def test_cli_steps_are_the_library_fallbacks() -> None:
     from aligner_cli.task import STEPS
 
     assert STEPS == FALLBACKS
+
+
+def test_cli_train_with_the_regex_tokenizer(tmp_path: Path, corpus: Path) -> None:
+    out = tmp_path / "v.txt"
+    code, output = _cli("train", "--corpus", corpus, "--out", out, "--dim", 8, "--min-count", 2,
+                        "--epochs", 1, "--tokenizer", "regex", "--json")  # fmt: skip
+    assert code == 0, output
+    assert json.loads(output)["source"]["tokenizer"]["kind"] == "regex"
+    code, output = _cli("train", "--corpus", corpus, "--out", tmp_path / "w.txt",
+                        "--tokenizer", "sentencepiece", "--sp-vocab-size", 30)  # fmt: skip
+    assert code == 2 and "aligner train takes an existing --sp-model" in output
+
+
+def test_cli_sentencepiece_on_data_then_encode_reproduces_the_tokens(
+    tmp_path: Path, corpus: Path
+) -> None:
+    import pyarrow.parquet as pq
+
+    data = _data(tmp_path / "train.tsv")
+    out = tmp_path / "art"
+    code, output = _cli(*_build(corpus, out, "--data", data, "--data-column", 2,
+                                "--tokenizer", "sentencepiece", "--sp-vocab-size", 30,
+                                "--sp-train-on", "data"))  # fmt: skip
+    assert code == 0, output
+    art = aligner.load(out)
+    texts = [line.split("\t")[1] for line in data.read_text().splitlines()]
+    expected = [art.vocab.lookup(art.tokenizer(t)) for t in texts]
+    assert all(len(ids) > 1 for ids in expected)
+    ids = tmp_path / "ids.parquet"
+    code, output = _cli("encode", "--artifact", out, "--data", data, "--text-column", 2,
+                        "--out", ids)  # fmt: skip
+    assert code == 0, output
+    assert pq.read_table(ids).column("ids").to_pylist() == expected
