@@ -902,3 +902,18 @@ def test_rows_parsed_in_many_batches(tmp_path: Path, monkeypatch: pytest.MonkeyP
         assert np.array_equal(small.vectors.vectors, whole.vectors.vectors)
         assert "line 151:" in _format_error(path, tokens)
         monkeypatch.undo()
+
+
+def test_fasttext_bin_table_rows_through_the_accents_fold(fasttext_bin: Path) -> None:
+    wv = load_facebook_vectors(str(fasttext_bin))
+    vocab = Vocab(["elan", "guitar"])
+    result = read_vectors(fasttext_bin, vocab)
+    assert result.vectors.keys == ["Élan", "guitar"] and result.vectors.n_subword == 0
+    assert np.array_equal(_row(result, "Élan"), wv["Élan"])
+    assert align(vocab, result.vectors).kinds[2:] == ["accents", "exact"]
+    chain = ("exact", "lowercase", "subword")
+    without = read_vectors(fasttext_bin, vocab, fallbacks=chain)
+    assert without.vectors.keys == ["guitar", "elan"] and without.vectors.n_subword == 1
+    assert align(vocab, without.vectors, fallbacks=chain).kinds[2:] == ["subword", "exact"]
+    bare = read_vectors(fasttext_bin, vocab, fallbacks=("exact",))
+    assert bare.vectors.keys == ["guitar"] and bare.stats.subword_rows == 0

@@ -13,11 +13,13 @@ import hashlib
 import os
 import shutil
 import struct
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 import numpy as np
 
+from aligner.align import FALLBACKS, step_folds
 from aligner.errors import VectorsFormatError
 from aligner.pretrained.archive import open_stream
 from aligner.vectors import WordVectors
@@ -139,9 +141,13 @@ def read_fasttext_bin(
     *,
     member: str | None = None,
     dim: int | None = None,
-    lowercase: bool = True,
+    fallbacks: Sequence[str] = FALLBACKS,
 ) -> ReadResult:
     """Rows of a fastText model for ``vocab``: table rows, then composed subword rows.
+
+    A token takes the table row its fallback chain finds first (exactly, then
+    through each normalising step's folds); a token none finds is composed
+    from subword n-grams when the chain has ``subword``.
 
     Raises:
         VectorsFormatError: unreadable model or a dimension other than ``dim``.
@@ -154,26 +160,47 @@ def read_fasttext_bin(
             f"{path}: the model has dimension {model.vector_size}, but --dim is {dim}"
         )
     table = model.key_to_index
-    lower_index: dict[str, str] = {}
-    if lowercase:
-        for key in model.index_to_key:
-            lower_index.setdefault(key.lower(), key)
+    find = _finder(table, model.index_to_key, fallbacks)
     keys: list[str] = []
     seen: set[str] = set()
     rows: list[np.ndarray] = []
     missing: list[str] = []
     for token in vocab.tokens[len(vocab.specials) :]:
-        key = token if token in table else lower_index.get(token.lower()) if lowercase else None
+        key = find(token)
         if key is None:
             missing.append(token)
         elif key not in seen:
             seen.add(key)
             keys.append(key)
             rows.append(model.vectors[table[key]])
-    subword = [t for t in missing if model.bucket]
+    subword = [t for t in missing if model.bucket and "subword" in fallbacks]
     rows.extend(model.get_vector(t) for t in subword)
     stats = ReadStats(rows_read=len(table), rows_kept=len(keys), subword_rows=len(subword))
     matrix = np.asarray(rows, dtype=np.float32).reshape(len(rows), model.vector_size)
     source = {"kind": "pretrained", "path": str(path), "format": "fasttext-bin"}
     vectors = WordVectors(keys + subword, matrix, source, n_subword=len(subword))
     return ReadResult(vectors, "fasttext-bin", int(model.vector_size), stats)
+
+
+def _finder(
+    table: dict[str, int], index_to_key: list[str], fallbacks: Sequence[str]
+) -> Callable[[str], str | None]:
+    """A lookup of the table key a token's chain finds; fold indexes built on first use."""
+    folds = [fold for step in step_folds(fallbacks).values() for fold in step]
+    indexes: dict[str, dict[str, str]] = {}
+
+    def find(token: str) -> str | None:
+        if token in table:
+            return token
+        for fold in folds:
+            index = indexes.get(fold.name)
+            if index is None:
+                index = indexes[fold.name] = {}
+                for key in index_to_key:
+                    index.setdefault(fold(key), key)
+            found = index.get(fold(token))
+            if found is not None:
+                return found
+        return None
+
+    return find

@@ -338,8 +338,7 @@ def read_vectors(
     if fmt == "fasttext-bin":
         from aligner.pretrained.fasttext_bin import read_fasttext_bin
 
-        lower = "lowercase" in chain
-        return read_fasttext_bin(path, vocab, member=member, dim=dim, lowercase=lower)
+        return read_fasttext_bin(path, vocab, member=member, dim=dim, fallbacks=chain)
     wanted = Wanted(vocab, chain)
     with (
         decompression_errors(path),
