@@ -94,16 +94,13 @@ def read_tsv(path: Path) -> tuple[list[str], list[str]]:
 
 
 def make_split(path: Path, art: aligner.Artifact, label_ids: dict[str, int]) -> Split:
-    """Encode a split with the artifact's tokenizer, pad with the pad id."""
+    """Encode a split with the artifact's tokenizer, padded with the pad id (its collate)."""
     labels, texts = read_tsv(path)
-    encoded = art.encode(texts)
-    lengths = torch.tensor([max(len(ids), 1) for ids in encoded])
-    pad = art.vocab.pad_id
-    assert pad is not None, "the artifact needs a padding token"
-    ids = torch.full((len(encoded), int(lengths.max())), pad, dtype=torch.long)
-    for row, seq in enumerate(encoded):
-        ids[row, : len(seq)] = torch.tensor(seq, dtype=torch.long)
-    return Split(ids, lengths, torch.tensor([label_ids[label] for label in labels]))
+    collate = art.encoder().collate(text_key="text", label_key="label")
+    pairs = zip(texts, labels, strict=True)
+    examples = [{"text": text, "label": label_ids[label]} for text, label in pairs]
+    batch = collate(examples)
+    return Split(batch["input_ids"], batch["lengths"].clamp(min=1), batch["labels"])
 
 
 def build_artifact(data: Path, out: Path, seed: int) -> Path:
