@@ -71,8 +71,9 @@ def atomic_file(path: Path) -> Iterator[Path]:
     The caller writes the temporary file in any way it likes. When the block
     completes, the file is flushed to disk, given the usual permissions
     (``0o666`` less the umask) and renamed to ``path``; when it raises, the
-    file is removed.
+    file is removed, and so are the directories made for it.
     """
+    created = [p for p in (path.parent, *path.parent.parents) if not p.exists()]
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
@@ -84,6 +85,11 @@ def atomic_file(path: Path) -> Iterator[Path]:
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
+        for folder in created:  # deepest first: the directories made for this output
+            try:
+                folder.rmdir()
+            except OSError:
+                break
         raise
 
 

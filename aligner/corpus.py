@@ -43,7 +43,7 @@ from aligner.errors import CorpusError, InputError
 from aligner.pretrained.archive import COMPRESSIONS as ARCHIVE_COMPRESSIONS
 from aligner.tokenize import TokenizerSpec
 
-__all__ = ["Corpus", "CorpusFile", "layout_of"]
+__all__ = ["Corpus", "CorpusFile", "layout_of", "text_lines"]
 
 COMPRESSIONS = {k: v for k, v in ARCHIVE_COMPRESSIONS.items() if v != "zip"}  # zip: refused
 TABLE_SUFFIXES = {
@@ -257,7 +257,7 @@ class Corpus:
                 raise CorpusError(f"{file.path}: cannot read it ({exc.strerror or exc})") from None
             meter = Meter(self._report, size)
             if file.layout == "text":
-                yield from _text_lines(file, meter)
+                yield from text_lines(file, meter)
             else:
                 assert self.text_column is not None  # checked in __init__
                 yield from read_column(file, self.text_column, meter)
@@ -276,8 +276,9 @@ class Corpus:
                 yield tokens
 
 
-def _text_lines(file: CorpusFile, meter: Meter) -> Iterator[str]:
-    """The decoded lines of one text file, reporting bytes read to ``meter``."""
+def text_lines(file: CorpusFile, meter: Meter) -> Iterator[str]:
+    """The decoded lines of one text file (split on ``\\n`` only, line ends and a
+    leading byte-order mark removed), reporting bytes read to ``meter``."""
     lineno = 0
     with open_file(file.path, file.compression) as (stream, raw):
         try:

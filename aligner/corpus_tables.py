@@ -197,7 +197,7 @@ def read_column(file: CorpusFile, column: str, meter: Meter) -> Iterator[str]:
 def _probe(file: CorpusFile) -> Columns | None:
     """The columns of a tabular file, or None when it has no header or record."""
     probes = {"parquet": _parquet_columns, "arrow": _arrow_columns, "jsonl": _jsonl_columns}
-    return probes.get(file.layout, _csv_columns)(file)
+    return probes.get(file.layout, csv_columns)(file)
 
 
 def _table_errors() -> tuple[type[BaseException], ...]:
@@ -377,7 +377,8 @@ def _delimiter(file: CorpusFile) -> str:
     return "\t" if file.layout == "tsv" else ","
 
 
-def _csv_columns(file: CorpusFile) -> Columns | None:
+def csv_columns(file: CorpusFile) -> Columns | None:
+    """The header names of a CSV/TSV file (all text), or None when it is empty."""
     with open_file(file.path, file.compression) as (stream, _):
         # Bad bytes past the header are pyarrow's to report, with the data rows.
         text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="replace", newline="")

@@ -27,6 +27,7 @@ import numpy as np
 
 from aligner.encode_rows import (
     Rows,
+    check_texts,
     collect,
     pad_rows,
     python_rows,
@@ -308,13 +309,13 @@ class Encoder:
     def _python_texts(self, texts: Sequence[Any]) -> Any:
         import pyarrow as pa
 
+        if not all(type(t) is str or t is None for t in texts):  # pa.array takes bytes too
+            check_texts(texts)
         try:
             return pa.array(texts, type=pa.string())
-        except (pa.ArrowTypeError, pa.ArrowInvalid, TypeError):
-            index, bad = next((i, t) for i, t in enumerate(texts) if not isinstance(t, str | None))
-            raise InputError(
-                f"text {index} is {type(bad).__name__}, not str; pass strings (or None)"
-            ) from None
+        except (pa.ArrowTypeError, pa.ArrowInvalid, TypeError, UnicodeEncodeError):
+            check_texts(texts)  # names the item
+            raise
 
     def _array_rows(self, texts: Any) -> Rows:
         """Encode one (unchunked) array: lookups in batches, truncated, not padded."""

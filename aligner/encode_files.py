@@ -17,7 +17,6 @@ Example:
 
 from __future__ import annotations
 
-import io
 import os
 import time
 from collections.abc import Iterator
@@ -27,8 +26,16 @@ from pathlib import Path
 from typing import Any
 
 from aligner.atomic import atomic_file, check_file_output
-from aligner.corpus import layout_of
-from aligner.corpus_tables import KINDS, READ_ERRORS, CorpusFile, check_column, open_file
+from aligner.corpus import layout_of, text_lines
+from aligner.corpus_tables import (
+    KINDS,
+    READ_ERRORS,
+    CorpusFile,
+    Meter,
+    check_column,
+    csv_columns,
+    open_file,
+)
 from aligner.encode import Encoder
 from aligner.errors import CorpusError, InputError
 
@@ -71,31 +78,44 @@ def _name(file: CorpusFile, column: str | None) -> tuple[str, bool]:
     return column, False
 
 
-def _text_batches(stream: Any, name: str) -> Iterator[Any]:
+def _text_batches(file: CorpusFile, name: str) -> Iterator[Any]:
+    """One row per line, split exactly as corpus and vocabulary reading split it."""
     import pyarrow as pa
 
-    text = io.TextIOWrapper(stream, encoding="utf-8", newline="")
     lines: list[str] = []
-    try:
-        for line in text:
-            lines.append(line.rstrip("\r\n"))
-            if len(lines) == BATCH_ROWS:
-                yield pa.record_batch({name: pa.array(lines, pa.string())})
-                lines = []
-        if lines:
+    for line in text_lines(file, Meter(lambda _: None, 0)):
+        lines.append(line)
+        if len(lines) == BATCH_ROWS:
             yield pa.record_batch({name: pa.array(lines, pa.string())})
-    finally:
-        text.detach()  # the stream is closed by its opener
+            lines = []
+    if lines:
+        yield pa.record_batch({name: pa.array(lines, pa.string())})
 
 
-def _table_batches(file: CorpusFile, stream: Any, name: str, numbered: bool) -> Iterator[Any]:
+def _csv_types(file: CorpusFile, name: str, numbered: bool, keep: bool) -> Any:
+    """Read the text column alone, or every column as strings: no type guessed from
+    the first rows can fail further down the file, and cells such as 00123 stay intact."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    if not keep:
+        return pacsv.ConvertOptions(column_types={name: pa.string()}, include_columns=[name])
+    header = list(csv_columns(file) or ())
+    names = [f"f{i}" for i in range(len(header))] if numbered else header
+    return pacsv.ConvertOptions(column_types=dict.fromkeys([*names, name], pa.string()))
+
+
+def _table_batches(
+    file: CorpusFile, stream: Any, name: str, numbered: bool, keep: bool
+) -> Iterator[Any]:
     import pyarrow as pa
     import pyarrow.csv as pacsv
     import pyarrow.json as pajson
 
     if file.layout == "jsonl":
         parse = pajson.ParseOptions(
-            explicit_schema=pa.schema([(name, pa.string())]), unexpected_field_behavior="infer"
+            explicit_schema=pa.schema([(name, pa.string())]),
+            unexpected_field_behavior="infer" if keep else "ignore",
         )
         yield from pajson.open_json(stream, parse_options=parse)
         return
@@ -107,12 +127,14 @@ def _table_batches(file: CorpusFile, stream: Any, name: str, numbered: bool) -> 
         parse_options=pacsv.ParseOptions(
             delimiter="\t" if file.layout == "tsv" else ",", newlines_in_values=True
         ),
-        convert_options=pacsv.ConvertOptions(column_types={name: pa.string()}),
+        convert_options=_csv_types(file, name, numbered, keep),
     )
     yield from reader
 
 
-def _batches(file: CorpusFile, name: str, numbered: bool, stack: ExitStack) -> Iterator[Any]:
+def _batches(
+    file: CorpusFile, name: str, numbered: bool, keep: bool, stack: ExitStack
+) -> Iterator[Any]:
     """Record batches of the whole file, in row order."""
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -128,18 +150,20 @@ def _batches(file: CorpusFile, name: str, numbered: bool, stack: ExitStack) -> I
             source.seek(0)
             return iter(pa.ipc.open_stream(source))
         return (reader.get_batch(i) for i in range(reader.num_record_batches))
-    stream, _ = stack.enter_context(open_file(file.path, file.compression))
     if file.layout == "text":
-        return _text_batches(stream, name)
-    return _table_batches(file, stream, name, numbered)
+        return _text_batches(file, name)
+    stream, _ = stack.enter_context(open_file(file.path, file.compression))
+    return _table_batches(file, stream, name, numbered, keep)
 
 
-def _read_error(file: CorpusFile, rows: int, exc: BaseException) -> CorpusError:
+def _read_error(file: CorpusFile, rows: int, exc: BaseException, keep: bool) -> CorpusError:
     kind = KINDS.get(file.layout, "a text").split()[1]
     detail = " ".join(str(exc).split())[:200] or type(exc).__name__
+    remedy = f"the file is truncated, corrupt or not {kind}"
+    if keep and file.layout == "jsonl":
+        remedy += "; if a field changes type between records, pass --ids-only"
     return CorpusError(
-        f"{file.path}, after row {rows}: cannot read it as {kind} ({detail}); "
-        f"the file is truncated, corrupt or not {kind}"
+        f"{file.path}, after row {rows}: cannot read it as {kind} ({detail}); {remedy}"
     )
 
 
@@ -174,7 +198,7 @@ def _write(
     with ExitStack() as stack:
         writer = None
         try:
-            batches = _batches(file, name, numbered, stack)
+            batches = _batches(file, name, numbered, keep, stack)
             stack.callback(getattr(batches, "close", lambda: None))  # before the file closes
             for batch in batches:
                 out, n_tokens, n_unknown = _output(batch, name, encoder, keep)
@@ -183,7 +207,7 @@ def _write(
                 writer.write_batch(out)
                 rows, tokens, unknown = rows + out.num_rows, tokens + n_tokens, unknown + n_unknown
         except (pa.ArrowException, UnicodeDecodeError, *READ_ERRORS) as exc:
-            raise _read_error(file, rows, exc) from None
+            raise _read_error(file, rows, exc, keep) from None
     return rows, tokens, unknown
 
 

@@ -168,6 +168,29 @@ def _ids(vocab: Vocab, tokens: list[str], row: int, unknown: str) -> list[int]:
     return ids
 
 
+def check_texts(texts: Sequence[object]) -> None:
+    """Refuse what an Arrow string array cannot hold, on either encoder path.
+
+    Raises:
+        InputError: an item is neither ``str`` nor ``None``, or holds a lone
+            surrogate (not encodable as UTF-8).
+    """
+    for index, text in enumerate(texts):
+        if text is None:
+            continue
+        if not isinstance(text, str):
+            kind = type(text).__name__
+            raise InputError(f"text {index} is {kind}, not str; pass strings (or None)")
+        if not text.isascii():
+            try:
+                text.encode("utf-8")
+            except UnicodeEncodeError as exc:
+                raise InputError(
+                    f"text {index} holds a lone surrogate at character {exc.start}, which is "
+                    "not Unicode text; decode the data with errors='replace'"
+                ) from None
+
+
 def python_rows(
     texts: Sequence[str | None], vocab: Vocab, tokenizer: TokenizerSpec, unknown: str
 ) -> Rows:
@@ -186,10 +209,7 @@ def python_rows(
         >>> python_rows(["a b", None], Vocab(["a"]), TokenizerSpec(), "unk").offsets
         array([0, 2, 2])
     """
-    bad = next(((i, t) for i, t in enumerate(texts) if not isinstance(t, str | None)), None)
-    if bad is not None:
-        kind = type(bad[1]).__name__
-        raise InputError(f"text {bad[0]} is {kind}, not str; pass strings (or None)")
+    check_texts(texts)
     present = [(i, t) for i, t in enumerate(texts) if t is not None]
     where = [i for i, _ in present]
     tokens = tokenizer.tokenize_many([t for _, t in present])

@@ -20,6 +20,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -165,8 +167,21 @@ def build_key(config: BuildConfig, source: dict[str, Any]) -> str:
         "fill": [config.init, config.init_scale, config.seed],
         "specials": [config.pad, config.unk],
         "dtype": config.dtype,
+        "metadata": config.metadata,
     }
     return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()
+
+
+@contextmanager
+def _data_errors() -> Iterator[None]:
+    """Errors about dataset 1 name build's option for its column, --data-column."""
+    try:
+        yield
+    except AlignerError as exc:
+        message = str(exc)
+        if "--text-column" not in message:
+            raise
+        raise type(exc)(message.replace("--text-column", "--data-column")) from None
 
 
 def _spec_identity(spec: TokenizerSpec | SentencePieceTraining | None) -> Any:
@@ -181,7 +196,8 @@ def _task_identity(config: BuildConfig) -> dict[str, Any]:
         vocab: Any = {"sha256": sha256_file(Path(config.vocab))}
     else:
         assert config.data is not None
-        data = Corpus(config.data, text_column=config.data_column).identity()
+        with _data_errors():
+            data = Corpus(config.data, text_column=config.data_column).identity()
         vocab = {"data": data, "min_count": config.vocab_min_count}
         vocab["max_size"] = config.vocab_max_size
     return {
@@ -214,8 +230,9 @@ def _check_config(config: BuildConfig) -> None:
         raise InputError(
             f"unknown training method {config.method!r}; choose one of: {', '.join(METHODS)}"
         )
-    training = config.tokenizer
-    if isinstance(training, SentencePieceTraining):
+    for training in (config.tokenizer, config.pieces):
+        if not isinstance(training, SentencePieceTraining):
+            continue
         if training.train_on == "data" and config.data is None:
             raise InputError("sentencepiece can train on dataset 1 only when it is given (--data)")
         if training.train_on == "corpus" and config.corpus is None:
@@ -298,7 +315,8 @@ def _resolve_spec(
     else:
         path, column = config.corpus, config.text_column
     assert path is not None
-    return train_tokenizer(spec, path, column, seed=config.seed, progress=progress)
+    with _data_errors() if spec.train_on == "data" else nullcontext():
+        return train_tokenizer(spec, path, column, seed=config.seed, progress=progress)
 
 
 def _task_vocab(config: BuildConfig, tokenizer: TokenizerSpec, progress: Progress) -> Vocab:
@@ -307,11 +325,12 @@ def _task_vocab(config: BuildConfig, tokenizer: TokenizerSpec, progress: Progres
     from aligner.vocab_build import build_vocab
 
     assert config.data is not None
-    return build_vocab(
-        config.data, tokenizer=tokenizer, text_column=config.data_column,
-        min_count=config.vocab_min_count, max_size=config.vocab_max_size,
-        pad=config.pad, unk=config.unk, progress=progress,
-    )  # fmt: skip
+    with _data_errors():
+        return build_vocab(
+            config.data, tokenizer=tokenizer, text_column=config.data_column,
+            min_count=config.vocab_min_count, max_size=config.vocab_max_size,
+            pad=config.pad, unk=config.unk, progress=progress,
+        )  # fmt: skip
 
 
 def build(config: BuildConfig, *, progress: Progress = SILENT) -> BuildResult:
@@ -344,6 +363,8 @@ def build(config: BuildConfig, *, progress: Progress = SILENT) -> BuildResult:
     key = build_key(config, identity)
     reused = _reusable(out, key)
     if reused is not None:
+        if config.min_coverage is not None:
+            reused.coverage.require(config.min_coverage)
         return reused
     check_output(out, force=config.force)
     tokenizer = _resolve_spec(config, config.tokenizer, progress)

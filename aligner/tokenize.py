@@ -318,6 +318,7 @@ def train_sentencepiece(
             num_threads=1,
             input_sentence_size=max_sentences,
             shuffle_input_sentence=True,
+            max_sentence_length=1 << 24,  # texts are documents too, not only sentences
             minloglevel=2,
         )
     except RuntimeError as exc:

@@ -57,3 +57,11 @@ def test_sha256_file(tmp_path: Path) -> None:
     path = tmp_path / "f"
     path.write_bytes(b"abc")
     assert sha256_file(path) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+
+
+def test_error_removes_the_directories_made_for_the_output(tmp_path: Path) -> None:
+    out = tmp_path / "a" / "b" / "v.tsv"
+    with pytest.raises(RuntimeError), atomic_file(out) as tmp:
+        assert tmp.parent.is_dir()
+        raise RuntimeError("interrupted")
+    assert list(tmp_path.iterdir()) == []

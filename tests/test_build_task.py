@@ -247,3 +247,42 @@ def test_cli_sentencepiece_on_data_then_encode_reproduces_the_tokens(
                         "--out", ids)  # fmt: skip
     assert code == 0, output
     assert pq.read_table(ids).column("ids").to_pylist() == expected
+
+
+def test_min_coverage_is_checked_on_a_reused_artifact(tmp_path: Path, corpus: Path) -> None:
+    vocab = tmp_path / "vocab.txt"
+    vocab.write_text("guitar\t3\nzorblax\t1\n", encoding="utf-8")
+    out = tmp_path / "art"
+    aligner.build(small_config(corpus, vocab, out))
+    with pytest.raises(CoverageError, match=r"0\.75"):
+        aligner.build(small_config(corpus, vocab, out, min_coverage=0.8))
+    assert aligner.build(small_config(corpus, vocab, out, min_coverage=0.7)).reused
+
+
+def test_metadata_is_part_of_the_build_key(tmp_path: Path, corpus: Path) -> None:
+    vocab = tmp_path / "vocab.txt"
+    vocab.write_text("guitar\n", encoding="utf-8")
+    out = tmp_path / "art"
+    aligner.build(small_config(corpus, vocab, out, metadata={"run": 1}))
+    again = aligner.build(small_config(corpus, vocab, out, metadata={"run": 2}, force=True))
+    assert not again.reused and again.manifest["metadata"] == {"run": 2}
+
+
+def test_pieces_trained_on_data_need_data(tmp_path: Path, corpus: Path) -> None:
+    vocab = tmp_path / "vocab.txt"
+    vocab.write_text("guitar\n", encoding="utf-8")
+    pieces = SentencePieceTraining(40, train_on="data")
+    with pytest.raises(InputError, match="only when it is given"):
+        aligner.build(small_config(corpus, vocab, tmp_path / "a", pieces=pieces))
+
+
+def test_data_errors_name_the_data_column_option(tmp_path: Path, corpus: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    data = tmp_path / "d.parquet"
+    pq.write_table(pa.table({"body": ["a guitar"], "n": [1]}), data)
+    code, output = _cli(*_build(corpus, tmp_path / "art", "--data", data))
+    assert code == 1 and "--data-column" in output and "--text-column" not in output
+    code, output = _cli(*_build(corpus, tmp_path / "art", "--data", data, "--data-column", "n"))
+    assert code == 1 and "--data-column" in output and "--text-column" not in output

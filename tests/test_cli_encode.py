@@ -196,3 +196,56 @@ def test_unreadable_data_leaves_nothing(built: Path, tmp_path: Path) -> None:
     out = tmp_path / "ids.parquet"
     result = run("--artifact", built, "--data", data, "--text-column", "text", "--out", out)
     assert_failed(result, out, str(data), "cannot read it as JSONL")
+
+
+def test_text_lines_split_like_corpus_reading(built: Path, tmp_path: Path) -> None:
+    # a byte-order mark, a lone CR inside a line, CRLF: lines end at "\n" only
+    data = tmp_path / "bom.txt"
+    data.write_bytes(b"\xef\xbb\xbfguitar piano\nold\rguitar\r\nfootball\n")
+    out = tmp_path / "ids.parquet"
+    result = run("--artifact", built, "--data", data, "--out", out)
+    assert result.exit_code == 0, result.output
+    texts = ["guitar piano", "old\rguitar", "football"]
+    table = pq.read_table(out)
+    assert table["text"].to_pylist() == texts
+    assert table["ids"].to_pylist() == expected_ids(built, texts)
+
+
+def test_other_csv_columns_never_fail_on_a_late_type_change(built: Path, tmp_path: Path) -> None:
+    # pyarrow guesses a column's type from its first block; the label turns to text late
+    rows = [f"guitar piano,{i % 3},00{i}" for i in range(120_000)] + ["football,other,x"]
+    data = tmp_path / "late.csv"
+    data.write_text("text,label,code\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    out = tmp_path / "ids.parquet"
+    result = run("--artifact", built, "--data", data, "--text-column", "text", "--out", out)
+    assert result.exit_code == 0, result.output
+    table = pq.read_table(out)
+    assert table["label"].to_pylist()[-2:] == ["2", "other"]  # read as text: lossless
+    assert table["code"].to_pylist()[:2] == ["000", "001"]
+    args = ["--artifact", built, "--data", data, "--text-column", "text", "--out", out]
+    result = run(*args, "--ids-only", "--force")
+    assert result.exit_code == 0, result.output
+    assert pq.read_table(out).column_names == ["ids", "length"]
+
+
+def test_jsonl_type_change_suggests_ids_only(built: Path, tmp_path: Path) -> None:
+    lines = [json.dumps({"text": "guitar", "id": None})] * 60_000
+    lines.append(json.dumps({"text": "piano", "id": 1}))
+    data = tmp_path / "late.jsonl"
+    data.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = tmp_path / "ids.parquet"
+    args = ["--artifact", built, "--data", data, "--text-column", "text", "--out", out]
+    result = run(*args)
+    assert result.exit_code == 1 and "--ids-only" in result.output
+    assert not out.exists() and leftovers(tmp_path) == []
+    result = run(*args, "--ids-only")
+    assert result.exit_code == 0, result.output
+    assert pq.read_table(out)["length"].to_pylist()[-1] == 1
+
+
+def test_failure_leaves_no_directories(built: Path, tmp_path: Path) -> None:
+    data = tmp_path / "empty.txt"
+    data.write_text("", encoding="utf-8")
+    result = run("--artifact", built, "--data", data, "--out", tmp_path / "new" / "ids.parquet")
+    assert result.exit_code == 1 and "no rows" in result.output
+    assert not (tmp_path / "new").exists()

@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
-from unittest import mock
 
 import numpy as np
 import pyarrow as pa
@@ -46,7 +45,9 @@ def choose(path: str) -> Any:
 
 @contextmanager
 def only(path: str) -> Iterator[None]:
-    with mock.patch.object(Encoder, "_few", choose(path)):
+    """Force one path: only the choice between the two real paths is replaced."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Encoder, "_few", choose(path))
         yield
 
 
@@ -403,3 +404,12 @@ def test_collate_errors() -> None:
         collate([{"body": "a"}])
     with pytest.raises(InputError, match="example 1: the text is NoneType"):
         collate(["a", None])
+
+
+@pytest.mark.parametrize("count", [2, 5001])
+def test_bad_items_are_refused_on_both_paths(count: int) -> None:
+    enc = Encoder(Vocab(["a"]), TokenizerSpec())
+    with pytest.raises(InputError, match=f"text {count - 1} is bytes"):
+        enc(["a"] * (count - 1) + [b"a"])  # type: ignore[list-item]
+    with pytest.raises(InputError, match=f"text {count - 1} holds a lone surrogate"):
+        enc(["a"] * (count - 1) + ["a\ud800"])

@@ -132,3 +132,11 @@ def test_artifact_with_a_tampered_model_is_corrupt(tmp_path: Path, unigram: Toke
     (path / "tokenizer.model").unlink()
     with pytest.raises(ArtifactCorruptError, match=r"tokenizer\.model is missing"):
         open_artifact(path)
+
+
+def test_long_texts_are_trained_on_too(texts: list[str]) -> None:
+    # documents, not sentences: each far longer than sentencepiece's 4192-byte default
+    documents = [" ".join(texts[i : i + 400]) for i in range(0, 4000, 400)]
+    assert min(len(d.encode()) for d in documents) > 10_000
+    spec = train_sentencepiece(documents, vocab_size=200)
+    assert spec.processor.piece_size() == 200
