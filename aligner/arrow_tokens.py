@@ -38,6 +38,7 @@ Example:
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -238,15 +239,72 @@ def _punctuation_pattern() -> str:
     return f"([^{words}{spaces}])"
 
 
+@cache
+def _unassigned() -> tuple[np.ndarray, np.ndarray]:
+    """Code points unassigned in Python's Unicode database (``Cn``): one bool per
+    code point, and one per two-byte UTF-8 prefix that may start such a character."""
+    table = np.zeros(0x110000, dtype=bool)
+    table[[c for c in range(0x110000) if unicodedata.category(chr(c)) == "Cn"]] = True
+    table[0xD800:0xE000] = False  # surrogates: never in UTF-8 text
+    codes = np.flatnonzero(table)  # none below 0x80
+    first = np.where(
+        codes < 0x800,
+        0xC0 | codes >> 6,
+        np.where(codes < 0x10000, 0xE0 | codes >> 12, 0xF0 | codes >> 18),
+    )
+    shift = np.where(codes < 0x800, 0, np.where(codes < 0x10000, 6, 12))
+    second = 0x80 | ((codes >> shift) & 0x3F)
+    prefixes = np.zeros(1 << 16, dtype=bool)
+    prefixes[first << 8 | second] = True
+    return table, prefixes
+
+
+def _rows_unknown_to_python(texts: Any) -> np.ndarray:
+    """Rows holding a character Python's Unicode database does not assign (sorted)."""
+    offsets, data = _parts(texts)
+    if data.size == 0 or data.max() < 0xC0:
+        return np.zeros(0, dtype=np.int64)
+    table, prefixes = _unassigned()
+    leads = np.flatnonzero(data >= 0xC0)  # the first byte of every non-ASCII character
+    last = data.size - 1
+    pairs = (data[leads].astype(np.int64) << 8) | data[np.minimum(leads + 1, last)]
+    leads = leads[prefixes[pairs]]  # most scripts' blocks are fully assigned: few remain
+    if leads.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    b0 = data[leads].astype(np.int64)
+    b1, b2, b3 = (data[np.minimum(leads + k, last)].astype(np.int64) & 0x3F for k in (1, 2, 3))
+    two = ((b0 & 0x1F) << 6) | b1
+    three = ((b0 & 0x0F) << 12) | (b1 << 6) | b2
+    four = ((b0 & 0x07) << 18) | (b1 << 12) | (b2 << 6) | b3
+    codes = np.where(b0 < 0xE0, two, np.where(b0 < 0xF0, three, four))
+    found = leads[table[codes]]
+    return np.unique(np.searchsorted(offsets, found, side="right") - 1)
+
+
 def prepare(spec: TokenizerSpec, texts: Any) -> Any:
-    """Normalize and lowercase a string array as ``spec.prepare`` does each text."""
+    """Normalize and lowercase a null-free string array as ``spec.prepare`` does each text.
+
+    pyarrow's kernels do it, except for the rows holding a character that
+    Python's (older) Unicode database does not know: those go through
+    ``spec.prepare`` itself, so that both encoders agree on every text.
+    """
+    import pyarrow as pa
     import pyarrow.compute as pc
 
+    if spec.normalize is None and not spec.lowercase:
+        return texts
+    prepared = texts
     if spec.normalize == "nfkc":
-        texts = pc.utf8_normalize(texts, form="NFKC")
+        prepared = pc.utf8_normalize(prepared, form="NFKC")
     if spec.lowercase:
-        texts = pc.utf8_lower(texts)
-    return texts
+        prepared = pc.utf8_lower(prepared)
+    rows = _rows_unknown_to_python(texts)
+    if rows.size:
+        fixed = pa.array([spec.prepare(t) for t in texts.take(rows).to_pylist()], pa.string())
+        mask = np.zeros(len(texts), dtype=bool)
+        mask[rows] = True
+        prepared = pc.replace_with_mask(prepared, pa.array(mask), fixed)
+    return prepared
 
 
 def _split_whitespace(texts: Any) -> TokenBatch:

@@ -25,8 +25,10 @@ Text goes through three steps, in this order:
    ================= ======================================================
 
 Characters are classified with Python's Unicode database
-(:data:`unicodedata.unidata_version`); characters it does not know yet may
-be lowercased or normalized differently by pyarrow's newer tables.
+(:data:`unicodedata.unidata_version`). The Arrow encoder gives the same
+tokens for every code point: where pyarrow's newer tables would lowercase or
+normalize a character Python does not know yet, that text is prepared by
+Python.
 
 Example:
     >>> spec = TokenizerSpec(lowercase=True)

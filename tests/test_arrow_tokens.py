@@ -170,3 +170,30 @@ def test_regex_keeps_punctuation_as_tokens() -> None:
         ["x²", "+", "y"],
         ["«", "quoted", "»"],
     ]
+
+
+NEWER = ["\u1c89", "\ua7cb", "\u0558", "\u209d", "\U000107bb"]  # Cn in Python 3.11
+
+
+def test_pyarrow_knows_characters_python_does_not() -> None:
+    # the premise of the next test: pyarrow alone would disagree with Python here
+    import unicodedata
+
+    assert all(unicodedata.category(c) == "Cn" for c in NEWER)
+    lowered = pc.utf8_lower(pa.array(NEWER)).to_pylist()
+    normalized = pc.utf8_normalize(pa.array(NEWER), form="NFKC").to_pylist()
+    assert lowered != NEWER or normalized != NEWER
+
+
+@pytest.mark.parametrize("char", NEWER)
+@pytest.mark.parametrize(
+    "spec",
+    [TokenizerSpec(lowercase=True), TokenizerSpec(normalize="nfkc"),
+     TokenizerSpec("regex", lowercase=True, normalize="nfkc")],
+)  # fmt: skip
+def test_characters_newer_than_python_are_prepared_by_python(
+    char: str, spec: TokenizerSpec
+) -> None:
+    texts = [f"A{char}B x {char}", "Plain Text", None, f"é{char}"]
+    expected = [None if t is None else spec(t) for t in texts]
+    assert split_arrow(spec, pa.array(texts)).to_pylist() == expected

@@ -22,13 +22,16 @@ WORDS = [
 # Characters that stress the tokenizers: accents, combining marks, CJK, Greek
 # capital sigma, U+0130, ligatures, full-width forms, punctuation.
 ODD = ["é", "\u0301", "東", "Σ", "\u0130", "ß", "ﬁ", "Ａ", "'", "!", "-", "_", "\u200b", "²"]
+# Unassigned in Python 3.11's Unicode 14 tables, assigned in pyarrow's newer ones (they
+# lowercase or NFKC-normalize differently there): the Arrow path must defer to Python.
+ODD += ["\u1c89", "\ua7cb", "\u0558", "\u209d", "\U000107bb"]
 # Separators: single and double spaces, tabs, line breaks, Unicode spaces.
 SEPARATORS = [" ", " ", " ", " ", "  ", "\t", "\n", "\r\n", "\u00a0", "\u3000", "\u2028", "\x1c"]
 
-assigned = st.characters(exclude_categories=("Cs", "Cn"))  # known to Python's tables
+any_char = st.characters(exclude_categories=("Cs",))  # every code point UTF-8 can hold
 # ... and of those, no whitespace (Zs/Zl/Zp are the Unicode spaces, Cc holds tab, line feed,
 # U+001C-001F and U+0085)
-no_space = st.characters(exclude_categories=("Cs", "Cn", "Zs", "Zl", "Zp", "Cc"))
+no_space = st.characters(exclude_categories=("Cs", "Zs", "Zl", "Zp", "Cc"))
 
 
 def _word(chars: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
@@ -39,7 +42,7 @@ def _word(chars: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
 @st.composite
 def text(draw: Any) -> str:
     """One text: words (mostly vocabulary words) joined by any separators, at the ends too."""
-    words = draw(st.lists(_word(assigned), max_size=8))
+    words = draw(st.lists(_word(any_char), max_size=8))
     seps = draw(st.lists(st.sampled_from(SEPARATORS), min_size=len(words) + 1))
     return seps[0] * draw(st.integers(0, 1)) + "".join(map(str.__add__, words, seps[1:]))
 
