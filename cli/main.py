@@ -152,6 +152,8 @@ def build(
         raise click.UsageError("pass exactly one of --vocab (a file) and --data (count it)")
     if vocab is not None and any(v is not None for k, v in task_data.items() if k != "data"):
         raise click.UsageError("--data-column, --vocab-min-count and --vocab-max-size need --data")
+    if sp_train_on is not None and tokenizer["sp_vocab_size"] is None:
+        raise click.UsageError("--sp-train-on applies when training one with --sp-vocab-size")
     train_on = sp_train_on or ("corpus" if corpus is not None else "data")
     method, dim = training.pop("method"), training["dim"]
     params = make_params(method, training | {"dim": dim or 100, "seed": seed})

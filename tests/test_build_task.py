@@ -200,6 +200,7 @@ def test_cli_corrupt_sentencepiece_model(tmp_path: Path, corpus: Path) -> None:
         (["--tokenizer", "sentencepiece"], "needs one of --sp-model"),
         (["--fallbacks", "exact,typo"], "distinct steps"),
         (["--data-column", "2"], "need --data"),
+        (["--sp-train-on", "data"], "--sp-train-on applies"),
     ],
 )
 def test_cli_usage_errors(tmp_path: Path, corpus: Path, extra: list[object], message: str) -> None:
