@@ -281,17 +281,17 @@ def _pretrained(config: BuildConfig, progress: Progress) -> tuple[dict[str, Any]
 def _trained(config: BuildConfig, progress: Progress) -> tuple[dict[str, Any], Any]:
     assert config.corpus is not None
     path, column = config.corpus, config.text_column
-    identity_of = Corpus(path, text_column=column)
+    corpus = Corpus(path, text_column=column)  # checked now; its tokenizer is set in run()
     params = make_params(config.method, config.params, seed=config.seed)
     identity = {
         "kind": "trained",
         "method": config.method,
-        "corpus": identity_of.identity(),
+        "corpus": corpus.identity(),
         "params": params.to_dict(),
     }
 
     def run(vocab: Vocab, tokenizer: TokenizerSpec) -> WordVectors:
-        corpus = Corpus(path, tokenizer=tokenizer, text_column=column)
+        corpus.tokenizer = tokenizer
         words = vocab.tokens[len(vocab.specials) :]
         compose = words if "subword" in config.fallbacks else ()
         vectors = train(corpus, config.method, params, compose=compose, progress=progress)

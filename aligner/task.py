@@ -69,11 +69,20 @@ class SentencePieceTraining:
 
 
 def texts_of(
-    path: str | os.PathLike[str], text_column: str | None, *, progress: Progress = SILENT
+    path: str | os.PathLike[str],
+    text_column: str | None,
+    *,
+    progress: Progress = SILENT,
+    verb: str = "read",
 ) -> Iterator[str]:
-    """The texts of dataset 0 or 1 (any layout :class:`~aligner.corpus.Corpus` reads)."""
+    """The texts of dataset 0 or 1 (any layout :class:`~aligner.corpus.Corpus` reads),
+    with one progress bar in bytes (``"<verb> <name>"``).
+
+    Raises:
+        CorpusError, InputError: see :class:`~aligner.corpus.Corpus`.
+    """
     corpus = Corpus(path, text_column=text_column)
-    with progress.bar(f"read {corpus.path.name}", total=corpus.size, unit="B") as bar:
+    with progress.bar(f"{verb} {corpus.path.name}", total=corpus.size, unit="B") as bar:
         corpus.on_bytes = bar.update
         yield from corpus.lines()
 

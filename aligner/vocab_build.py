@@ -29,9 +29,9 @@ from pathlib import Path
 from typing import Any
 
 from aligner.atomic import atomic_file, check_file_output
-from aligner.corpus import Corpus
 from aligner.errors import InputError, VocabError
 from aligner.progress import SILENT, Progress
+from aligner.task import texts_of
 from aligner.tokenize import TokenizerSpec
 from aligner.vocab import DEFAULT_PAD, DEFAULT_UNK, Vocab
 
@@ -113,13 +113,11 @@ def count_tokens(
         >>> count_tokens("train.txt", tokenizer=TokenizerSpec())  # doctest: +SKIP
         Counter({'the': 217, 'guitar': 5, ...})
     """
-    corpus = Corpus(data, tokenizer=tokenizer, text_column=text_column)
-    with progress.bar(f"count {corpus.path.name}", total=corpus.size, unit="B") as bar:
-        corpus.on_bytes = bar.update
-        # map, chain and Counter's counting run in C: no Python loop per token. (Arrow's
-        # utf8_split_whitespace + value_counts would be 2x faster for whitespace splitting,
-        # but pyarrow 26 sometimes returns stray tokens from runs of non-ASCII whitespace.)
-        return Counter(chain.from_iterable(map(tokenizer, corpus.lines())))
+    texts = texts_of(data, text_column, progress=progress, verb="count")
+    # map, chain and Counter's counting run in C: no Python loop per token. (Arrow's
+    # utf8_split_whitespace + value_counts would be 2x faster for whitespace splitting,
+    # but pyarrow 26 sometimes returns stray tokens from runs of non-ASCII whitespace.)
+    return Counter(chain.from_iterable(map(tokenizer, texts)))
 
 
 def _check_options(min_count: int, max_size: int | None, pad: str | None, unk: str | None) -> None:

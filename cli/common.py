@@ -12,6 +12,22 @@ import click
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+def grouped_options(name: str, options: list[Any], keys: tuple[str, ...]) -> Callable[[F], F]:
+    """Add ``options``; the command receives their values as one dict argument ``name``."""
+
+    def decorate(func: F) -> F:
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            kwargs[name] = {key: kwargs.pop(key) for key in keys}
+            return func(*args, **kwargs)
+
+        for option in reversed(options):
+            wrapper = option(wrapper)
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
+
+
 def json_option(func: F) -> F:
     """``--json``: print one JSON document instead of text."""
     return click.option(

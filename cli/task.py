@@ -2,28 +2,15 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 import click
 
+from aligner_cli.common import grouped_options
+
 F = TypeVar("F", bound=Callable[..., Any])
 STEPS = ("exact", "lowercase", "accents", "digits", "subword")
-
-
-def _grouped(name: str, options: list[Any], names: tuple[str, ...]) -> Callable[[F], F]:
-    def decorate(func: F) -> F:
-        @functools.wraps(func)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            kwargs[name] = {key: kwargs.pop(key) for key in names}
-            return func(*args, **kwargs)
-
-        for option in reversed(options):
-            wrapper = option(wrapper)
-        return wrapper  # type: ignore[return-value]
-
-    return decorate
 
 
 def _chain(ctx: click.Context, param: click.Parameter, value: str) -> tuple[str, ...]:
@@ -36,7 +23,7 @@ def _chain(ctx: click.Context, param: click.Parameter, value: str) -> tuple[str,
     return steps
 
 
-vocab_options = _grouped(
+vocab_options = grouped_options(
     "task_data",
     [
         click.option(
@@ -60,7 +47,7 @@ vocab_options = _grouped(
     ("data", "data_column", "vocab_min_count", "vocab_max_size"),
 )
 
-alignment_options = _grouped(
+alignment_options = grouped_options(
     "alignment",
     [
         click.option(

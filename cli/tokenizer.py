@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
+
+from aligner_cli.common import grouped_options
 
 if TYPE_CHECKING:
     from aligner.task import SentencePieceTraining
@@ -46,17 +47,8 @@ _OPTIONS = [
 ]
 
 
-def tokenizer_options(func: F) -> F:
-    """Add the tokenizer options; the command receives them as one ``tokenizer`` dict."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        kwargs["tokenizer"] = {name: kwargs.pop(name) for name in NAMES}
-        return func(*args, **kwargs)
-
-    for option in reversed(_OPTIONS):
-        wrapper = option(wrapper)
-    return wrapper  # type: ignore[return-value]
+#: the tokenizer options; the command receives them as ``tokenizer: dict``
+tokenizer_options = grouped_options("tokenizer", _OPTIONS, NAMES)
 
 
 def make_tokenizer(

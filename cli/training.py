@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 import click
+
+from aligner_cli.common import grouped_options
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -110,17 +111,8 @@ KEYS = ("method", "dim", "window", "min_count", "epochs", "sg", "negative", "wor
         "min_n", "max_n")  # fmt: skip
 
 
-def training_options(func: F) -> F:
-    """Add the training options; the command receives them as ``training: dict``."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        training = {key: kwargs.pop(key) for key in KEYS}
-        return func(*args, training=training, **kwargs)
-
-    for option in reversed(_OPTIONS):
-        wrapper = option(wrapper)
-    return wrapper  # type: ignore[return-value]
+#: the training options; the command receives them as ``training: dict``
+training_options = grouped_options("training", _OPTIONS, KEYS)
 
 
 def corpus_options(*, required: bool) -> Callable[[F], F]:
