@@ -74,6 +74,14 @@ def _low_rank(vocab_size: int = 120, rank: int = 4, density: float = 0.4, seed: 
     )
 
 
+@pytest.fixture
+def whole_batches(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Let one minibatch hold every pair (normally at most 1/16 of them)."""
+    from aligner.train import glove_engine
+
+    monkeypatch.setattr(glove_engine, "MAX_BATCH_SHARE", 1.0)
+
+
 def _params(**overrides: object) -> GloveParams:
     values = {"dim": 8, "epochs": 5, "batch_size": 512} | FAST | overrides
     return GloveParams(**values)  # type: ignore[arg-type]
@@ -113,6 +121,7 @@ def test_glove_loss_on_two_pairs_by_hand() -> None:
     assert glove_loss(HAND, HAND_COOC, x_max=10.0) == pytest.approx(plain, rel=1e-6)
 
 
+@pytest.mark.usefixtures("whole_batches")
 def test_trainer_reports_the_hand_loss_before_its_first_step() -> None:
     # One minibatch holds both pairs, so epoch 1's loss is taken at the initial parameters.
     model = fit_glove(HAND_COOC, _params(dim=2, epochs=1), init=HAND)
@@ -137,6 +146,7 @@ def _pair_gradients(
     return out
 
 
+@pytest.mark.usefixtures("whole_batches")
 def test_one_step_matches_autograd_and_adagrad_by_formula() -> None:
     # Repeated rows and columns: a word's step gathers all its pairs.
     cooc = _cooc([(0, 0, 3.0), (0, 2, 150.0), (1, 2, 0.5), (2, 1, 12.0), (2, 2, 40.0)], 3)
@@ -153,27 +163,64 @@ def test_one_step_matches_autograd_and_adagrad_by_formula() -> None:
     after = (stepped.word, stepped.context, stepped.word_bias, stepped.context_bias)
     for k, (start, end) in enumerate(zip(before, after, strict=True)):
         grads = torch.stack([pair[k] for pair in per_pair])
-        # AdaGrad from 1, adding every pair's squared gradient; the step sums the gradients.
-        expected = torch.from_numpy(start).double() - lr * grads.sum(0) / torch.sqrt(
-            1.0 + (grads**2).sum(0)
+        # The reference's rule, its pairs summed: vectors take lr·g with squares of lr·g
+        # summed from 1, biases g with squares of g summed from 1.
+        scaled = lr * grads if k < 2 else grads
+        expected = torch.from_numpy(start).double() - scaled.sum(0) / torch.sqrt(
+            1.0 + (scaled**2).sum(0)
         )
         np.testing.assert_allclose(end, expected.numpy(), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.usefixtures("whole_batches")
+def test_one_pair_per_word_steps_exactly_like_the_reference() -> None:
+    # Every word and context in one pair: the step is the reference's, written out as there:
+    # step is the reference's: lr·g / sqrt(1 + (lr·g)²) on vectors, g / sqrt(1 + g²) on biases.
+    cooc = _cooc([(0, 1, 5.0), (1, 0, 20.0)], 2)
+    init = GloveModel(*(np.full(shape, 0.1, np.float32) for shape in ((2, 3), (2, 3), (2,), (2,))))
+    lr = 0.05
+    stepped = fit_glove(cooc, _params(dim=3, epochs=1, learning_rate=lr, x_max=10.0), init=init)
+    for r, col, x in ((0, 1, 5.0), (1, 0, 20.0)):
+        fdiff = min(x / 10.0, 1.0) ** 0.75 * (0.03 + 0.2 - math.log(x))
+        g = fdiff * 0.1
+        np.testing.assert_allclose(
+            stepped.word[r], 0.1 - lr * g / math.sqrt(1 + (lr * g) ** 2), rtol=1e-5
+        )
+        np.testing.assert_allclose(
+            stepped.context_bias[col], 0.1 - fdiff / math.sqrt(1 + fdiff**2), rtol=1e-5
+        )
+
+
+def test_minibatches_hold_at_most_a_sixteenth_of_the_pairs() -> None:
+    from aligner.train.glove_engine import batch_size
+
+    assert batch_size(65536, 48_440) == 3028
+    assert batch_size(65536, 31_007_869) == 65536
+    assert batch_size(1000, 10) == 1
+    cooc = _low_rank(vocab_size=30)
+    progress = _RecordingProgress()
+    fit_glove(cooc, _params(epochs=1, batch_size=2**16), progress=progress)
+    [(_, _, _, bar)] = progress.bars
+    assert max(bar.updates) == math.ceil(len(cooc.values) / 16)
 
 
 # --- training -------------------------------------------------------------------------------
 
 
 def test_loss_falls_on_a_low_rank_matrix() -> None:
+    # The reference implementation's own curve on this matrix (sequential, one thread,
+    # lr 0.1): 0.074 after epoch 1, a plateau near 0.035, then 0.023 after epoch 20.
     cooc = _low_rank()
     model = fit_glove(cooc, _params(epochs=20, learning_rate=0.1))
     losses = model.loss_per_epoch
     assert len(losses) == 20
-    assert all(b < a for a, b in itertools.pairwise(losses))
-    assert losses[-1] < 0.05 * losses[0]
+    assert losses[-1] < 0.25 * losses[0] and losses[-1] < 0.03
+    assert all(b < a for a, b in itertools.pairwise(losses[-8:]))
     # the reported loss tracks the exact loss of the result
     assert glove_loss(model, cooc) == pytest.approx(losses[-1], rel=0.25)
 
 
+@pytest.mark.usefixtures("whole_batches")
 def test_reported_loss_is_the_loss_of_the_previous_epochs_result() -> None:
     cooc = _low_rank(vocab_size=40)
     whole = len(cooc.values)  # one minibatch per epoch
@@ -239,11 +286,11 @@ def test_source_metadata() -> None:
 def test_progress_shows_the_loss_of_every_epoch() -> None:
     cooc = _low_rank(vocab_size=30)
     progress = _RecordingProgress()
-    model = fit_glove(cooc, _params(epochs=3, batch_size=100), progress=progress)
+    model = fit_glove(cooc, _params(epochs=3, batch_size=20), progress=progress)
     [(description, total, unit, bar)] = progress.bars
     n = len(cooc.values)
     assert (description, total, unit) == ("glove", 3 * n, "pair")
-    assert sum(bar.updates) == 3 * n and max(bar.updates) == 100
+    assert sum(bar.updates) == 3 * n and max(bar.updates) == 20
     shown = [s for s in bar.statuses if "loss" in s]
     assert shown == [
         f"epoch {e}/3 loss {loss:.4f}" for e, loss in enumerate(model.loss_per_epoch, 1)
@@ -342,8 +389,11 @@ def test_bad_cooccurrences() -> None:
 
 
 def test_diverging_loss_is_a_training_error() -> None:
-    with pytest.raises(TrainingError, match="lower the learning rate"):
-        fit_glove(_low_rank(vocab_size=20), _params(learning_rate=1e30))
+    # AdaGrad's steps are bounded, so only parameters already out of range overflow.
+    shapes = ((20, 8), (20, 8), (20,), (20,))
+    huge = GloveModel(*(np.full(shape, 1e20, np.float32) for shape in shapes))
+    with pytest.raises(TrainingError, match=r"became (nan|inf) in epoch 1; lower the learning"):
+        fit_glove(_low_rank(vocab_size=20), _params(), init=huge)
 
 
 # --- the bundled corpus ---------------------------------------------------------------------
@@ -404,7 +454,8 @@ def test_topical_neighbours_on_the_bundled_corpus() -> None:
         counted = count_vocab(corpus, min_count=5)
         wv = train_glove(count_cooccurrences(corpus, counted, window=10), counted, params)
     losses = wv.source["loss_per_epoch"]
-    assert losses[-1] < 0.1 * losses[0]
+    # the reference implementation, sequential, on the same counts: 0.051 -> 0.022
+    assert losses[-1] < 0.5 * losses[0] and losses[-1] < 0.03
     assert _cosine(wv, "guitar", "piano") > _cosine(wv, "guitar", "football")
     # GloVe vectors share a large common direction on this small, dense corpus, so raw
     # cosines are all high; the topics still show in which words are nearest.

@@ -60,9 +60,6 @@ __all__ = [
 
 OUTPUTS = ("sum", "word", "context", "concat")
 DEVICES = ("auto", "cpu", "cuda")
-# AdaGrad's accumulated squared gradients start here, not at 0: the first
-# step of a row is then at most ``learning_rate`` per coordinate.
-ADAGRAD_INITIAL = 1.0
 
 
 class CooccurrencesLike(Protocol):
@@ -89,7 +86,10 @@ class GloveParams:
         epochs: passes over the non-zero co-occurrences.
         x_max: co-occurrence count at which the weight ``f`` reaches 1.
         alpha: exponent of the weight below ``x_max``.
-        learning_rate: AdaGrad's initial step size.
+        learning_rate: scales the vector gradients before AdaGrad sums their
+            squares, as the reference implementation's ``-eta`` does: a
+            coordinate's first step is about ``learning_rate`` times its
+            gradient. Biases take no learning rate (as there).
         batch_size: co-occurrence pairs per minibatch.
         output: the vectors returned: ``"sum"`` (``W + W~``, as the paper
             does), ``"word"`` (``W``), ``"context"`` (``W~``) or ``"concat"``
@@ -250,14 +250,15 @@ def fit_glove(
 
     Vectors and biases start uniform in ``(-0.5, 0.5) / dim`` (seeded), or
     from ``init``. Each epoch visits every pair once in a fresh seeded order,
-    ``batch_size`` pairs at a time; a minibatch first adds its terms to the
-    epoch's loss, then takes one AdaGrad step on half its summed objective
-    (the factor 2 folds into the learning rate). AdaGrad's sums start at 1
-    and grow by the square of each pair's own gradient, and a row moves by
-    ``learning_rate`` times its summed gradient over their root: per-pair
-    AdaGrad with the pairs of a minibatch applied from the same point, so
-    progress per epoch hardly depends on ``batch_size``. An epoch's loss is
-    the mean over all pairs of ``f(X_ij) (w_i·w~_j + b_i + b~_j - log
+    ``batch_size`` pairs at a time (at most 1/16 of all pairs); a minibatch
+    first adds its terms to the epoch's loss, then takes one AdaGrad step on
+    half its summed objective. The step rule is the reference
+    implementation's: a vector coordinate moves by ``lr·g / sqrt(1 +
+    Σ(lr·g)²)``, a bias by ``g / sqrt(1 + Σg²)``, the sums growing by the
+    square of each pair's own gradient. A row's pairs in one minibatch are
+    applied from the same point, their gradients summed, so progress per
+    epoch hardly depends on ``batch_size``. An epoch's loss is the mean over
+    all pairs of ``f(X_ij) (w_i·w~_j + b_i + b~_j - log
     X_ij)^2``, each term taken just before its own minibatch's step.
 
     Args:
