@@ -175,7 +175,7 @@ def test_one_step_matches_autograd_and_adagrad_by_formula() -> None:
 @pytest.mark.usefixtures("whole_batches")
 def test_one_pair_per_word_steps_exactly_like_the_reference() -> None:
     # Every word and context in one pair: the step is the reference's, written out as there:
-    # step is the reference's: lr·g / sqrt(1 + (lr·g)²) on vectors, g / sqrt(1 + g²) on biases.
+    # lr·g / sqrt(1 + (lr·g)²) on vectors, g / sqrt(1 + g²) on biases.
     cooc = _cooc([(0, 1, 5.0), (1, 0, 20.0)], 2)
     init = GloveModel(*(np.full(shape, 0.1, np.float32) for shape in ((2, 3), (2, 3), (2,), (2,))))
     lr = 0.05
