@@ -27,10 +27,12 @@ from aligner.errors import (
     ArtifactExistsError,
     CorpusError,
     CoverageError,
+    EvalSetError,
     InputError,
     TrainingError,
     VocabError,
 )
+from aligner.evaluate import Evaluation, evaluate  # the function shadows the subpackage
 from aligner.fill import fill
 from aligner.pipeline import BuildConfig, BuildResult, build
 from aligner.task import SentencePieceTraining
@@ -58,6 +60,8 @@ __all__ = [
     "Coverage",
     "CoverageError",
     "Encoder",
+    "EvalSetError",
+    "Evaluation",
     "InputError",
     "ReadResult",
     "SentencePieceTraining",
@@ -71,6 +75,7 @@ __all__ = [
     "align",
     "build",
     "build_vocab",
+    "evaluate",
     "fill",
     "load",
     "param_groups",

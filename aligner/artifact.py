@@ -35,9 +35,11 @@ from aligner.vocab import Vocab
 
 if TYPE_CHECKING:
     import torch
+    from numpy.typing import ArrayLike
 
     from aligner.align import Coverage
     from aligner.encode import Encoder
+    from aligner.evaluate import Neighbors
 
 __all__ = [
     "FORMAT_VERSION",
@@ -330,8 +332,48 @@ class Artifact:
             device=device,
         )
 
+    def __getitem__(self, word: str) -> np.ndarray:
+        """The vector of ``word`` (float32 copy), through the fallback chain.
+
+        Raises ``KeyError`` naming the artifact and the folds tried; see
+        :func:`aligner.evaluate.lookup.word_vector`.
+        """
+        from aligner.evaluate import word_vector
+
+        return word_vector(self, word)
+
+    def __contains__(self, word: object) -> bool:
+        """Whether ``art[word]`` finds a row."""
+        from aligner.evaluate import find_row
+
+        return isinstance(word, str) and find_row(self, word) is not None
+
+    def similarity(self, a: str | ArrayLike, b: str | ArrayLike) -> float:
+        """Cosine of two words or vectors; see :func:`aligner.evaluate.cosine_similarity`."""
+        from aligner.evaluate import cosine_similarity
+
+        return cosine_similarity(self, a, b)
+
+    def most_similar(
+        self,
+        query: str | ArrayLike,
+        k: int = 10,
+        *,
+        found_only: bool = False,
+        fold_twins: bool = True,
+    ) -> Neighbors:
+        """The ``k`` rows nearest a word or vector; see :func:`aligner.evaluate.most_similar`.
+
+        Example:
+            >>> [n.label for n in art.most_similar("Guitar", k=2)]  # doctest: +SKIP
+            ['piano (also: Piano)', 'drums']
+        """
+        from aligner.evaluate import most_similar
+
+        return most_similar(self, query, k=k, found_only=found_only, fold_twins=fold_twins)
+
     def neighbors(self, word: str, k: int = 10) -> list[tuple[str, float]]:
-        """The ``k`` rows closest to ``word`` by cosine similarity."""
+        """``(token, cosine)`` of the ``k`` rows closest to ``word`` (see ``most_similar``)."""
         from aligner.evaluate import neighbors
 
         return neighbors(self, word, k=k)

@@ -10,6 +10,7 @@ catches that class once, prints its one-line message and exits non-zero.
     │   ├── CorpusError         the dataset-0 corpus cannot be used
     │   ├── VocabError          the task vocabulary file cannot be used
     │   ├── VectorsFormatError  a pretrained vectors file is malformed or of another format
+    │   ├── EvalSetError        a word-similarity or analogy set is malformed or unusable
     │   └── UnknownNameError    a pretrained name is not in the registry
     ├── DownloadError           a download failed (offline, HTTP error, interrupted)
     │   └── ChecksumError       a downloaded file's sha256 or size is not the published one
@@ -31,6 +32,7 @@ __all__ = [
     "CorpusError",
     "CoverageError",
     "DownloadError",
+    "EvalSetError",
     "InputError",
     "TrainingError",
     "UnknownNameError",
@@ -57,6 +59,10 @@ class VocabError(InputError):
 
 class VectorsFormatError(InputError):
     """A pretrained vectors file is malformed, truncated or not of the stated format."""
+
+
+class EvalSetError(InputError):
+    """A word-similarity or analogy set is malformed, empty or shares no item with the vectors."""
 
 
 class UnknownNameError(InputError):

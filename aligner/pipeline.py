@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from aligner.align import FALLBACKS, Alignment, Coverage, align
 from aligner.artifact import (
     FORMAT_VERSION,
@@ -92,6 +94,9 @@ class BuildConfig:
         dtype: storage dtype, ``"float32"`` or ``"float16"``.
         force: replace an existing artifact built from other inputs.
         metadata: free-form JSON-ready metadata stored in the manifest.
+        evaluate: store intrinsic figures (the bundled similarity and analogy
+            sets, on the rows that found a vector; see :func:`aligner.evaluate`)
+            in the manifest's ``evaluation`` section.
     """
 
     out: str | os.PathLike[str]
@@ -122,6 +127,7 @@ class BuildConfig:
     dtype: str = "float32"
     force: bool = False
     metadata: dict[str, Any] = field(default_factory=dict)
+    evaluate: bool = False
 
 
 @dataclass
@@ -169,6 +175,8 @@ def build_key(config: BuildConfig, source: dict[str, Any]) -> str:
         "dtype": config.dtype,
         "metadata": config.metadata,
     }
+    if config.evaluate:  # only when asked: keys of builds without it stay as they were
+        material["evaluate"] = True
     return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()
 
 
@@ -333,6 +341,24 @@ def _task_vocab(config: BuildConfig, tokenizer: TokenizerSpec, progress: Progres
         )  # fmt: skip
 
 
+def _evaluation(
+    config: BuildConfig,
+    matrix: np.ndarray,
+    vocab: Vocab,
+    alignment: Alignment,
+    tokenizer: TokenizerSpec,
+    progress: Progress,
+) -> dict[str, Any]:
+    """The figures of ``aligner eval`` on the artifact about to be written (its stored dtype)."""
+    from aligner.artifact import Artifact
+    from aligner.evaluate import evaluate
+
+    stored = matrix.astype(config.dtype)
+    kinds = list(alignment.kinds)
+    about_to_be = Artifact(Path(config.out), {}, vocab, stored, kinds, tokenizer)
+    return evaluate(about_to_be, progress=progress).to_dict()
+
+
 def build(config: BuildConfig, *, progress: Progress = SILENT) -> BuildResult:
     """Get vectors (train or read), align them to the vocabulary, fill, write.
 
@@ -383,6 +409,10 @@ def build(config: BuildConfig, *, progress: Progress = SILENT) -> BuildResult:
         "build": {"key": key},
         "metadata": dict(config.metadata),
     }
+    if config.evaluate:
+        sections["evaluation"] = _evaluation(
+            config, filled.matrix, vocab, alignment, tokenizer, progress
+        )
     path = write_artifact(
         out, filled.matrix, vocab, alignment.kinds,
         sections=sections, tokenizer=tokenizer, force=config.force, dtype=config.dtype,

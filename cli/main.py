@@ -9,6 +9,9 @@ import click
 from aligner_cli.common import emit, json_option, library_errors
 from aligner_cli.download import download
 from aligner_cli.encode import encode
+from aligner_cli.evaluate import eval_command
+from aligner_cli.evaluate import manifest_lines as eval_manifest_lines
+from aligner_cli.neighbors import neighbors
 from aligner_cli.report import build_lines, manifest_lines
 from aligner_cli.task import alignment_config, alignment_options, vocab_options
 from aligner_cli.tokenizer import given_tokenizer, make_tokenizer, tokenizer_options
@@ -23,7 +26,6 @@ EXAMPLES = {
     "train": "\b\nExample:\n  aligner train --corpus data_samples/corpus.txt --method fasttext "
     "\\\n      --dim 50 --min-count 2 --out build/vectors.txt",
     "info": "\b\nExample:\n  aligner info build/demo --json",
-    "neighbors": "\b\nExample:\n  aligner neighbors build/demo guitar -k 5",
 }
 
 
@@ -106,6 +108,13 @@ def cli() -> None:
     help="Storage type of the vectors; layers are float32 either way.",
 )
 @click.option("--force", is_flag=True, help="Replace an existing artifact at --out.")
+@click.option(
+    "--eval",
+    "run_eval",
+    is_flag=True,
+    help="Also evaluate on the bundled similarity and analogy sets (see aligner eval); "
+    "the figures go into the manifest.",
+)
 @json_option
 @library_errors
 def build(
@@ -130,6 +139,7 @@ def build(
     unk_token: str,
     dtype: str,
     force: bool,
+    run_eval: bool,
     as_json: bool,
 ) -> None:
     """Build an embedding artifact for a vocabulary from a corpus or pretrained vectors.
@@ -183,6 +193,7 @@ def build(
         unk=_special(unk_token),
         dtype=dtype,
         force=force,
+        evaluate=run_eval,
     )
     result = build(config, progress=TqdmProgress())
     if as_json:
@@ -193,10 +204,13 @@ def build(
                 "reused": result.reused,
                 "coverage": result.coverage.to_dict(),
                 "read_stats": read_stats,
+                "evaluation": result.manifest.get("evaluation"),
             }
         )
         return
     for line in build_lines(result.path, result.manifest, result.reused):
+        click.echo(line)
+    for line in eval_manifest_lines(result.manifest.get("evaluation")):
         click.echo(line)
 
 
@@ -261,32 +275,8 @@ def info(artifact: str, verify: bool, as_json: bool) -> None:
         click.echo(line)
 
 
-@cli.command(epilog=EXAMPLES["neighbors"])
-@click.argument("artifact", type=click.Path(exists=True, file_okay=False))
-@click.argument("word")
-@click.option(
-    "-k",
-    "k",
-    type=click.IntRange(min=1),
-    default=10,
-    show_default=True,
-    help="How many neighbours.",
-)
-@json_option
-@library_errors
-def neighbors(artifact: str, word: str, k: int, as_json: bool) -> None:
-    """Print the nearest neighbours of WORD by cosine similarity."""
-    from aligner.artifact import open_artifact
-
-    result = open_artifact(artifact, verify=False).neighbors(word, k=k)
-    if as_json:
-        emit([{"token": t, "cosine": round(s, 6)} for t, s in result])
-        return
-    width = max((len(t) for t, _ in result), default=0)
-    for token, score in result:
-        click.echo(f"{token:<{width}}  {score:.4f}")
-
-
 cli.add_command(download)
 cli.add_command(encode)
+cli.add_command(eval_command)
+cli.add_command(neighbors)
 cli.add_command(vocab_command)

@@ -56,9 +56,10 @@ def test_build_prints_coverage_then_info_and_neighbors(
     assert json.loads(output)["vectors"]["shape"] == [9, 8]
 
     code, output = run("neighbors", out, "guitar", "-k", 2)
-    assert code == 0 and len(output.strip().splitlines()) == 2
+    lines = output.strip().splitlines()
+    assert code == 0 and lines[0] == "query: guitar" and len(lines) in (3, 4)  # + legend
     code, output = run("neighbors", out, "guitar", "-k", 2, "--json")
-    assert [set(row) for row in json.loads(output)] == [{"token", "cosine"}] * 2
+    assert [set(row) for row in json.loads(output)] == [{"token", "cosine", "kind", "twins"}] * 2
 
 
 def test_build_json(corpus_file: Path, vocab_file: Path, tmp_path: Path) -> None:

@@ -1,0 +1,110 @@
+"""``read_head``: the first rows of a vectors file, in every format, without a vocabulary."""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from aligner.errors import InputError, VectorsFormatError
+from aligner.export import write_vectors
+from aligner.pretrained.formats import read_vectors
+from aligner.pretrained.head import read_head
+from aligner.vectors import WordVectors
+from aligner.vocab import Vocab
+
+
+def sample(rows: int = 30, dim: int = 5) -> WordVectors:
+    rng = np.random.default_rng(0)
+    return WordVectors([f"w{i}" for i in range(rows)], rng.normal(size=(rows, dim)))
+
+
+@pytest.mark.parametrize("name", ["v.vec", "v.txt.gz", "v.bin", "v.bin.gz"])
+def test_first_rows_in_file_order(tmp_path: Path, name: str) -> None:
+    vectors = sample()
+    path = write_vectors(tmp_path / name, vectors)
+    head = read_head(path, 7)
+    assert head.vectors.keys == vectors.keys[:7]
+    np.testing.assert_allclose(head.vectors.vectors, vectors.vectors[:7], rtol=1e-7)
+    assert head.stats.rows_read == head.stats.rows_kept == 7
+    whole = read_head(path)
+    assert len(whole.vectors) == 30 and whole.stats.header_rows == 30
+    # the same rows as the vocabulary-driven reader
+    wanted = read_vectors(path, Vocab(vectors.keys[::3]), fallbacks=["exact"])
+    picked = whole.vectors.vectors[[whole.vectors.row(k) for k in wanted.vectors.keys]]
+    np.testing.assert_array_equal(picked, wanted.vectors.vectors)
+
+
+def test_glove_text_with_bom_crlf_duplicates_and_spaced_tokens(tmp_path: Path) -> None:
+    path = tmp_path / "g.txt"
+    path.write_bytes(
+        b"\xef\xbb\xbfthe 1 2\r\n, 3 4\r\nthe 5 6\r\n\r\nnew york 7 8\r\nlast 9 10\r\n"
+    )
+    head = read_head(path, 3)
+    assert head.format == "glove" and head.dim == 2
+    assert head.vectors.keys == ["the", ",", "new york"]
+    assert head.vectors.vectors.tolist() == [[1, 2], [3, 4], [7, 8]]
+    assert (head.stats.duplicates, head.stats.spaced_tokens, head.stats.bom, head.stats.crlf) == (
+        1, 1, True, True,
+    )  # fmt: skip
+
+
+def test_bad_rows_name_their_line_or_are_skipped(tmp_path: Path) -> None:
+    path = tmp_path / "g.txt"
+    path.write_text("a 1 2\nb 3\nc x 4\nd 5 6\n")
+    with pytest.raises(VectorsFormatError, match=r"g\.txt, line 2: expected 2 values"):
+        read_head(path)
+    assert read_head(path, 1).vectors.keys == ["a"]  # the bad rows lie past the limit
+    skipped = read_head(path, skip_bad_rows=True)
+    assert skipped.vectors.keys == ["a", "d"] and skipped.stats.bad_rows == 2
+    path.write_text("a 1 2\nc x 4\n")
+    with pytest.raises(VectorsFormatError, match=r"g\.txt, line 2: a value is not a number"):
+        read_head(path)
+
+
+def test_nonfinite_rows_are_dropped(tmp_path: Path) -> None:
+    path = tmp_path / "g.txt"
+    path.write_text("a 1 2\nb nan 3\nc 4 5\n")
+    head = read_head(path)
+    assert head.vectors.keys == ["a", "c"] and head.stats.nonfinite_rows == 1
+
+
+def test_a_truncated_binary_file_is_an_error_only_when_reached(tmp_path: Path) -> None:
+    path = write_vectors(tmp_path / "v.bin", sample(rows=5))
+    path.write_bytes(path.read_bytes()[:-7])
+    with pytest.raises(VectorsFormatError, match=r"v\.bin, row 5: the file ends inside a row"):
+        read_head(path)
+    assert len(read_head(path, 4).vectors) == 4
+    assert read_head(path, skip_bad_rows=True).stats.bad_rows == 1
+
+
+def test_wrong_arguments_and_files(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="at least 1"):
+        read_head(tmp_path / "x.txt", 0)
+    with pytest.raises(VectorsFormatError, match="does not exist"):
+        read_head(tmp_path / "x.txt")
+    empty = tmp_path / "e.vec.gz"
+    empty.write_bytes(gzip.compress(b""))
+    with pytest.raises(VectorsFormatError, match="is empty"):
+        read_head(empty)
+    header_only = tmp_path / "h.vec"
+    header_only.write_text("no header here\n")
+    with pytest.raises(VectorsFormatError, match="expected a 'rows dim' header"):
+        read_head(header_only, format="word2vec")
+
+
+def test_fasttext_bin_gives_its_word_table_in_order(tmp_path: Path) -> None:
+    from gensim.models import FastText
+    from gensim.models.fasttext import save_facebook_model
+
+    sentences = [["guitar", "piano", "drums", "song"], ["goal", "team", "match", "song"]] * 30
+    model = FastText(sentences, vector_size=8, min_count=1, epochs=2, workers=1, seed=1,
+                     bucket=1000)  # fmt: skip
+    path = tmp_path / "m.bin"
+    save_facebook_model(model, str(path))
+    head = read_head(path, 3)
+    assert head.format == "fasttext-bin"
+    assert head.vectors.keys == model.wv.index_to_key[:3]
+    np.testing.assert_allclose(head.vectors.vectors, model.wv.vectors[:3], rtol=1e-6)
