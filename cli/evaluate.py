@@ -70,6 +70,9 @@ EXAMPLE = (
     help="Format of a vectors file (default: detected).",
 )
 @click.option("--member", help="File to read inside a zip archive.")
+@click.option(
+    "--skip-bad-rows", is_flag=True, help="Skip and count malformed rows of a vectors file."
+)
 @json_option
 @library_errors
 def eval_command(
@@ -83,6 +86,7 @@ def eval_command(
     include_filled: bool,
     vectors_format: str | None,
     member: str | None,
+    skip_bad_rows: bool,
     as_json: bool,
 ) -> None:
     """Evaluate vectors on word similarity (Spearman's ρ) and analogies (accuracy).
@@ -99,8 +103,10 @@ def eval_command(
     from aligner.progress import TqdmProgress
 
     artifact = Path(source).is_dir()
-    if artifact and (vectors_format or member):
-        raise click.UsageError("--format and --member apply to vectors files, not to an artifact")
+    if artifact and (vectors_format or member or skip_bad_rows):
+        raise click.UsageError(
+            "--format, --member and --skip-bad-rows apply to vectors files, not to an artifact"
+        )
     if include_filled and not artifact:
         raise click.UsageError("--include-filled applies to an artifact directory")
     result = evaluate(
@@ -114,6 +120,7 @@ def eval_command(
         include_filled=include_filled,
         format="word2vec" if vectors_format == "fasttext-vec" else vectors_format,
         member=member,
+        skip_bad_rows=skip_bad_rows,
         progress=TqdmProgress(),
     )
     if as_json:
@@ -146,6 +153,7 @@ def evaluation_lines(result: Evaluation) -> list[str]:
         head += f"{result.searched} rows"
     head += f" (--restrict-vocab {result.restrict_vocab})"
     lines = [head + ("" if result.case_insensitive else ", case-sensitive")]
+    lines += _read_lines(result.read)
     if result.left_out:
         kinds = ", ".join(f"{n} {kind}" for kind, n in sorted(result.left_out.items()))
         note = "" if result.include_filled else "; --include-filled counts the fill rows"
@@ -158,6 +166,20 @@ def evaluation_lines(result: Evaluation) -> list[str]:
     if skipped:
         lines += ["", "out-of-vocabulary pairs and questions are skipped and counted (oov)."]
     return lines
+
+
+#: read counts of rows that a vectors file holds but the evaluation skipped
+SKIPPED_ROWS = (
+    ("duplicates", "rows repeating an earlier key (the first counts)"),
+    ("bad_rows", "malformed rows"),
+    ("nonfinite_rows", "rows holding NaN or infinity"),
+)
+
+
+def _read_lines(read: dict[str, Any] | None) -> list[str]:
+    """A line naming the rows of the file that were skipped, if any."""
+    skipped = [f"{read[key]} {what}" for key, what in SKIPPED_ROWS if read and read.get(key)]
+    return [f"skipped while reading: {', '.join(skipped)}"] if skipped else []
 
 
 def _similarity_lines(results: list[SimilarityResult]) -> list[str]:

@@ -89,7 +89,7 @@ def test_every_file_format_gives_the_same_json(
         assert code == 0, output
         data = json.loads(output)
         assert (data["source"], data["kind"]) == (str(path), kind)
-        results.append({k: v for k, v in data.items() if k not in ("source", "kind")})
+        results.append({k: v for k, v in data.items() if k not in ("source", "kind", "read")})
     assert all(r == results[0] for r in results)
     first: dict[str, Any] = results[0]
     assert [s["name"] for s in first["similarity"]] == ["wordsim353", "pairs.tsv"]
@@ -170,6 +170,8 @@ def test_usage_errors(tmp_path: Path, vectors: WordVectors, built: Path) -> None
     assert code == 2 and "--include-filled applies to an artifact" in output
     code, output = run(built, "--format", "glove")
     assert code == 2 and "apply to vectors files" in output
+    code, output = run(built, "--skip-bad-rows")
+    assert code == 2 and "--skip-bad-rows apply to vectors files" in output
     code, output = run(source, "--restrict-vocab", 0)
     assert code == 2 and "--restrict-vocab" in output
     code, output = run(source, "--set", "men")
@@ -195,3 +197,21 @@ def test_build_eval_reports_and_stores_the_figures(corpus_file: Path, vocab_file
     result = CliRunner().invoke(cli, [str(a) for a in [*args, "--json"]])
     stored = json.loads(result.output)["evaluation"]
     assert stored == json.loads(output)
+
+
+def test_the_bad_row_advice_is_an_option_of_eval(tmp_path: Path, vectors: WordVectors) -> None:
+    path = write_vectors(tmp_path / "v.vec", vectors)
+    lines = path.read_text().splitlines()
+    lines[3:3] = ["broken 1 2", "france " + " ".join(["0.5"] * vectors.dim)]
+    path.write_text("\n".join(lines) + "\n")
+    code, output = run(path, "--set", "wordsim353")
+    assert code == 1 and "pass --skip-bad-rows" in one_error_line(output)
+    code, output = run(path, "--set", "wordsim353", "--skip-bad-rows")
+    assert code == 0, output
+    assert output.splitlines()[1] == (
+        "skipped while reading: 1 rows repeating an earlier key (the first counts), "
+        "1 malformed rows"
+    )
+    code, output = run(path, "--set", "wordsim353", "--skip-bad-rows", "--json")
+    read = json.loads(output)["read"]
+    assert (read["bad_rows"], read["duplicates"], read["rows_kept"]) == (1, 1, len(vectors))

@@ -14,7 +14,7 @@ import pytest
 
 import aligner
 from aligner.artifact import write_artifact
-from aligner.errors import EvalSetError, InputError
+from aligner.errors import EvalSetError, InputError, VectorsFormatError
 from aligner.export import write_vectors
 from aligner.vectors import WordVectors
 from aligner.vocab import Vocab
@@ -49,7 +49,7 @@ def user_sets(tmp_path: Path) -> tuple[Path, Path]:
 
 def figures(result: aligner.Evaluation) -> dict[str, Any]:
     data = result.to_dict()
-    for key in ("source", "kind"):
+    for key in ("source", "kind", "read"):
         data.pop(key)
     return data
 
@@ -146,8 +146,10 @@ def test_option_errors(tmp_path: Path) -> None:
         aligner.evaluate(vectors, sets=[])
     with pytest.raises(InputError, match="include_filled applies to artifacts"):
         aligner.evaluate(vectors, include_filled=True)
-    with pytest.raises(InputError, match="format and member apply to vectors files"):
+    with pytest.raises(InputError, match="format, member and skip_bad_rows apply to vectors"):
         aligner.evaluate(path, format="glove")
+    with pytest.raises(InputError, match="skip_bad_rows apply to vectors files"):
+        aligner.evaluate(path, skip_bad_rows=True)
     with pytest.raises(InputError, match="unknown analogy method"):
         aligner.evaluate(vectors, sets=["google"], methods=["cos"])
 
@@ -195,3 +197,69 @@ def test_build_with_evaluate_stores_the_figures_of_aligner_eval(tmp_path: Path) 
     assert stored["left_out"]["fill"] == 1  # zorblax
     assert result.manifest["build"]["key"] != plain.manifest["build"]["key"]
     assert build(config).reused
+
+
+def test_a_files_skipped_rows_are_reported_and_bad_rows_can_be_skipped(tmp_path: Path) -> None:
+    vectors = planted_vectors()
+    path = write_vectors(tmp_path / "v.vec", vectors)
+    lines = path.read_text().splitlines()
+    # a repeated key (the first row counts) and a malformed row
+    lines[4:4] = ["france " + " ".join(["9"] * vectors.dim), "broken 1 2"]
+    path.write_text("\n".join(lines) + "\n")
+    pairs, quads = user_sets(tmp_path)
+    with pytest.raises(VectorsFormatError, match=r"v\.vec, line 6: .*--skip-bad-rows"):
+        aligner.evaluate(path, similarity=[pairs])
+    result = aligner.evaluate(path, similarity=[pairs], analogy=[quads], skip_bad_rows=True)
+    assert result.read is not None
+    assert (result.read["duplicates"], result.read["bad_rows"]) == (1, 1)
+    assert figures(result) == figures(
+        aligner.evaluate(vectors, similarity=[pairs], analogy=[quads])
+    )
+    assert result.to_dict()["read"] == result.read
+    assert aligner.evaluate(vectors, similarity=[pairs]).to_dict()["read"] is None
+
+
+def test_one_file_or_method_need_not_be_a_list(tmp_path: Path) -> None:
+    pairs, quads = user_sets(tmp_path)
+    vectors = planted_vectors()
+    one = aligner.evaluate(vectors, similarity=pairs, analogy=str(quads), methods="3cosmul")
+    listed = aligner.evaluate(vectors, similarity=[pairs], analogy=[quads], methods=["3cosmul"])
+    assert one.to_dict() == listed.to_dict()
+    assert one.analogy[0].methods == ("3cosmul",)
+
+
+def test_no_coverage_advice_fits_the_cause(tmp_path: Path) -> None:
+    path = artifact(tmp_path)
+    filled = tmp_path / "filled.tsv"
+    filled.write_text("japan\ttokyo\t9\n")
+    with pytest.raises(EvalSetError) as info:
+        aligner.evaluate(path, similarity=[filled])
+    assert "1 of them has a word filled at random (--include-filled)" in str(info.value)
+    assert "--restrict-vocab" not in str(info.value)  # every found row was searched
+    assert aligner.evaluate(path, similarity=[filled], include_filled=True).similarity[0].used == 1
+    far = tmp_path / "far.tsv"
+    far.write_text("other9\tother10\t1\n")
+    with pytest.raises(EvalSetError) as info:
+        aligner.evaluate(planted_vectors(), similarity=[far], restrict_vocab=10)
+    message = str(info.value)
+    assert "search more than the first 10 rows (--restrict-vocab)" in message
+    assert "include-filled" not in message
+
+
+def test_an_artifacts_twin_rows_are_one_word_to_the_analogies(tmp_path: Path) -> None:
+    # "wóman" (accents) and "Woman" (lowercase) got the vector of "woman": copies of c,
+    # nearest to king - man + woman, are passed over as gensim passes over case variants
+    rows = {"man": [1, 0, 0], "king": [1, 0.1, 0], "woman": [0, 1, 0], "queen": [0.3, 1, 0.5]}
+    source = WordVectors(list(rows), np.array(list(rows.values()), dtype=np.float32))
+    keys = [*rows, "wóman", "Woman"]
+    matrix = np.array([[0, 0, 0], [0, 0, 0], *rows.values(), rows["woman"], rows["woman"]])
+    kinds = ["pad", "special", "exact", "exact", "exact", "exact", "accents", "lowercase"]
+    path = write_artifact(tmp_path / "art", matrix.astype(np.float32), Vocab(keys), kinds)
+    quads = tmp_path / "q.txt"
+    quads.write_text(": family\nman king woman queen\nMan King Woman Queen\n")
+    for case_insensitive in (True, False):
+        ours = aligner.evaluate(path, analogy=[quads], case_insensitive=case_insensitive)
+        theirs = aligner.evaluate(source, analogy=[quads], case_insensitive=case_insensitive)
+        assert ours.analogy[0].correct == theirs.analogy[0].correct
+        assert ours.analogy[0].used == theirs.analogy[0].used == (2 if case_insensitive else 1)
+        assert ours.analogy[0].accuracy("3cosadd") == 1.0

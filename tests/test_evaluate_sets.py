@@ -116,6 +116,8 @@ def test_wrong_analogy_files_name_file_and_line(tmp_path: Path, text: str, messa
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(EvalSetError, match="does not exist"):
         read_analogies(tmp_path / "nope.txt")
+    with pytest.raises(EvalSetError, match="is not a file"):
+        read_similarity(tmp_path)
 
 
 WORD = st.text(

@@ -12,6 +12,7 @@ import aligner
 from aligner.artifact import Artifact, write_artifact
 from aligner.errors import InputError
 from aligner.evaluate import find_row, most_similar, neighbors
+from aligner.evaluate.lookup import first_twins
 from aligner.vocab import Vocab
 
 # the package's ``neighbors`` is the function; the module holds BLOCK
@@ -238,3 +239,13 @@ def test_matches_brute_force_across_blocks(tmp_path: Path, monkeypatch: pytest.M
     assert all(art.provenance[n.row] == "exact" for n in found) and len(found) == 25
     assert neighbors(art, "w008", k=5) == [(n.token, n.cosine) for n in result[:5]]
     assert len(most_similar(art, "w008", k=1000)) == 298  # 300 words - query - zero row
+
+
+def test_first_twins_are_the_rows_of_one_vector_and_one_folded_key(art: Artifact) -> None:
+    rows = list(range(2, 2 + len(ROWS)))  # every row but the specials
+    first = first_twins(art, rows).tolist()
+    tokens = [t for t, _, _ in ROWS]
+    assert {tokens[i]: tokens[j] for i, j in enumerate(first) if i != j} == {
+        "Guitar": "guitar",
+        "piano": "Piano",
+    }  # drums and tambour: two keys; drums and DRUMS: two vectors

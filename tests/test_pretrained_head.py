@@ -108,3 +108,25 @@ def test_fasttext_bin_gives_its_word_table_in_order(tmp_path: Path) -> None:
     assert head.format == "fasttext-bin"
     assert head.vectors.keys == model.wv.index_to_key[:3]
     np.testing.assert_allclose(head.vectors.vectors, model.wv.vectors[:3], rtol=1e-6)
+
+
+def test_a_spaced_token_in_the_first_glove_row_does_not_set_the_dimension(tmp_path: Path) -> None:
+    # the commonest field count of the first rows is the dimension, as read_vectors decides
+    path = tmp_path / "g.txt"
+    path.write_text("new york 1 2\nthe 3 4\n, 5 6\nlast 7 8\n")
+    head = read_head(path)
+    assert head.dim == 2 and head.vectors.keys == ["new york", "the", ",", "last"]
+    assert head.stats.spaced_tokens == 1
+    whole = read_vectors(path, Vocab(["new york", "the", ",", "last"]), fallbacks=["exact"])
+    assert whole.dim == head.dim
+    np.testing.assert_array_equal(whole.vectors.vectors, head.vectors.vectors)
+
+
+def test_an_empty_text_file_of_a_named_format(tmp_path: Path) -> None:
+    path = tmp_path / "blank.txt"
+    path.write_text("\n\n")
+    with pytest.raises(VectorsFormatError, match=r"blank\.txt is empty"):
+        read_head(path, format="glove")
+    path.write_text("a\nb\n")
+    with pytest.raises(VectorsFormatError, match=r"blank\.txt, line 1: no values after the token"):
+        read_head(path, format="glove")

@@ -38,7 +38,7 @@ import numpy as np
 
 from aligner.errors import EvalSetError, InputError
 from aligner.evaluate.sets import AnalogySet
-from aligner.evaluate.table import Table
+from aligner.evaluate.table import Table, none_found
 from aligner.progress import SILENT, Progress
 
 __all__ = ["METHODS", "TOP", "AnalogyResult", "SectionResult", "evaluate_analogies", "top_answers"]
@@ -192,7 +192,8 @@ def evaluate_analogies(
         rows.append([row for row in found if row is not None])
         where.append(question.section)
     if require and not rows:
-        raise EvalSetError(_none_found(questions, table))
+        items = f"{len(questions.questions)} questions has all four words"
+        raise EvalSetError(none_found(questions.path, items, table, left_out))
     quads = np.array(rows, dtype=np.int64).reshape(-1, 4)
     section_of = np.array(where, dtype=np.int64)
     for section, n in zip(sections, _per_section(section_of, len(sections)), strict=True):
@@ -221,12 +222,14 @@ def _correct(
     """Whether each question's answer is its ``d`` up to case, by gensim's rule.
 
     Of the best rows (``a``, ``b``, ``c`` left out), the answer is the first
-    whose key is none of ``a``, ``b``, ``c`` up to case; when all are, gensim
-    keeps the last one examined.
+    whose key is none of ``a``, ``b``, ``c`` up to case (nor an artifact's
+    twin of them, see :attr:`Table.canonical`); when all are, gensim keeps
+    the last one examined.
     """
     top = top_answers(table, quads[:, :3], method, memory=memory, progress=progress)
-    keys = np.where(top >= 0, table.canonical[np.maximum(top, 0)], -1)
-    a, b, c, d = (quads[:, i : i + 1] for i in range(4))
+    canonical = table.canonical
+    keys = np.where(top >= 0, canonical[np.maximum(top, 0)], -1)
+    a, b, c, d = (canonical[quads[:, i : i + 1]] for i in range(4))
     other = (keys >= 0) & (keys != a) & (keys != b) & (keys != c)
     last = np.maximum((keys >= 0).sum(axis=1) - 1, 0)
     pick = np.where(other.any(axis=1), np.argmax(other, axis=1), last)
@@ -314,12 +317,3 @@ def _best(scores: np.ndarray, abc: np.ndarray, k: int) -> np.ndarray:
     out = np.full((n, k), -1, dtype=np.int64)
     out[:, :take] = np.where(values > -np.inf, top, -1)
     return out
-
-
-def _none_found(questions: AnalogySet, table: Table) -> str:
-    case = "up to case " if table.case_insensitive else ""
-    return (
-        f"{questions.path}: none of its {len(questions.questions)} questions has all four words "
-        f"{case}among the {len(table)} rows searched; check the set's words and language, or "
-        "search more rows (--restrict-vocab)"
-    )

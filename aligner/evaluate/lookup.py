@@ -22,6 +22,7 @@ Example:
 from __future__ import annotations
 
 import weakref
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -40,6 +41,7 @@ __all__ = [
     "Match",
     "fallback_chain",
     "find_row",
+    "first_twins",
     "kind_rank",
     "not_found_message",
     "resolve",
@@ -123,6 +125,28 @@ def twin_fold(artifact: Artifact) -> Fold:
     """
     folds = _folds(fallback_chain(artifact))
     return folds[-1][1] if folds else Fold()
+
+
+def first_twins(artifact: Artifact, rows: Sequence[int]) -> np.ndarray:
+    """For each of ``rows``, the position (in ``rows``) of its first twin; its own when none.
+
+    Twins hold one vector under one key of :func:`twin_fold`: rows that a
+    fallback step gave the vector of another token (``Guitar`` and
+    ``guitar``). Only rows whose folded key repeats have their vectors compared.
+
+    Example:
+        >>> first_twins(aligner.load("build/demo"), [2, 3, 4])  # doctest: +SKIP
+        array([0, 0, 2])
+    """
+    fold, tokens, vectors = twin_fold(artifact), artifact.vocab.tokens, artifact.vectors
+    keys = [fold(tokens[row]) for row in rows]
+    repeated = {key for key, n in Counter(keys).items() if n > 1}
+    out = np.arange(len(keys))
+    first: dict[tuple[str, bytes], int] = {}
+    for i, (row, key) in enumerate(zip(rows, keys, strict=True)):
+        if key in repeated:
+            out[i] = first.setdefault((key, np.asarray(vectors[row]).tobytes()), i)
+    return out
 
 
 _KIND_ORDER = {kind: i for i, kind in enumerate(KINDS)}

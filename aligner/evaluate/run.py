@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from aligner.errors import InputError
 from aligner.evaluate.analogy import METHODS, AnalogyResult, check_methods, evaluate_analogies
+from aligner.evaluate.lookup import first_twins
 from aligner.evaluate.sets import (
     BUNDLED,
     AnalogySet,
@@ -68,6 +69,10 @@ class Evaluation:
         case_insensitive: words compared in upper case (gensim's default).
         include_filled: whether an artifact's filled rows counted.
         left_out: artifact rows left out, by kind (``fill``, ``pad``, ``special``).
+        read: a vectors file's read counts
+            (:class:`~aligner.pretrained.formats.ReadStats`: repeated keys,
+            malformed and non-finite rows skipped); ``None`` for an artifact
+            or in-memory vectors.
         similarity: one result per similarity set.
         analogy: one result per analogy set.
     """
@@ -81,6 +86,7 @@ class Evaluation:
     case_insensitive: bool
     include_filled: bool
     left_out: dict[str, int] = field(default_factory=dict)
+    read: dict[str, Any] | None = None
     similarity: list[SimilarityResult] = field(default_factory=list)
     analogy: list[AnalogyResult] = field(default_factory=list)
 
@@ -96,6 +102,7 @@ class Evaluation:
             "case_insensitive": self.case_insensitive,
             "include_filled": self.include_filled,
             "left_out": dict(self.left_out),
+            "read": None if self.read is None else dict(self.read),
             "similarity": [r.to_dict() for r in self.similarity],
             "analogy": [r.to_dict() for r in self.analogy],
         }
@@ -105,14 +112,15 @@ def evaluate(
     source: Source | Artifact | WordVectors,
     *,
     sets: Sequence[str] | None = None,
-    similarity: Sequence[Source] = (),
-    analogy: Sequence[Source] = (),
-    methods: Sequence[str] = METHODS,
+    similarity: Source | Sequence[Source] = (),
+    analogy: Source | Sequence[Source] = (),
+    methods: str | Sequence[str] = METHODS,
     restrict_vocab: int = RESTRICT_VOCAB,
     case_insensitive: bool = True,
     include_filled: bool = False,
     format: str | None = None,
     member: str | None = None,
+    skip_bad_rows: bool = False,
     progress: Progress = SILENT,
 ) -> Evaluation:
     """Evaluate vectors on word-similarity and analogy sets.
@@ -123,9 +131,11 @@ def evaluate(
             or :class:`~aligner.vectors.WordVectors`.
         sets: bundled sets by name (:data:`~aligner.evaluate.sets.BUNDLED`);
             ``None``: all of them when no file of your own is given, else none.
-        similarity: your word-similarity files (``word1<TAB>word2<TAB>score``).
-        analogy: your analogy files (``a b c d`` lines, ``: section`` lines).
-        methods: analogy methods, ``"3cosadd"`` and/or ``"3cosmul"``.
+        similarity: your word-similarity files (``word1<TAB>word2<TAB>score``),
+            or one such file.
+        analogy: your analogy files (``a b c d`` lines, ``: section`` lines),
+            or one such file.
+        methods: analogy methods, ``"3cosadd"`` and/or ``"3cosmul"`` (or one name).
         restrict_vocab: search only the first this many rows (the most
             frequent words, in a source sorted by frequency), as gensim does.
         case_insensitive: compare words in upper case; of several keys
@@ -133,6 +143,8 @@ def evaluate(
         include_filled: in an artifact, count rows filled at random too.
         format: the vectors file's format (detected when ``None``).
         member: the member to read inside a zip archive.
+        skip_bad_rows: skip (and count, in ``read``) malformed rows of a
+            vectors file instead of failing.
         progress: receives bars for reading and for the analogies.
 
     Returns:
@@ -152,11 +164,12 @@ def evaluate(
     """
     if restrict_vocab < 1:
         raise InputError(f"restrict_vocab must be at least 1, got {restrict_vocab}")
-    loaded = _read_sets(sets, similarity, analogy)  # a bad set fails before a long read
+    loaded = _read_sets(sets, _paths(similarity), _paths(analogy))  # fail before a long read
     if any(isinstance(s, AnalogySet) for s, _ in loaded):
-        methods = check_methods(methods)
+        methods = check_methods([methods] if isinstance(methods, str) else methods)
+    reading = {"format": format, "member": member, "skip_bad_rows": skip_bad_rows}
     table, evaluation = _open(
-        source, restrict_vocab, case_insensitive, include_filled, format, member, progress
+        source, restrict_vocab, case_insensitive, include_filled, reading, progress
     )
     for one, mine in loaded:
         if isinstance(one, SimilaritySet):
@@ -166,6 +179,11 @@ def evaluate(
                 evaluate_analogies(table, one, methods=methods, require=mine, progress=progress)
             )
     return evaluation
+
+
+def _paths(files: Source | Sequence[Source]) -> Sequence[Source]:
+    """One file, or several, as a sequence (a lone path is not iterated letter by letter)."""
+    return [files] if isinstance(files, str | os.PathLike) else files
 
 
 def _read_sets(
@@ -191,16 +209,21 @@ def _open(
     limit: int,
     case_insensitive: bool,
     include_filled: bool,
-    format: str | None,
-    member: str | None,
+    reading: dict[str, Any],
     progress: Progress,
 ) -> tuple[Table, Evaluation]:
-    """The table searched and an Evaluation holding the source's facts."""
+    """The table searched and an Evaluation holding the source's facts.
+
+    ``reading`` holds read_head's options for a vectors file (format, member,
+    skip_bad_rows).
+    """
     from aligner.artifact import Artifact, open_artifact
 
     vectors_file = not isinstance(source, WordVectors | Artifact) and not Path(source).is_dir()
-    if not vectors_file and (format is not None or member is not None):
-        raise InputError("format and member apply to vectors files, not to an artifact")
+    if not vectors_file and any(reading.values()):
+        raise InputError(
+            "format, member and skip_bad_rows apply to vectors files, not to an artifact"
+        )
     if not vectors_file and not isinstance(source, WordVectors | Artifact):
         source = open_artifact(source)
     if isinstance(source, Artifact):
@@ -215,25 +238,32 @@ def _open(
                              words, limit, include_filled)  # fmt: skip
     from aligner.pretrained.head import read_head
 
-    head = read_head(source, limit, format=format, member=member, progress=progress)
+    head = read_head(source, limit, progress=progress, **reading)
     vectors = head.vectors
     table = make_table(vectors.keys, vectors.vectors, limit=limit,
                        case_insensitive=case_insensitive)  # fmt: skip
-    return table, _facts(table, str(source), head.format, len(vectors), limit, include_filled)
+    evaluation = _facts(table, str(source), head.format, len(vectors), limit, include_filled)
+    evaluation.read = head.stats.to_dict()
+    return table, evaluation
 
 
 def _artifact_table(
     artifact: Artifact, limit: int, case_insensitive: bool, include_filled: bool
 ) -> tuple[Table, Evaluation]:
-    """The artifact's found rows (and filled ones with include_filled), in row order."""
+    """The artifact's found rows (and filled ones with include_filled), in row order.
+
+    Twin rows (one vector under one folded key, given by a fallback step) are
+    one word to the analogies, as case variants are.
+    """
     leave = NOT_FOUND_KINDS - ({"fill"} if include_filled else set())
     kinds = artifact.provenance
     rows = [i for i, kind in enumerate(kinds) if kind not in leave]
     tokens = artifact.vocab.tokens
     searched = rows[:limit]
     left = [tokens[i] for i, kind in enumerate(kinds) if kind == "fill" and kind in leave]
-    table = make_table([tokens[i] for i in searched], artifact.vectors[searched], limit=None,
-                       case_insensitive=case_insensitive, left_out=left)  # fmt: skip
+    table = Table([tokens[i] for i in searched], artifact.vectors[searched],
+                  case_insensitive=case_insensitive, left_out=left, limit=limit,
+                  twins=first_twins(artifact, searched))  # fmt: skip
     evaluation = _facts(table, str(artifact.path), "artifact", len(rows), limit, include_filled)
     evaluation.dim = artifact.dim
     evaluation.left_out = dict(Counter(kind for kind in kinds if kind in leave))

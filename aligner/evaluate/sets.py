@@ -159,7 +159,8 @@ def bundled_set(name: str) -> SimilaritySet | AnalogySet:
 def _lines(path: Path) -> list[str]:
     """The file's lines (split at ``\\n``, a final ``\\r`` dropped), decoded as UTF-8."""
     if not path.is_file():
-        raise EvalSetError(f"evaluation set {path} does not exist; check the path")
+        problem = "is not a file" if path.exists() else "does not exist"
+        raise EvalSetError(f"evaluation set {path} {problem}; check the path")
     data = path.read_bytes()
     try:
         text = data.decode("utf-8")

@@ -25,7 +25,7 @@ import numpy as np
 
 from aligner.errors import EvalSetError
 from aligner.evaluate.sets import SimilaritySet
-from aligner.evaluate.table import Table
+from aligner.evaluate.table import Table, none_found
 
 __all__ = ["SimilarityResult", "evaluate_similarity"]
 
@@ -146,7 +146,8 @@ def evaluate_similarity(
             continue
         found.append((a, b, pair.score))
     if require and not found:
-        raise EvalSetError(_none_found(pairs, table))
+        items = f"{len(pairs.pairs)} pairs has both words"
+        raise EvalSetError(none_found(pairs.path, items, table, left_out))
     rows_a = np.array([f[0] for f in found], dtype=np.int64)
     rows_b = np.array([f[1] for f in found], dtype=np.int64)
     gold = np.array([f[2] for f in found], dtype=np.float64)
@@ -156,12 +157,3 @@ def evaluate_similarity(
         pairs.name, str(pairs.path), total, len(found), total - len(found), left_out,
         spearman, pearson,
     )  # fmt: skip
-
-
-def _none_found(pairs: SimilaritySet, table: Table) -> str:
-    case = "up to case " if table.case_insensitive else ""
-    return (
-        f"{pairs.path}: none of its {len(pairs.pairs)} pairs has both words {case}among the "
-        f"{len(table)} rows searched; check the set's words and language, or search more "
-        "rows (--restrict-vocab)"
-    )

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
-__all__ = ["Table", "make_table"]
+__all__ = ["Table", "make_table", "none_found"]
 
 
 def _identity(word: str) -> str:
@@ -37,6 +37,11 @@ class Table:
         left_out: folded keys of rows that were left out of the table
             (rows an artifact filled at random); words among them count as
             out of vocabulary, and are reported apart.
+        limit: the ``restrict_vocab`` the rows were cut to (``None``: no limit).
+        twins: for each row, the first row holding the same vector under the
+            same folded key (an artifact's rows found through a fallback, see
+            :func:`aligner.evaluate.lookup.first_twins`), or ``None``: such
+            rows are one word, as keys equal up to case are.
     """
 
     def __init__(
@@ -46,8 +51,12 @@ class Table:
         *,
         case_insensitive: bool = True,
         left_out: Iterable[str] = (),
+        limit: int | None = None,
+        twins: np.ndarray | None = None,
     ) -> None:
         self.keys = keys
+        self.limit = limit
+        self.twins = twins
         self.vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         self.case_insensitive = case_insensitive
         self.fold = str.upper if case_insensitive else _identity
@@ -79,10 +88,12 @@ class Table:
 
     @property
     def canonical(self) -> np.ndarray:
-        """For each row, the row answering for its folded key (itself, or a case twin)."""
+        """For each row, the row standing for its word: the first of the rows equal to it
+        up to case (with ``case_insensitive``) or twins of it (see ``twins``)."""
         if self._canonical is None:
             fold, index = self.fold, self.index
-            self._canonical = np.fromiter((index[fold(k)] for k in self.keys), np.int64)
+            case = np.fromiter((index[fold(k)] for k in self.keys), np.int64, len(self.keys))
+            self._canonical = case if self.twins is None else _merge(case, self.twins)
         return self._canonical
 
     def unit_rows(self, rows: np.ndarray) -> np.ndarray:
@@ -92,6 +103,23 @@ class Table:
             unit = self.vectors[rows] / norms[:, None]
         unit[norms == 0] = 0.0
         return unit
+
+
+def _merge(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """The lowest row of each class of the two relations "row -> its first equal" together."""
+    parent = np.arange(len(first))
+
+    def root(row: int) -> int:
+        while parent[row] != row:
+            parent[row] = parent[parent[row]]
+            row = int(parent[row])
+        return row
+
+    for links in (first, second):
+        for row in np.flatnonzero(links != np.arange(len(links))).tolist():
+            a, b = root(row), root(int(links[row]))
+            parent[max(a, b)] = min(a, b)
+    return np.fromiter((root(row) for row in range(len(first))), np.int64, len(first))
 
 
 def make_table(
@@ -130,4 +158,22 @@ def make_table(
     else:
         matrix = np.asarray(vectors[rows], dtype=np.float32)
     kept = [keys[i] for i in rows]
-    return Table(kept, matrix, case_insensitive=case_insensitive, left_out=left_out)
+    return Table(kept, matrix, case_insensitive=case_insensitive, left_out=left_out, limit=limit)
+
+
+def none_found(path: object, items: str, table: Table, left_out: int) -> str:
+    """The error for a set none of whose ``items`` is in the table, with what may help.
+
+    ``left_out``: how many of the items have a word whose row was left out
+    (filled at random in an artifact).
+    """
+    case = "up to case " if table.case_insensitive else ""
+    advice = ["check the set's words and language"]
+    if left_out:
+        have = "has" if left_out == 1 else "have"
+        advice.append(f"{left_out} of them {have} a word filled at random (--include-filled)")
+    if table.limit is not None and len(table) >= table.limit:
+        advice.append(f"search more than the first {table.limit} rows (--restrict-vocab)")
+    return f"{path}: none of its {items} {case}among the {len(table)} rows searched; " + (
+        "; ".join(advice)
+    )

@@ -15,6 +15,8 @@ Example:
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from itertools import chain, islice
 from pathlib import Path
 from typing import IO
 
@@ -30,6 +32,7 @@ __all__ = ["read_head"]
 
 CHUNK = 1 << 22  # bytes read at a time from a binary file
 ROWS_PER_PARSE = 1 << 15  # text rows whose values are parsed together
+SAMPLE_ROWS = 20  # GloVe rows whose commonest field count is the dimension, as read_vectors does
 
 
 def read_head(
@@ -106,6 +109,21 @@ def _fasttext_head(path: Path, limit: int | None, member: str | None) -> ReadRes
     return ReadResult(WordVectors(keys, matrix, source), "fasttext-bin", model.vector_size, stats)
 
 
+def _glove_dim(path: Path, sample: list[bytes]) -> int:
+    """The commonest number of values in the first rows of a GloVe file.
+
+    The rule of :func:`~aligner.pretrained.formats.read_vectors`: a first row
+    whose token holds spaces (glove.840B) does not decide the dimension.
+    """
+    counts = [len(fields) - 1 for fields in (r.rstrip(b"\r\n ").split(b" ") for r in sample)
+              if len(fields) > 1]  # fmt: skip
+    if not counts:
+        if not any(row.strip() for row in sample):
+            raise VectorsFormatError(f"vectors file {path} is empty")
+        raise VectorsFormatError(f"{path}, line 1: no values after the token")
+    return max(set(counts), key=counts.count)
+
+
 class _Head:
     """Collects rows until the limit; text values are parsed in batches by pyarrow."""
 
@@ -156,13 +174,17 @@ class _Head:
 
     def text(self, stream: IO[bytes]) -> None:
         """GloVe and word2vec text: one row per line (a header first for word2vec)."""
-        for lineno, raw in enumerate(stream, start=1):
-            if lineno == 1:
-                self.stats.bom = raw.startswith(b"\xef\xbb\xbf")
-                raw = raw.removeprefix(b"\xef\xbb\xbf")
-                if self.fmt == "word2vec":
-                    self.header(raw, 1)
-                    continue
+        lines: Iterator[tuple[int, bytes]] = enumerate(stream, start=1)
+        _, raw = next(lines, (1, b""))
+        self.stats.bom = raw.startswith(b"\xef\xbb\xbf")
+        first = (1, raw.removeprefix(b"\xef\xbb\xbf"))
+        if self.fmt == "word2vec":
+            self.header(first[1], 1)
+        else:
+            sample = [first, *islice(lines, SAMPLE_ROWS - 1)]
+            self.dim = _glove_dim(self.path, [row for _, row in sample])
+            lines = chain(sample, lines)
+        for lineno, raw in lines:
             self.stats.crlf = self.stats.crlf or raw.endswith(b"\r\n")
             self.text_row(raw.rstrip(b"\r\n").rstrip(b" "), lineno)
             if self.full():
@@ -173,16 +195,15 @@ class _Head:
         if not row.strip():
             return
         fields = row.count(b" ")
-        if not self.dim:
-            if not fields:
-                raise VectorsFormatError(f"{self.path}, line {lineno}: no values after the token")
-            self.dim = fields
         if fields < self.dim:
             self.stats.rows_read += 1
             self.bad_row(lineno, f"expected {self.dim} values after the token, found {fields}")
             return
-        key = row.rsplit(b" ", self.dim)[0]
-        self.stats.spaced_tokens += fields > self.dim  # glove.840B: tokens holding spaces
+        if fields == self.dim:
+            key = row[: row.find(b" ")]
+        else:  # glove.840B: the token itself holds spaces; the vector is the last D fields
+            key = row.rsplit(b" ", self.dim)[0]
+            self.stats.spaced_tokens += 1
         if self.add(key):
             self.values.append(row[len(key) + 1 :])
             self.lines.append(lineno)
