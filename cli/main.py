@@ -252,7 +252,10 @@ def train(
     if as_json:
         emit(summary | {"source": vectors.source})
         return
-    click.echo(f"wrote {path}: {len(vectors)} x {vectors.dim} ({method})")
+    epochs = vectors.source.get("params", {}).get("epochs")
+    tokens = vectors.source.get("corpus", {}).get("tokens")
+    trained = f"{method}, {epochs} epochs over {tokens:,} tokens" if epochs and tokens else method
+    click.echo(f"wrote {path}: {len(vectors)} x {vectors.dim} ({trained})")
 
 
 @cli.command(epilog=EXAMPLES["info"])

@@ -37,7 +37,9 @@ _OPTIONS = [
         "--epochs",
         type=click.IntRange(min=1),
         default=None,
-        help="Passes over the corpus (default: 5 for word2vec and fasttext, 25 for glove).",
+        help="Passes over the corpus (default: glove 25; word2vec and fasttext from the "
+        "corpus size counted in the first pass: about 20 M tokens read in all, 5 to 20 "
+        "epochs, so 20 for 1 M tokens and 5 from 4 M on).",
     ),
     click.option("--sg/--cbow", default=True, show_default=True, help="Skip-gram or CBOW."),
     click.option("--negative", type=click.IntRange(min=0), default=5, show_default=True),
@@ -59,7 +61,8 @@ _OPTIONS = [
         "--x-max",
         type=click.FloatRange(min=0, min_open=True),
         default=None,
-        help="glove: count at which a pair's weight reaches 1 (default 100).",
+        help="glove: count at which a pair's weight reaches 1 (default 10; the paper's 100 "
+        "suits corpora of billions of tokens).",
     ),
     click.option(
         "--alpha",
@@ -71,7 +74,7 @@ _OPTIONS = [
         "--learning-rate",
         type=click.FloatRange(min=0, min_open=True),
         default=None,
-        help="glove: AdaGrad step size (default 0.05).",
+        help="glove: AdaGrad learning rate, as in the reference implementation (default 0.05).",
     ),
     click.option(
         "--max-vocab",

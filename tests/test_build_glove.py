@@ -65,10 +65,11 @@ def test_cli_train_glove_json(tmp_path: Path) -> None:
 
 
 def test_glove_params() -> None:
-    # shared fields carry over (word2vec's epochs=5 too); its own fields (sg) are dropped
+    # shared fields carry over (an unset word2vec epochs does not); its own (sg) are dropped
     params = make_params("glove", aligner.Word2VecParams(dim=12, window=4), seed=2)
     assert isinstance(params, GloveTrainingParams)
-    assert (params.dim, params.window, params.seed, params.epochs) == (12, 4, 2, 5)
+    assert (params.dim, params.window, params.seed, params.epochs) == (12, 4, 2, 25)
+    assert make_params("glove", aligner.Word2VecParams(epochs=3)).epochs == 3
     assert make_params("glove", {"dim": 3}).epochs == 25
     with pytest.raises(InputError, match="memory-gb"):
         GloveTrainingParams(memory_gb=0)

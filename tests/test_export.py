@@ -58,7 +58,8 @@ def test_cli_train_writes_vectors_and_refuses_overwrite(tmp_path: Path, corpus_f
             "--min-count", "2", "--epochs", "1"]  # fmt: skip
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 0, result.output
-    assert result.output.startswith(f"wrote {out}: ") and "x 6 (word2vec)" in result.output
+    assert result.output.startswith(f"wrote {out}: ")
+    assert "x 6 (word2vec, 1 epochs over " in result.output
     assert detect_format(out) == "word2vec-binary"
     again = CliRunner().invoke(cli, args)
     assert again.exit_code == 1 and "--force" in again.output

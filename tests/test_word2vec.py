@@ -18,6 +18,7 @@ import pytest
 from aligner.corpus import Corpus
 from aligner.errors import CorpusError, InputError, TrainingError
 from aligner.tokenize import TokenizerSpec
+from aligner.train.defaults import word2vec_epochs
 from aligner.train.word2vec import Word2VecParams, train_word2vec
 
 from .helpers import RecordingProgress as _RecordingProgress
@@ -196,15 +197,25 @@ def test_progress_receives_the_corpus_bytes_of_every_pass(tmp_path: Path, epochs
     progress = _RecordingProgress()
     corpus = Corpus(path)
     train_word2vec(corpus, _params(epochs=epochs), progress=progress)
-    assert len(progress.bars) == 1
-    description, total, unit, bar = progress.bars[0]
+    (counting, total, unit, bar), (training, total_2, unit_2, bar_2) = progress.bars
     size = path.stat().st_size
-    # One vocabulary pass plus one pass per epoch.
-    assert total == size * (epochs + 1) and unit == "B" and description == "word2vec"
-    assert sum(bar.updates) == size * (epochs + 1)
-    assert bar.statuses[0] == "counting words"
-    assert bar.statuses[1:] == [f"epoch {e}/{epochs}" for e in range(1, epochs + 1)]
+    # One vocabulary pass, then one pass per epoch.
+    assert (counting, total, unit, sum(bar.updates)) == ("counting words", size, "B", size)
+    assert (training, total_2, unit_2) == ("word2vec", size * epochs, "B")
+    assert sum(bar_2.updates) == size * epochs
+    assert bar_2.statuses == [f"epoch {e}/{epochs}" for e in range(1, epochs + 1)]
     assert corpus.on_bytes is None  # the callback is removed after training
+
+
+def test_epochs_default_from_the_corpus_size(tmp_path: Path) -> None:
+    path = _write_corpus(tmp_path / "c.txt")
+    progress = _RecordingProgress()
+    wv = train_word2vec(Corpus(path), _params(epochs=None), progress=progress)
+    tokens = wv.source["corpus"]["tokens"]
+    assert tokens < 1_000_000 and wv.source["params"]["epochs"] == word2vec_epochs(tokens) == 20
+    assert progress.bars[1][1] == 20 * path.stat().st_size
+    assert word2vec_epochs(1_000_000) == 20 and word2vec_epochs(2_000_000) == 10
+    assert word2vec_epochs(10_000_000) == 5 and word2vec_epochs(10**9) == 5
 
 
 def test_progress_callback_removed_after_an_error(tmp_path: Path) -> None:

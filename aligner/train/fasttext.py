@@ -78,7 +78,7 @@ def train_fasttext(
         "max_n": params.max_n,
         "bucket": params.bucket,
     }
-    model = fit(FastText(**kwargs), corpus, params, "fasttext", progress)
+    model, params = fit(FastText(**kwargs), corpus, params, "fasttext", progress)
     wv = model.wv
     keys = list(wv.index_to_key)
     table = wv.key_to_index

@@ -41,6 +41,7 @@ import numpy as np
 
 from aligner.errors import InputError, TrainingError
 from aligner.progress import SILENT, Progress
+from aligner.train.defaults import GLOVE_EPOCHS, GLOVE_X_MAX
 from aligner.vectors import WordVectors
 
 if TYPE_CHECKING:
@@ -84,7 +85,10 @@ class GloveParams:
     Attributes:
         dim: vector size.
         epochs: passes over the non-zero co-occurrences.
-        x_max: co-occurrence count at which the weight ``f`` reaches 1.
+        x_max: co-occurrence count at which the weight ``f`` reaches 1. The
+            paper's 100 was set for corpora of billions of tokens; on 1 M and
+            10 M tokens 10 is clearly better (WordSim353 0.24 vs 0.12 on 1 M),
+            see ``benchmarks/README.md``.
         alpha: exponent of the weight below ``x_max``.
         learning_rate: scales the vector gradients before AdaGrad sums their
             squares, as the reference implementation's ``-eta`` does: a
@@ -102,8 +106,8 @@ class GloveParams:
     """
 
     dim: int = 100
-    epochs: int = 25
-    x_max: float = 100.0
+    epochs: int = GLOVE_EPOCHS
+    x_max: float = GLOVE_X_MAX
     alpha: float = 0.75
     learning_rate: float = 0.05
     batch_size: int = 2**16
@@ -214,7 +218,7 @@ def weighting(x: torch.Tensor, x_max: float, alpha: float) -> torch.Tensor:
 
 
 def glove_loss(
-    model: GloveModel, cooc: CooccurrencesLike, *, x_max: float = 100.0, alpha: float = 0.75
+    model: GloveModel, cooc: CooccurrencesLike, *, x_max: float = GLOVE_X_MAX, alpha: float = 0.75
 ) -> float:
     """The mean weighted loss of ``model`` over the pairs of ``cooc``, in float64.
 

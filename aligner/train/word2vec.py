@@ -16,15 +16,15 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
-from pathlib import Path
-from typing import Any
+from dataclasses import asdict, dataclass, replace
+from typing import Any, TypeVar
 
 import numpy as np
 
 from aligner.corpus import Corpus
 from aligner.errors import CorpusError, InputError, TrainingError
 from aligner.progress import SILENT, Progress, ProgressBar
+from aligner.train.defaults import word2vec_epochs
 from aligner.vectors import WordVectors
 
 __all__ = ["Word2VecParams", "train_word2vec"]
@@ -39,7 +39,10 @@ class Word2VecParams:
         dim: vector size [vector_size].
         window: maximum distance between centre and context word [window].
         min_count: ignore words rarer than this in the corpus [min_count].
-        epochs: passes over the corpus [epochs].
+        epochs: passes over the corpus [epochs]; ``None`` chooses them from
+            the corpus size counted in the vocabulary pass
+            (:func:`aligner.train.defaults.word2vec_epochs`: 20 for 1 M
+            tokens or fewer, 5 from 4 M tokens on).
         negative: negative samples per positive one; 0 disables [negative].
         sample: down-sampling threshold of frequent words [sample].
         workers: training threads; 1 makes runs reproducible [workers].
@@ -50,7 +53,7 @@ class Word2VecParams:
     dim: int = 100
     window: int = 5
     min_count: int = 5
-    epochs: int = 5
+    epochs: int | None = None
     negative: int = 5
     sample: float = 1e-3
     workers: int = 1
@@ -58,12 +61,15 @@ class Word2VecParams:
 
     def __post_init__(self) -> None:
         for name in ("dim", "window", "min_count", "epochs", "workers"):
-            if getattr(self, name) < 1:
+            if getattr(self, name) is not None and getattr(self, name) < 1:
                 raise InputError(f"word2vec {name} must be at least 1, got {getattr(self, name)}")
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready parameters, for the manifest."""
         return asdict(self)
+
+
+P = TypeVar("P", bound="Word2VecParams")
 
 
 def _epoch_callback(bar: ProgressBar, epochs: int, *, tick: bool = False) -> Any:
@@ -111,7 +117,6 @@ def gensim_kwargs(params: Word2VecParams) -> dict[str, Any]:
         "sample": params.sample,
         "workers": params.workers,
         "seed": params.seed,
-        "epochs": params.epochs,
     }
 
 
@@ -134,8 +139,11 @@ class _Pieces:
                     yield tokens[start : start + MAX_SENTENCE]
 
 
-def fit(model: Any, corpus: Corpus, params: Word2VecParams, label: str, progress: Progress) -> Any:
-    """Count the vocabulary and train a gensim model, with a progress bar in corpus bytes.
+def fit(model: Any, corpus: Corpus, params: P, label: str, progress: Progress) -> tuple[Any, P]:
+    """Count the vocabulary and train a gensim model, with progress bars in corpus bytes.
+
+    Returns:
+        The model and ``params`` with ``epochs`` filled in when it was ``None``.
 
     Raises:
         CorpusError: the corpus is empty or unreadable.
@@ -143,51 +151,60 @@ def fit(model: Any, corpus: Corpus, params: Word2VecParams, label: str, progress
     """
     logging.getLogger("gensim").setLevel(logging.WARNING)
     path = corpus.plain_text_path
-    if path is not None and params.workers > 1:
-        return _fit_file(model, corpus, path, params, label, progress)
-    total = corpus.size * (params.epochs + 1)
-    with progress.bar(label, total=total, unit="B") as bar:
+    file_mode = path is not None and params.workers > 1
+    with progress.bar("counting words", total=corpus.size, unit="B") as bar:
         corpus.on_bytes = bar.update
         try:
-            bar.status("counting words")
-            pieces = _Pieces(corpus)
-            model.build_vocab(corpus_iterable=pieces, keep_raw_vocab=True)
-            _check_vocabulary(corpus, model, params.min_count)
-            model.raw_vocab = None
+            if file_mode:
+                model.build_vocab(corpus_file=str(path), keep_raw_vocab=True)
+                corpus.lines_read = int(model.corpus_count)
+                corpus.tokens_read = int(model.corpus_total_words)
+                bar.update(corpus.size)
+            else:
+                model.build_vocab(corpus_iterable=_Pieces(corpus), keep_raw_vocab=True)
+        finally:
+            corpus.on_bytes = None
+    _check_vocabulary(corpus, model, params.min_count)
+    model.raw_vocab = None
+    if params.epochs is None:
+        params = replace(params, epochs=word2vec_epochs(int(model.corpus_total_words)))
+    epochs = int(params.epochs or 0)
+    if file_mode:
+        _train_file(model, str(path), epochs, label, progress)
+    else:
+        _train_stream(model, corpus, epochs, label, progress)
+    return model, params
+
+
+def _train_stream(model: Any, corpus: Corpus, epochs: int, label: str, progress: Progress) -> None:
+    """Stream the corpus once per epoch (byte-reproducible with one worker)."""
+    with progress.bar(label, total=corpus.size * epochs, unit="B") as bar:
+        corpus.on_bytes = bar.update
+        try:
             model.train(
-                corpus_iterable=pieces,
+                corpus_iterable=_Pieces(corpus),
                 total_examples=model.corpus_count,
-                epochs=params.epochs,
-                callbacks=[_epoch_callback(bar, params.epochs)],
+                epochs=epochs,
+                callbacks=[_epoch_callback(bar, epochs)],
             )
         finally:
             corpus.on_bytes = None
-    return model
 
 
-def _fit_file(
-    model: Any, corpus: Corpus, path: Path, params: Word2VecParams, label: str, progress: Progress
-) -> Any:
+def _train_file(model: Any, path: str, epochs: int, label: str, progress: Progress) -> None:
     """gensim's ``corpus_file`` mode: each worker reads its own part of the file.
 
     Used for one plain, space-separated text file with several workers, where
     it scales with the workers; with one worker the streamed path is kept
     (it is byte-reproducible). Progress is per epoch.
     """
-    with progress.bar(f"{label} (corpus_file)", total=params.epochs, unit="epoch") as bar:
-        bar.status("counting words")
-        model.build_vocab(corpus_file=str(path), keep_raw_vocab=True)
-        corpus.lines_read = int(model.corpus_count)
-        corpus.tokens_read = int(model.corpus_total_words)
-        _check_vocabulary(corpus, model, params.min_count)
-        model.raw_vocab = None
+    with progress.bar(f"{label} (corpus_file)", total=epochs, unit="epoch") as bar:
         model.train(
-            corpus_file=str(path),
+            corpus_file=path,
             total_words=model.corpus_total_words,
-            epochs=params.epochs,
-            callbacks=[_epoch_callback(bar, params.epochs, tick=True)],
+            epochs=epochs,
+            callbacks=[_epoch_callback(bar, epochs, tick=True)],
         )
-    return model
 
 
 def trained_source(corpus: Corpus, method: str, params: Any, vocab_size: int) -> dict[str, Any]:
@@ -229,7 +246,7 @@ def train_word2vec(
     from gensim.models import Word2Vec
 
     params = params or Word2VecParams()
-    model = fit(Word2Vec(**gensim_kwargs(params)), corpus, params, "word2vec", progress)
+    model, params = fit(Word2Vec(**gensim_kwargs(params)), corpus, params, "word2vec", progress)
     keys = list(model.wv.index_to_key)
     vectors = np.asarray(model.wv.vectors, dtype=np.float32)
     return WordVectors(keys, vectors, trained_source(corpus, "word2vec", params, len(keys)))
