@@ -346,16 +346,22 @@ def _evaluation(
     matrix: np.ndarray,
     vocab: Vocab,
     alignment: Alignment,
+    sections: dict[str, Any],
     tokenizer: TokenizerSpec,
     progress: Progress,
 ) -> dict[str, Any]:
-    """The figures of ``aligner eval`` on the artifact about to be written (its stored dtype)."""
+    """The figures of ``aligner eval`` on the artifact about to be written.
+
+    The in-memory artifact holds what the written one will: the stored dtype
+    and the manifest ``sections`` (its ``alignment`` chain decides which rows
+    are twins), so a later ``aligner eval`` of the artifact gives the same figures.
+    """
     from aligner.artifact import Artifact
     from aligner.evaluate import evaluate
 
     stored = matrix.astype(config.dtype)
     kinds = list(alignment.kinds)
-    about_to_be = Artifact(Path(config.out), {}, vocab, stored, kinds, tokenizer)
+    about_to_be = Artifact(Path(config.out), dict(sections), vocab, stored, kinds, tokenizer)
     return evaluate(about_to_be, progress=progress).to_dict()
 
 
@@ -411,7 +417,7 @@ def build(config: BuildConfig, *, progress: Progress = SILENT) -> BuildResult:
     }
     if config.evaluate:
         sections["evaluation"] = _evaluation(
-            config, filled.matrix, vocab, alignment, tokenizer, progress
+            config, filled.matrix, vocab, alignment, sections, tokenizer, progress
         )
     path = write_artifact(
         out, filled.matrix, vocab, alignment.kinds,

@@ -28,6 +28,28 @@ def grouped_options(name: str, options: list[Any], keys: tuple[str, ...]) -> Cal
     return decorate
 
 
+#: vectors file formats as the commands name them: the library's, and fastText ``.vec``
+VECTORS_FORMATS = ("glove", "word2vec", "word2vec-binary", "fasttext-vec", "fasttext-bin")
+
+
+def format_option(help: str) -> Callable[[F], F]:
+    """``--format``: a vectors file's format; the command receives the library's name or None.
+
+    ``fasttext-vec`` is word2vec text, and arrives as ``word2vec``.
+    """
+
+    def library_name(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+        return "word2vec" if value == "fasttext-vec" else value
+
+    return click.option(
+        "--format",
+        "vectors_format",
+        type=click.Choice(VECTORS_FORMATS),
+        callback=library_name,
+        help=help,
+    )
+
+
 def json_option(func: F) -> F:
     """``--json``: print one JSON document instead of text."""
     return click.option(

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from aligner_cli.common import emit, json_option, library_errors
+from aligner_cli.common import emit, format_option, json_option, library_errors
 
 if TYPE_CHECKING:
     from aligner.evaluate import AnalogyResult, Evaluation, SimilarityResult
@@ -14,7 +14,6 @@ if TYPE_CHECKING:
 # the library's names, spelled out so that `aligner --help` imports nothing heavy
 SETS = ("wordsim353", "simlex999", "google")
 METHODS = ("3cosadd", "3cosmul")
-FORMATS = ("glove", "word2vec", "word2vec-binary", "fasttext-vec", "fasttext-bin")
 
 EXAMPLE = (
     "\b\nExample:\n  aligner eval build/demo --set wordsim353 --set google\n"
@@ -63,12 +62,7 @@ EXAMPLE = (
     is_flag=True,
     help="Artifacts: count rows filled at random too (default: only rows that found a vector).",
 )
-@click.option(
-    "--format",
-    "vectors_format",
-    type=click.Choice(FORMATS),
-    help="Format of a vectors file (default: detected).",
-)
+@format_option("Format of a vectors file (default: detected).")
 @click.option("--member", help="File to read inside a zip archive.")
 @click.option(
     "--skip-bad-rows", is_flag=True, help="Skip and count malformed rows of a vectors file."
@@ -118,7 +112,7 @@ def eval_command(
         restrict_vocab=restrict_vocab,
         case_insensitive=not case_sensitive,
         include_filled=include_filled,
-        format="word2vec" if vectors_format == "fasttext-vec" else vectors_format,
+        format=vectors_format,
         member=member,
         skip_bad_rows=skip_bad_rows,
         progress=TqdmProgress(),

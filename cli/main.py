@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from aligner_cli.common import emit, json_option, library_errors
+from aligner_cli.common import emit, format_option, json_option, library_errors
 from aligner_cli.download import download
 from aligner_cli.encode import encode
 from aligner_cli.evaluate import eval_command
@@ -55,12 +55,7 @@ def cli() -> None:
     help="Pretrained vectors instead: a local file, a registry name (aligner download "
     "--list) or an http(s) URL.",
 )
-@click.option(
-    "--format",
-    "vectors_format",
-    type=click.Choice(["glove", "word2vec", "word2vec-binary", "fasttext-vec", "fasttext-bin"]),
-    help="Format of --pretrained (default: detected).",
-)
+@format_option("Format of --pretrained (default: detected).")
 @click.option("--member", help="File to read inside a --pretrained zip archive.")
 @click.option("--skip-bad-rows", is_flag=True, help="Skip and count malformed --pretrained rows.")
 @click.option(
@@ -171,7 +166,7 @@ def build(
         corpus=corpus,
         text_column=text_column,
         pretrained=pretrained,
-        format="word2vec" if vectors_format == "fasttext-vec" else vectors_format,
+        format=vectors_format,
         member=member,
         dim=dim if pretrained else None,
         skip_bad_rows=skip_bad_rows,

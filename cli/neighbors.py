@@ -81,15 +81,16 @@ def neighbors(
 
     WORD not in the vocabulary is looked up through the artifact's fallback
     chain (lowercase, accents, digits) and the row that answered is named.
-    The query's own twins are never listed. --json prints a list of
-    {token, cosine, kind, twins}.
+    The query's own twins are never listed. --json prints {"query": {word,
+    token, row, step, kind, random, twins}, "neighbors": [{token, cosine,
+    kind, twins}, ...]}.
     """
     from aligner.artifact import open_artifact
 
     art = open_artifact(artifact, verify=False)
     result = art.most_similar(word, k=k, found_only=found_only, fold_twins=fold_twins)
     if as_json:
-        emit(result.to_list())
+        emit(result.to_dict())
         return
     for line in result_lines(result):
         click.echo(line)

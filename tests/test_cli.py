@@ -5,9 +5,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 
+from aligner.export import write_vectors
+from aligner.vectors import WordVectors
 from aligner_cli.main import cli
 
 COMMANDS = [[], ["build"], ["info"], ["neighbors"], ["vocab"], ["encode"]]
@@ -59,7 +62,11 @@ def test_build_prints_coverage_then_info_and_neighbors(
     lines = output.strip().splitlines()
     assert code == 0 and lines[0] == "query: guitar" and len(lines) in (3, 4)  # + legend
     code, output = run("neighbors", out, "guitar", "-k", 2, "--json")
-    assert [set(row) for row in json.loads(output)] == [{"token", "cosine", "kind", "twins"}] * 2
+    data = json.loads(output)
+    assert set(data) == {"query", "neighbors"}
+    assert data["query"]["token"] == "guitar" and data["query"]["random"] is False
+    assert set(data["query"]) == {"word", "token", "row", "step", "kind", "random", "twins"}
+    assert [set(row) for row in data["neighbors"]] == [{"token", "cosine", "kind", "twins"}] * 2
 
 
 def test_build_json(corpus_file: Path, vocab_file: Path, tmp_path: Path) -> None:
@@ -172,3 +179,17 @@ def built_copy(built: Path, tmp_path: Path) -> Path:
     import shutil
 
     return Path(shutil.copytree(built, tmp_path / "copy"))
+
+
+def test_build_and_eval_share_the_format_option(tmp_path: Path) -> None:
+    vec = write_vectors(tmp_path / "wiki.vec", WordVectors(["guitar", "piano"], np.eye(2)))
+    vocab = tmp_path / "vocab.txt"
+    vocab.write_text("guitar\npiano\n")
+    out = tmp_path / "art"
+    code, output = run("build", "--pretrained", vec, "--format", "fasttext-vec", "--vocab", vocab,
+                       "--out", out)  # fmt: skip
+    assert code == 0, output
+    assert json.loads((out / "manifest.json").read_text())["source"]["format"] == "word2vec"
+    for command in ("build", "eval"):
+        code, output = run(command, "--help")
+        assert "[glove|word2vec|word2vec-binary|fasttext-vec|fasttext-bin]" in output

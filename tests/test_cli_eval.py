@@ -15,6 +15,7 @@ from aligner.export import write_vectors
 from aligner.pretrained.formats import FORMATS
 from aligner.vectors import WordVectors
 from aligner_cli import evaluate as eval_module
+from aligner_cli.common import VECTORS_FORMATS
 from aligner_cli.main import cli
 
 CAPITALS = [("france", "paris"), ("italy", "rome"), ("spain", "madrid"), ("japan", "tokyo")]
@@ -68,7 +69,7 @@ def test_help_ends_with_an_example() -> None:
 
 def test_choices_are_the_librarys() -> None:
     assert (tuple(BUNDLED), METHODS) == (eval_module.SETS, eval_module.METHODS)
-    assert set(FORMATS) <= set(eval_module.FORMATS)
+    assert set(FORMATS) <= set(VECTORS_FORMATS)
 
 
 def test_every_file_format_gives_the_same_json(

@@ -75,16 +75,29 @@ def test_a_filled_query_is_flagged(art: Path) -> None:
     assert warning.endswith("its neighbours mean nothing")
 
 
-def test_json_lists_token_cosine_kind_twins(art: Path) -> None:
+def test_json_names_the_query_row_and_lists_token_cosine_kind_twins(art: Path) -> None:
     code, output = run(art, "Guitar", "-k", 2, "--json")
     assert code == 0
     data = json.loads(output)
-    assert data == [
-        {"token": "zorblax", "cosine": pytest.approx(0.998397, abs=1e-6), "kind": "fill",
-         "twins": []},
-        {"token": "piano", "cosine": pytest.approx(0.993884, abs=1e-6), "kind": "exact",
-         "twins": ["Piano"]},
-    ]  # fmt: skip
+    assert data == {
+        "query": {"word": "Guitar", "token": "Guitar", "row": 3, "step": "exact",
+                  "kind": "lowercase", "random": False, "twins": ["guitar"]},
+        "neighbors": [
+            {"token": "zorblax", "cosine": pytest.approx(0.998397, abs=1e-6), "kind": "fill",
+             "twins": []},
+            {"token": "piano", "cosine": pytest.approx(0.993884, abs=1e-6), "kind": "exact",
+             "twins": ["Piano"]},
+        ],
+    }  # fmt: skip
+
+
+def test_json_of_a_fallback_query_on_a_filled_row(art: Path) -> None:
+    code, output = run(art, "ZORBLAX", "-k", 1, "--json")
+    assert code == 0
+    query = json.loads(output)["query"]
+    assert (query["token"], query["step"], query["kind"], query["random"]) == (
+        "zorblax", "lowercase", "fill", True,
+    )  # fmt: skip
 
 
 def test_exit_codes(art: Path, tmp_path: Path) -> None:

@@ -203,6 +203,15 @@ def test_vector_queries(art: Artifact) -> None:
         art.most_similar("guitar", k=0)
 
 
+def test_to_dict_names_the_querys_row_twins_and_randomness(art: Artifact) -> None:
+    data = art.most_similar("GUITAR", k=1).to_dict()
+    assert data["query"] == {"word": "GUITAR", "token": "guitar", "row": 2, "step": "lowercase",
+                             "kind": "exact", "random": False, "twins": ["Guitar"]}  # fmt: skip
+    assert data["neighbors"] == art.most_similar("GUITAR", k=1).to_list()
+    assert art.most_similar("zorblax", k=1).to_dict()["query"]["random"]
+    assert art.most_similar(np.array(G), k=1).to_dict()["query"] is None
+
+
 def test_a_twin_past_many_ties_still_joins_its_group(tmp_path: Path) -> None:
     # 14 rows of one vector under distinct keys, then "Aa" (twin of "aa") last:
     # the first look covers 2k + 8 rows, so finding "Aa" needs a wider one

@@ -108,3 +108,23 @@ def test_lowercase_fallback_can_be_switched_off(corpus_file: Path, vocab_file: P
     assert result.coverage.types_by_kind["lowercase"] == 0
     assert aligner.load(out).provenance[aligner.load(out).vocab["The"]] == "fill"
     assert aligner.load(out).manifest["alignment"]["fallbacks"] == ["exact", "fill"]
+
+
+def test_build_eval_groups_rows_by_the_chain_it_writes(tmp_path: Path) -> None:
+    # "baghdäd" holds the vector of "baghdad": twins under the accents fold of the default
+    # chain, two words under the chain built with. Two of Google's three questions on these
+    # words then answer "baghdäd": wrong, unless it were one word with baghdad.
+    rows = {"athens": [1, 0, 0, 0], "greece": [1, 0.1, 0, 0], "baghdad": [0, 0, 1, 0],
+            "baghdäd": [0, 0, 1, 0], "iraq": [0, 0, 0, 1]}  # fmt: skip
+    vectors = tmp_path / "vectors.txt"
+    vectors.write_text("".join(f"{w} {' '.join(map(str, v))}\n" for w, v in rows.items()))
+    vocab = tmp_path / "vocab.txt"
+    vocab.write_text("".join(f"{w}\n" for w in rows))
+    config = aligner.BuildConfig(out=tmp_path / "art", vocab=vocab, pretrained=vectors,
+                                 fallbacks=("exact", "lowercase"), evaluate=True)  # fmt: skip
+    result = aligner.build(config)
+    stored = result.manifest["evaluation"]
+    assert stored == aligner.evaluate(result.path).to_dict()
+    google = next(r for r in stored["analogy"] if r["name"] == "google")
+    assert google["used"] == 3
+    assert google["accuracy"] == {"3cosadd": pytest.approx(1 / 3), "3cosmul": pytest.approx(1 / 3)}

@@ -111,6 +111,21 @@ class Neighbors(Sequence[Neighbor]):
         """JSON-ready: one :meth:`Neighbor.to_dict` per neighbour."""
         return [n.to_dict() for n in self.items]
 
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: ``{"query": ..., "neighbors": [...]}``.
+
+        ``query`` is ``None`` for a query vector; for a word it names the word
+        asked for, the row that answered (``token``, ``row``), the ``step`` that
+        found it, the row's ``kind``, whether that row is ``random`` (its
+        neighbours mean nothing) and its ``twins``; ``neighbors`` is :meth:`to_list`.
+        """
+        match = self.query
+        query = None if match is None else {
+            "word": match.query, "token": match.token, "row": match.row, "step": match.step,
+            "kind": match.kind, "random": match.random, "twins": list(self.twins),
+        }  # fmt: skip
+        return {"query": query, "neighbors": self.to_list()}
+
 
 def _query_vector(artifact: Artifact, query: str | ArrayLike) -> tuple[np.ndarray, Match | None]:
     """The query as a float32 vector, and its row when it is a word."""

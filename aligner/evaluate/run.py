@@ -214,7 +214,7 @@ def _open(
 ) -> tuple[Table, Evaluation]:
     """The table searched and an Evaluation holding the source's facts.
 
-    ``reading`` holds read_head's options for a vectors file (format, member,
+    ``reading`` holds read_vectors' options for a vectors file (format, member,
     skip_bad_rows).
     """
     from aligner.artifact import Artifact, open_artifact
@@ -236,9 +236,9 @@ def _open(
                            case_insensitive=case_insensitive)  # fmt: skip
         return table, _facts(table, str(source.source.get("path", "vectors")), "vectors",
                              words, limit, include_filled)  # fmt: skip
-    from aligner.pretrained.head import read_head
+    from aligner.pretrained.formats import read_vectors
 
-    head = read_head(source, limit, progress=progress, **reading)
+    head = read_vectors(source, limit=limit, progress=progress, **reading)
     vectors = head.vectors
     table = make_table(vectors.keys, vectors.vectors, limit=limit,
                        case_insensitive=case_insensitive)  # fmt: skip

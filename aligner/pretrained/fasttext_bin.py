@@ -28,7 +28,7 @@ from aligner.vocab import Vocab
 if TYPE_CHECKING:
     from aligner.pretrained.formats import ReadResult
 
-__all__ = ["read_fasttext_bin"]
+__all__ = ["read_fasttext_bin", "read_fasttext_table"]
 
 
 class _Exact:
@@ -118,13 +118,14 @@ def _model_path(path: Path, member: str | None) -> Path:
     return target
 
 
-def _load(path: Path, member: str | None) -> Any:
+def _load(path: Path, member: str | None, dim: int | None = None) -> Any:
+    """The model's KeyedVectors, of dimension ``dim`` when given."""
     from gensim.models.fasttext import load_facebook_vectors
 
     with open_stream(path, member=member) as opened:
         check_structure(opened.stream, str(path))
     try:
-        return load_facebook_vectors(str(_model_path(path, member)))
+        model = load_facebook_vectors(str(_model_path(path, member)))
     except (
         ValueError, EOFError, OSError, AssertionError, NotImplementedError,
         MemoryError, struct.error, UnicodeDecodeError,
@@ -133,6 +134,30 @@ def _load(path: Path, member: str | None) -> Any:
             f"{path}: not a readable fastText .bin model ({exc}); "
             "download it again or pass --format"
         ) from None
+    if dim is not None and model.vector_size != dim:
+        raise VectorsFormatError(
+            f"{path}: the model has dimension {model.vector_size}, but --dim is {dim}"
+        )
+    return model
+
+
+def read_fasttext_table(
+    path: Path, *, member: str | None = None, dim: int | None = None, limit: int | None = None
+) -> ReadResult:
+    """The first ``limit`` rows of a model's word table (its words by frequency), in order.
+
+    Raises:
+        VectorsFormatError: unreadable model or a dimension other than ``dim``.
+    """
+    from aligner.pretrained.formats import ReadResult, ReadStats
+
+    model = _load(path, member, dim)
+    keys = list(model.index_to_key[:limit])
+    matrix = np.asarray(model.vectors[: len(keys)], dtype=np.float32)
+    stats = ReadStats(rows_read=len(keys), rows_kept=len(keys))
+    source = {"kind": "pretrained", "path": str(path), "format": "fasttext-bin"}
+    vectors = WordVectors(keys, matrix, source)
+    return ReadResult(vectors, "fasttext-bin", int(model.vector_size), stats)
 
 
 def read_fasttext_bin(
@@ -154,11 +179,7 @@ def read_fasttext_bin(
     """
     from aligner.pretrained.formats import ReadResult, ReadStats
 
-    model = _load(path, member)
-    if dim is not None and model.vector_size != dim:
-        raise VectorsFormatError(
-            f"{path}: the model has dimension {model.vector_size}, but --dim is {dim}"
-        )
+    model = _load(path, member, dim)
     table = model.key_to_index
     find = _finder(table, model.index_to_key, fallbacks)
     keys: list[str] = []

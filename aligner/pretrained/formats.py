@@ -17,11 +17,17 @@ fold of the fallback chain: case, accents, digits; see :mod:`aligner.align`)
 are kept, so memory grows with the task vocabulary, not with the file. The
 floats of the kept rows are parsed together by pyarrow's CSV reader.
 
+Without a vocabulary every row is kept (the first of each key), and ``limit``
+stops the pass after that many: the most frequent words of a file sorted by
+frequency, as evaluation reads them.
+
 Example:
     >>> from aligner.vocab import read_vocab
     >>> result = read_vectors("glove.6B.300d.txt", read_vocab("vocab.txt"))  # doctest: +SKIP
     >>> result.vectors.vectors.shape, result.stats.rows_read  # doctest: +SKIP
     ((47512, 300), 400000)
+    >>> read_vectors("glove.6B.300d.txt", limit=300_000).vectors.vectors.shape  # doctest: +SKIP
+    (300000, 300)
 """
 
 from __future__ import annotations
@@ -216,6 +222,25 @@ class Wanted:
         return False
 
 
+class AllRows:
+    """What :class:`Wanted` decides, without a vocabulary: every row, the first of each key."""
+
+    def __init__(self) -> None:
+        self.kept_keys: set[bytes] = set()
+
+    def wants(self, key: bytes) -> bool:
+        """Every row may be kept."""
+        return True
+
+    def keep(self, key: bytes, stats: ReadStats) -> bool:
+        """Keep the first row of each key; count the repeats in ``stats.duplicates``."""
+        if key in self.kept_keys:
+            stats.duplicates += 1
+            return False
+        self.kept_keys.add(key)
+        return True
+
+
 class _FoldScan(set[bytes]):
     """Raw keys wanted as they are; ``in`` also folds the keys that can need it."""
 
@@ -290,23 +315,40 @@ def _chain(fallbacks: Sequence[str] | None, lowercase: bool | None) -> tuple[str
     return ("exact", "lowercase", "subword") if lowercase else ("exact", "subword")
 
 
+def _check_rows(
+    vocab: Vocab | None, limit: int | None, fallbacks: Sequence[str] | None, lowercase: bool | None
+) -> None:
+    """The options that choose the rows kept agree with each other."""
+    if limit is not None and limit < 1:
+        raise InputError(f"the row limit must be at least 1, got {limit}")
+    if vocab is not None and limit is not None:
+        raise InputError(
+            "limit= keeps the first rows of a file, without a vocabulary: pass vocab=None, "
+            "or drop limit= to keep every row the vocabulary can use"
+        )
+    if vocab is None and (fallbacks is not None or lowercase is not None):
+        raise InputError("fallbacks= and lowercase= choose rows for a vocabulary: pass one too")
+
+
 def read_vectors(
     source: str | os.PathLike[str],
-    vocab: Vocab,
+    vocab: Vocab | None = None,
     *,
     format: str | None = None,
     member: str | None = None,
     dim: int | None = None,
     fallbacks: Sequence[str] | None = None,
     lowercase: bool | None = None,
+    limit: int | None = None,
     skip_bad_rows: bool = False,
     progress: Progress = SILENT,
 ) -> ReadResult:
-    """Read the rows of a vectors file that ``vocab`` can use.
+    """Read the rows of a vectors file that ``vocab`` can use, or its first rows.
 
     Args:
         source: a local vectors file (see the module table for formats).
-        vocab: the task vocabulary; decides which rows are kept.
+        vocab: the task vocabulary; decides which rows are kept. ``None``
+            keeps every row (the first of each key), in file order.
         format: one of :data:`FORMATS`; detected when ``None``.
         member: the member to read inside a zip archive.
         dim: expected dimension; a file of another dimension is an error.
@@ -314,6 +356,8 @@ def read_vectors(
             when ``None``); rows its normalising steps can use are kept too.
         lowercase: shorthand for a chain of ``exact`` (and ``lowercase``
             when true) then ``subword``; not together with ``fallbacks``.
+        limit: without a vocabulary, stop once this many rows are kept (rows
+            past it are not read, so their faults go unnoticed); ``None``: all.
         skip_bad_rows: skip (and count) rows with too few fields or
             unparsable numbers instead of failing.
         progress: receives a bar in on-disk bytes.
@@ -322,10 +366,16 @@ def read_vectors(
         A :class:`ReadResult`; ``vectors.keys`` are file tokens in file order.
 
     Raises:
-        InputError: an invalid chain, or both ``fallbacks`` and ``lowercase``.
+        InputError: an invalid chain, both ``fallbacks`` and ``lowercase``, a
+            limit below 1, or ``limit`` / a chain that does not fit ``vocab``.
         VectorsFormatError: empty file, unknown format, wrong dimension, or a
             malformed row (the message names the file and line).
+
+    Example:
+        >>> read_vectors("vectors.vec.gz", limit=2).vectors.keys  # doctest: +SKIP
+        ['the', ',']
     """
+    _check_rows(vocab, limit, fallbacks, lowercase)
     chain = _chain(fallbacks, lowercase)
     path = Path(source)
     if not path.is_file():
@@ -336,10 +386,12 @@ def read_vectors(
             f"unknown vectors format {fmt!r}; choose one of: {', '.join(FORMATS)}"
         )
     if fmt == "fasttext-bin":
-        from aligner.pretrained.fasttext_bin import read_fasttext_bin
+        from aligner.pretrained.fasttext_bin import read_fasttext_bin, read_fasttext_table
 
+        if vocab is None:
+            return read_fasttext_table(path, member=member, dim=dim, limit=limit)
         return read_fasttext_bin(path, vocab, member=member, dim=dim, fallbacks=chain)
-    wanted = Wanted(vocab, chain)
+    wanted = AllRows() if vocab is None else Wanted(vocab, chain)
     with (
         decompression_errors(path),
         open_stream(path, member=member) as opened,
@@ -348,7 +400,7 @@ def read_vectors(
         from aligner.pretrained.readers import BinaryReader, TextReader
 
         kind = BinaryReader if fmt == "word2vec-binary" else TextReader
-        reader = kind(path, opened, bar, wanted, fmt, dim, skip_bad_rows)
+        reader = kind(path, opened, bar, wanted, fmt, dim, skip_bad_rows, limit=limit)
         result = reader.read()
         bar.update(opened.size - reader.reported)  # a zip's index at the end is never read
         return result

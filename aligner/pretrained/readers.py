@@ -4,6 +4,9 @@
 ``bytes.find`` calls and a set lookup, copies only wanted lines, and has
 their values parsed by pyarrow in batches on a worker thread while it scans
 on. ``BinaryReader`` (word2vec binary) slices each row's float32 bytes.
+
+Without a vocabulary (:class:`~aligner.pretrained.formats.AllRows`) every
+line is copied, and a row limit ends the pass at the row that reaches it.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ import numpy as np
 
 from aligner.errors import VectorsFormatError
 from aligner.pretrained.archive import Opened
-from aligner.pretrained.formats import HEADER, ReadResult, ReadStats, Wanted, lower_key
+from aligner.pretrained.formats import HEADER, AllRows, ReadResult, ReadStats, Wanted, lower_key
 from aligner.progress import ProgressBar
 from aligner.vectors import WordVectors
 
@@ -34,13 +37,17 @@ class Reader:
         path: Path,
         opened: Opened,
         bar: ProgressBar,
-        wanted: Wanted,
+        wanted: Wanted | AllRows,
         fmt: str,
         dim: int | None,
         skip_bad_rows: bool,
+        *,
+        limit: int | None = None,
     ) -> None:
         self.path, self.opened, self.bar, self.wanted = path, opened, bar, wanted
         self.fmt, self.expected_dim, self.skip_bad_rows = fmt, dim, skip_bad_rows
+        self.limit = limit
+        self.stopped = False  # the row limit ended the pass: rows past it were not read
         self.stats = ReadStats()
         self.dim = 0
         self.keys: list[str] = []
@@ -95,7 +102,7 @@ class Reader:
             self.keys = [k for k, ok in zip(self.keys, finite, strict=True) if ok]
         stats = self.stats
         stats.rows_kept = len(self.keys)
-        if stats.header_rows is not None:
+        if stats.header_rows is not None and not self.stopped:
             stats.header_mismatch = stats.header_rows != stats.rows_read
         source = {"kind": "pretrained", "path": str(self.path), "format": self.fmt}
         vectors = WordVectors(self.keys, matrix.reshape(len(self.keys), self.dim), source)
@@ -159,8 +166,10 @@ class TextReader(Reader):
             head = data.find(b"\n")
             line = carry + data[: head + 1]
             lineno = self.scan_block(line, 0, len(line), lineno)
-            if cut > head:
+            if cut > head and not self.stopped:
                 lineno = self.scan_block(data, head + 1, cut + 1, lineno)
+            if self.stopped:
+                return
             carry = data[cut + 1 :]
 
     def start(self, data: bytes) -> tuple[int, bytes]:
@@ -183,6 +192,8 @@ class TextReader(Reader):
 
     def scan_block(self, buf: bytes, pos: int, end: int, lineno: int) -> int:
         """Scan the complete lines of ``buf[pos:end]``; only wanted lines are copied."""
+        if isinstance(self.wanted, AllRows):
+            return self.scan_all(buf, pos, end, lineno)
         find, take = buf.find, self.take
         exact, lower = self.wanted.scan_exact, self.wanted.scan_lower
         count = blank = 0
@@ -201,6 +212,27 @@ class TextReader(Reader):
                     self.bad_row(lineno + count, "a token without values")
                 else:
                     blank += 1
+            pos = nl + 1
+        self.stats.rows_read += count - blank
+        return lineno + count
+
+    def scan_all(self, buf: bytes, pos: int, end: int, lineno: int) -> int:
+        """:meth:`scan_block` without a vocabulary: every line is copied, up to the limit."""
+        find, take, limit, keys = buf.find, self.take, self.limit, self.keys
+        count = blank = 0
+        while pos < end:
+            nl = find(b"\n", pos, end)
+            sp = find(b" ", pos, nl)
+            count += 1
+            if sp > pos:
+                take(buf[pos:nl], lineno + count)
+                if len(keys) == limit:
+                    self.stopped = True
+                    break
+            elif not buf[pos:nl].strip():
+                blank += 1
+            elif sp < 0:
+                self.bad_row(lineno + count, "a token without values")
             pos = nl + 1
         self.stats.rows_read += count - blank
         return lineno + count
@@ -316,7 +348,8 @@ class BinaryReader(Reader):
         if end < 0:
             raise VectorsFormatError(f"{self.path}, line 1: no header line; is it a vectors file?")
         self.header(buf[:end].removeprefix(b"\xef\xbb\xbf").rstrip(b"\r"), 1)
-        width = 4 * self.dim
+        width, limit = 4 * self.dim, self.limit
+        wants, keep, stats = self.wanted.wants, self.wanted.keep, self.stats
         pos = end + 1
         values: list[bytes] = []
         while True:
@@ -329,14 +362,17 @@ class BinaryReader(Reader):
                 pos = 0
                 continue
             key = buf[pos:sp]
-            self.stats.rows_read += 1
+            stats.rows_read += 1
             if key.startswith(b"\n"):  # the C tool ends each vector with a newline
                 key = key.lstrip(b"\n")
-            if self.wanted.wants(key) and self.wanted.keep(key, self.stats):
+            if wants(key) and keep(key, stats):
                 self.keys.append(self.decode_key(key))
                 values.append(buf[sp + 1 : sp + 1 + width])
+                if len(self.keys) == limit:
+                    self.stopped = True
+                    break
             pos = sp + 1 + width
-        if buf[pos:].strip(b"\n"):
+        if not self.stopped and buf[pos:].strip(b"\n"):
             if not self.skip_bad_rows:
                 raise VectorsFormatError(
                     f"{self.path}, row {self.stats.rows_read + 1}: the file ends inside a row "
