@@ -47,8 +47,8 @@ REPO = Path(__file__).resolve().parent.parent
 DATA_DIR = Path("/tmp/aligner-bench-glove")
 SHARED = DATA_DIR / "cooccurrences.npz"
 MB = 1024 * 1024
-C_REFERENCE_S = 28.0  # the GloVe C tool, one epoch, 36.4 M pairs, dim 100, 2 threads
-TARGET_FACTOR = 1.3
+C_REFERENCE_S = 28.7  # the GloVe C tool, one epoch, 36.4 M pairs, dim 100, 2 threads
+TARGET_FACTOR = 1.0  # no slower than the reference (issue 9; was 1.3)
 
 
 def synthetic(pairs: int, vocab: int, seed: int) -> dict[str, Any]:
@@ -217,7 +217,7 @@ def report(results: list[dict[str, Any]]) -> None:
             verdict = "met" if scaled <= budget else "NOT met"
             print(
                 f"         best cpu epoch scaled to 36.4 M pairs: {scaled:.1f} s; target <= "
-                f"{TARGET_FACTOR} x {C_REFERENCE_S:.0f} s = {budget:.1f} s: {verdict}"
+                f"{TARGET_FACTOR} x {C_REFERENCE_S:.1f} s = {budget:.1f} s: {verdict}"
             )
 
 

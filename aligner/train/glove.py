@@ -87,8 +87,8 @@ class GloveParams:
         epochs: passes over the non-zero co-occurrences.
         x_max: co-occurrence count at which the weight ``f`` reaches 1. The
             paper's 100 was set for corpora of billions of tokens; on 1 M and
-            10 M tokens 10 is clearly better (WordSim353 0.24 vs 0.12 on 1 M),
-            see ``benchmarks/README.md``.
+            10 M tokens 10 is better (WordSim353 0.241 vs 0.123 on 1 M, 0.321
+            vs 0.249 on 10 M; ``benchmarks/README.md``, "Quality").
         alpha: exponent of the weight below ``x_max``.
         learning_rate: scales the vector gradients before AdaGrad sums their
             squares, as the reference implementation's ``-eta`` does: a
