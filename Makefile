@@ -1,6 +1,7 @@
-# Two entry points, each doing its own set-up on a fresh machine:
-#   make demo   build an embedding artifact from data_samples/ and show it
-#   make test   lint, type-check and run the whole test suite
+# Entry points, each doing its own set-up on a fresh machine:
+#   make demo     build an embedding artifact from data_samples/ and show it
+#   make test     lint, type-check and run the whole test suite
+#   make example  build the demo artifact, then `aligner compare` on data_samples/
 PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
@@ -11,7 +12,7 @@ STAMP   = $(VENV)/.installed-stamp
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev,plot]'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -34,7 +35,11 @@ pytest: $(STAMP)
 test: lint typecheck pytest
 
 example: $(STAMP)
-	$(BIN)/python examples/train_classifier.py
+	$(BIN)/aligner build --corpus data_samples/corpus.txt --vocab data_samples/vocab.txt \
+	    --out build/demo --dim 50 --epochs 10 --min-count 2 --seed 1 --force
+	$(BIN)/aligner compare --artifact build/demo --train data_samples/train.tsv \
+	    --test data_samples/test.tsv --text-column 2 --label-column 1 \
+	    --ways random,init,frozen,slow,partial --seeds 3 --out build/compare --force
 
 clean:
 	rm -rf build .pytest_cache .mypy_cache .ruff_cache

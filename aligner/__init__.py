@@ -18,6 +18,7 @@ __version__ = "0.1.0"
 
 from aligner.align import Alignment, Coverage, align
 from aligner.artifact import Artifact, open_artifact, write_artifact
+from aligner.compare import ClassifierSettings, Comparison, compare  # shadows the subpackage
 from aligner.corpus import Corpus
 from aligner.encode import Encoder
 from aligner.errors import (
@@ -55,6 +56,8 @@ __all__ = [
     "ArtifactExistsError",
     "BuildConfig",
     "BuildResult",
+    "ClassifierSettings",
+    "Comparison",
     "Corpus",
     "CorpusError",
     "Coverage",
@@ -75,6 +78,7 @@ __all__ = [
     "align",
     "build",
     "build_vocab",
+    "compare",
     "evaluate",
     "fill",
     "load",

@@ -38,6 +38,7 @@ __all__ = [
     "CorpusFile",
     "Meter",
     "check_column",
+    "columns_of",
     "open_file",
     "read_column",
     "read_error",
@@ -192,6 +193,15 @@ def read_column(file: CorpusFile, column: str, meter: Meter) -> Iterator[str]:
     """
     readers = {"parquet": _parquet, "arrow": _arrow, "jsonl": _jsonl, "csv": _csv, "tsv": _csv}
     return readers[file.layout](file, column, meter)
+
+
+def columns_of(file: CorpusFile) -> Columns | None:
+    """The columns of a tabular file: name → (type, holds text); None when it is empty.
+
+    Raises:
+        CorpusError: the file cannot be read.
+    """
+    return _probe(file)
 
 
 def _probe(file: CorpusFile) -> Columns | None:

@@ -7,6 +7,7 @@ from typing import Any
 import click
 
 from aligner_cli.common import emit, format_option, json_option, library_errors
+from aligner_cli.compare import compare
 from aligner_cli.download import download
 from aligner_cli.encode import encode
 from aligner_cli.evaluate import eval_command
@@ -273,6 +274,7 @@ def info(artifact: str, verify: bool, as_json: bool) -> None:
         click.echo(line)
 
 
+cli.add_command(compare)
 cli.add_command(download)
 cli.add_command(encode)
 cli.add_command(eval_command)

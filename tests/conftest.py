@@ -8,7 +8,7 @@ import pytest
 
 from aligner import build
 
-from .helpers import small_config, write_corpus
+from .helpers import compare_vocab, small_config, write_corpus
 
 
 @pytest.fixture
@@ -41,4 +41,13 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     vocab = root / "vocab.txt"
     vocab.write_text("The\t40\nguitar\t12\nfootball\t9\nPiano\t7\nzorblax\t3\ngoal\t2\nguitr\t1\n")
     build(small_config(corpus, vocab, root / "artifact"))
+    return root / "artifact"
+
+
+@pytest.fixture(scope="session")
+def compare_artifact(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small artifact over the words of ``helpers.write_labelled``; tests must not modify it."""
+    root = tmp_path_factory.mktemp("compare")
+    corpus = write_corpus(root / "corpus.txt", lines=600)
+    build(small_config(corpus, compare_vocab(root / "vocab.txt"), root / "artifact"))
     return root / "artifact"

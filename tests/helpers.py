@@ -64,3 +64,31 @@ class RecordingProgress:
         bar = RecordingBar()
         self.bars.append((description, total, unit, bar))
         yield bar
+
+
+TOPICS = {"music": MUSIC, "sports": SPORTS}
+#: words of the compare tests' vocabulary that never occur in the corpus (filled at random)
+ABSENT = ["zorblax", "guitr", "meloddy"]
+
+
+def write_labelled(path: Path, rows: int, seed: int = 0, labels: tuple[str, ...] = ()) -> Path:
+    """``label<TAB>text`` lines, no header: topic words and filler, labels taking turns."""
+    rng = random.Random(seed)
+    labels = labels or tuple(TOPICS)
+    lines = []
+    for i in range(rows):
+        label = labels[i % len(labels)]
+        topic = TOPICS.get(label, MUSIC) + ABSENT[:1]
+        words = [
+            rng.choice(topic if rng.random() < 0.6 else FILLER) for _ in range(rng.randint(1, 7))
+        ]
+        lines.append(f"{label}\t{' '.join(words)}")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def compare_vocab(path: Path) -> Path:
+    """The task vocabulary of the compare tests: every topic and filler word, and ABSENT."""
+    words = sorted(set(MUSIC + SPORTS + FILLER)) + ABSENT
+    path.write_text("\n".join(words) + "\n", encoding="utf-8")
+    return path
