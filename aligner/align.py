@@ -63,6 +63,7 @@ __all__ = [
     "Alignment",
     "Band",
     "Coverage",
+    "CoverageShortfall",
     "align",
     "check_fallbacks",
     "step_folds",
@@ -158,6 +159,21 @@ class Band:
         return self.found_tokens / self.tokens
 
 
+class CoverageShortfall(CoverageError):
+    """Coverage is below the required minimum; the error carries the report.
+
+    Attributes:
+        coverage: the coverage report that fell short.
+        warnings: what the build found likely to be the cause (see
+            :func:`aligner.diagnose.build_warnings`), when a build raised it.
+    """
+
+    def __init__(self, message: str, coverage: Coverage) -> None:
+        super().__init__(message)
+        self.coverage = coverage
+        self.warnings: list[str] = []
+
+
 @dataclass
 class Coverage:
     """How much of the task vocabulary found a vector (specials excluded).
@@ -221,7 +237,8 @@ class Coverage:
 
         Raises:
             InputError: ``minimum`` is not within [0, 1].
-            CoverageError: coverage is below ``minimum``.
+            CoverageShortfall: coverage is below ``minimum`` (a
+                :class:`~aligner.errors.CoverageError` carrying this report).
         """
         if not 0.0 <= minimum <= 1.0:
             raise InputError(f"minimum coverage must be within 0 and 1, got {minimum}")
@@ -229,10 +246,11 @@ class Coverage:
         if measured is None:
             measured, what = self.type_coverage, "type"
         if measured < minimum:
-            raise CoverageError(
+            raise CoverageShortfall(
                 f"{what} coverage {_below(measured, minimum)} is below --min-coverage "
                 f"{minimum}; add pretrained vectors with more of the vocabulary, enable more "
-                "fallbacks, or lower --min-coverage"
+                "fallbacks, or lower --min-coverage",
+                self,
             )
 
     def to_dict(self) -> dict[str, Any]:

@@ -98,8 +98,16 @@ def as_strings(texts: Any, *, where: str = "the texts") -> Any:
     """
     import pyarrow as pa
 
-    if not is_text_type(texts.type):
-        raise InputError(f"{where} are {texts.type}, not text; pass an array of strings")
+    kind = getattr(texts, "type", None)
+    if not isinstance(kind, pa.DataType):
+        raise InputError(f"{where} are {type(texts).__name__}; pass a pyarrow array of strings")
+    if pa.types.is_binary(kind) or pa.types.is_large_binary(kind):
+        raise InputError(
+            f"{where} are {kind}, not text; decode them first: "
+            "texts.cast(pa.string()) if they are UTF-8"
+        )
+    if not is_text_type(kind):
+        raise InputError(f"{where} are {kind}, not text; pass an array of strings")
     if pa.types.is_dictionary(texts.type):
         texts = texts.dictionary_decode()
     return texts if pa.types.is_string(texts.type) else texts.cast(pa.string())

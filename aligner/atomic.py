@@ -5,6 +5,11 @@ Parquet) is written beside its final path under a hidden temporary name,
 flushed to disk, and renamed into place. An error or an interrupt removes the
 temporary file and leaves any older output untouched.
 
+A temporary name carries the writer's process id,
+``.<name>.<pid>.<8 hex digits>.tmp``, so what a killed writer (``kill -9``, a
+power cut) leaves behind is recognised and removed by the next write into the
+same place once that process is gone.
+
 Example:
     >>> with atomic_file(Path("out/vocab.tsv")) as tmp:  # doctest: +SKIP
     ...     tmp.write_text("guitar\\t3\\n", encoding="utf-8")
@@ -12,17 +17,34 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import os
+import re
+import secrets
 import shutil
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from aligner.errors import InputError
 
-__all__ = ["atomic_file", "check_file_output", "fsync_path", "place_directory", "sha256_file"]
+__all__ = [
+    "atomic_file",
+    "check_file_output",
+    "fsync_path",
+    "lock_directory",
+    "pid_alive",
+    "place_directory",
+    "sha256_file",
+    "sweep_temporaries",
+    "temp_directory",
+    "temp_path",
+]
+
+# .<name>.<pid>.<8 hex>.tmp: the name a writer gives what is not finished yet
+TEMP_NAME = re.compile(r"^\.(?P<name>.+)\.(?P<pid>[0-9]+)\.[0-9a-f]{8}\.tmp$")
 
 
 def sha256_file(path: Path) -> str:
@@ -50,15 +72,72 @@ def fsync_path(path: Path) -> None:
         os.close(fd)
 
 
+def temp_path(path: Path) -> Path:
+    """A fresh temporary name beside ``path``: ``.<name>.<pid>.<random>.tmp``."""
+    return path.parent / f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether process ``pid`` exists (this process and unknowable ones count as alive)."""
+    if pid <= 0 or pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # EPERM: it exists, under another user
+        return True
+    return True
+
+
+def sweep_temporaries(folder: Path, name: str | None = None) -> list[Path]:
+    """Remove the temporaries in ``folder`` whose writer process is gone.
+
+    Args:
+        folder: where to look (a missing folder holds nothing).
+        name: only the temporaries of this output name; ``None``: all of them.
+
+    Returns:
+        The paths removed. What cannot be removed (permissions) is left alone.
+    """
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return []
+    removed = []
+    for entry in entries:
+        match = TEMP_NAME.match(entry.name)
+        if match is None or (name is not None and match["name"] != name):
+            continue
+        if pid_alive(int(match["pid"])):
+            continue
+        path = Path(entry.path)
+        try:
+            if entry.is_dir(follow_symlinks=False):
+                shutil.rmtree(path)
+            else:
+                path.unlink()
+        except OSError:
+            continue
+        removed.append(path)
+    return removed
+
+
 def check_file_output(path: str | os.PathLike[str], *, force: bool = False) -> Path:
     """Check, before any long work, that a file may be written at ``path``.
 
     Raises:
-        InputError: ``path`` is a directory, or exists and ``force`` is false.
+        InputError: ``path`` is a directory or another non-regular file, or
+            exists and ``force`` is false.
     """
     path = Path(path)
     if path.is_dir():
         raise InputError(f"output {path} is a directory; choose a file name for --out")
+    if path.exists() and not path.is_file():
+        raise InputError(
+            f"output {path} exists and is not a regular file (a device, FIFO or socket); "
+            "choose a file name for --out"
+        )
     if path.exists() and not force:
         raise InputError(f"output file {path} already exists; pass --force to replace it")
     return path
@@ -69,20 +148,21 @@ def atomic_file(path: Path) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; rename it over ``path`` when the block ends.
 
     The caller writes the temporary file in any way it likes. When the block
-    completes, the file is flushed to disk, given the usual permissions
-    (``0o666`` less the umask) and renamed to ``path``; when it raises, the
-    file is removed, and so are the directories made for it.
+    completes, the file is flushed to disk and renamed to ``path`` (with the
+    usual permissions, ``0o666`` less the umask); when it raises, the file is
+    removed, and so are the directories made for it. Temporaries left beside
+    ``path`` by writers that were killed are removed first.
     """
     created = [p for p in (path.parent, *path.parent.parents) if not p.exists()]
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    tmp = Path(name)
+    sweep_temporaries(path.parent, path.name)
+    tmp = temp_path(path)
+    os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666))
     try:
         yield tmp
         fsync_path(tmp)
-        os.chmod(tmp, 0o666 & ~umask())  # mkstemp makes it private; an output is not
         os.replace(tmp, path)
+        fsync_path(path.parent)
     except BaseException:
         tmp.unlink(missing_ok=True)
         for folder in created:  # deepest first: the directories made for this output
@@ -93,14 +173,76 @@ def atomic_file(path: Path) -> Iterator[Path]:
         raise
 
 
+def temp_directory(out: Path) -> Path:
+    """Make a fresh temporary directory beside ``out`` (usual permissions), after
+    removing the ones that killed writers left there; see :func:`place_directory`."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    sweep_temporaries(out.parent, out.name)
+    tmp = temp_path(out)
+    tmp.mkdir()  # 0o777 less the umask
+    return tmp
+
+
 def place_directory(tmp: Path, out: Path) -> None:
-    """Rename the finished directory ``tmp`` to ``out``, replacing an old one last."""
+    """Rename the finished directory ``tmp`` to ``out``, replacing an old one last.
+
+    Replacing takes two renames (the old one aside, the new one in); the old one
+    is set aside under a temporary name, so a writer killed in between leaves
+    it for :func:`sweep_temporaries` (artifacts do better: see
+    :mod:`aligner.artifact.write`).
+    """
     if out.exists():
-        old = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".old", dir=out.parent))
-        old.rmdir()
+        old = temp_path(out)
         os.rename(out, old)
         os.rename(tmp, out)
         shutil.rmtree(old, ignore_errors=True)
     else:
         os.rename(tmp, out)
     fsync_path(out.parent)
+
+
+@contextmanager
+def lock_directory(path: Path, *, wait: bool = True) -> Iterator[int | None]:
+    """Hold an exclusive lock on the directory ``path``; yield its descriptor.
+
+    The lock is ``flock`` on the directory itself, so no lock file is left in
+    it, and the system releases it when the holder dies. When the directory is
+    replaced while this waits, the new one is locked instead.
+
+    Args:
+        path: an existing directory.
+        wait: wait for the holder; ``False``: yield ``None`` when it is held.
+
+    Raises:
+        OSError: ``path`` is missing or not a directory.
+    """
+    while True:
+        fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            os.close(fd)
+            yield None
+            return
+        except BaseException:
+            os.close(fd)
+            raise
+        held, now = os.fstat(fd), _stat_or_none(path)
+        if now is not None and (now.st_dev, now.st_ino) == (held.st_dev, held.st_ino):
+            break
+        os.close(fd)  # the directory was replaced while we waited: lock the new one
+        if now is None:
+            raise FileNotFoundError(2, "directory removed while waiting for its lock", str(path))
+    try:
+        yield fd
+    finally:
+        with contextlib.suppress(OSError):
+            fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
+
+
+def _stat_or_none(path: Path) -> os.stat_result | None:
+    try:
+        return os.stat(path)
+    except OSError:
+        return None

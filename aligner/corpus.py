@@ -1,8 +1,12 @@
 """Read the dataset-0 corpus as a stream of token lists.
 
 A corpus is one file or a directory of files, walked recursively in sorted
-order (names starting with ``.`` are skipped). Each file's suffixes decide how
-it is read:
+order (names starting with ``.`` are skipped). In a directory, a symbolic link
+is followed when it resolves inside the directory; one pointing outside it
+(say to ``/etc/passwd``) is refused unless ``follow_links=True``, and so is a
+broken one. Only regular files are read: a FIFO, a device or a socket, given
+or found in a directory, is refused (it could block a read forever or never
+end). Each file's suffixes decide how it is read:
 
 * ``.parquet``; ``.arrow`` / ``.feather`` / ``.ipc`` (Arrow IPC file or stream);
   ``.jsonl`` / ``.ndjson`` / ``.json`` (one JSON object per line); ``.csv`` /
@@ -25,6 +29,7 @@ Example:
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -35,6 +40,7 @@ from aligner.corpus_tables import (
     CorpusFile,
     Meter,
     check_column,
+    lines_of,
     open_file,
     read_column,
     read_error,
@@ -43,7 +49,7 @@ from aligner.errors import CorpusError, InputError
 from aligner.pretrained.archive import COMPRESSIONS as ARCHIVE_COMPRESSIONS
 from aligner.tokenize import TokenizerSpec
 
-__all__ = ["Corpus", "CorpusFile", "layout_of", "text_lines"]
+__all__ = ["Corpus", "CorpusFile", "check_regular_file", "file_kind", "layout_of", "text_lines"]
 
 COMPRESSIONS = {k: v for k, v in ARCHIVE_COMPRESSIONS.items() if v != "zip"}  # zip: refused
 TABLE_SUFFIXES = {
@@ -93,10 +99,75 @@ def layout_of(path: str | os.PathLike[str]) -> CorpusFile:
     return CorpusFile(path, layout, compression)
 
 
-def _walk(directory: Path) -> list[Path]:
-    """Regular files under ``directory``, depth first, each level sorted by name."""
+def file_kind(mode: int) -> str:
+    """What a file that is not regular is, for messages (``st_mode`` → ``"a FIFO ..."``)."""
+    kinds = (
+        (stat.S_ISDIR, "a directory"),
+        (stat.S_ISFIFO, "a FIFO (named pipe)"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
+    )
+    return next((name for test, name in kinds if test(mode)), "not a regular file")
+
+
+def check_regular_file(path: Path) -> None:
+    """Refuse an input that is not a regular file (links followed): a FIFO would
+    block the read until a writer comes, a device such as ``/dev/zero`` never ends.
+
+    Raises:
+        CorpusError: ``path`` cannot be read, or is not a regular file.
+    """
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:
+        raise CorpusError(
+            f"{path}: cannot read it ({exc.strerror or exc}); check the path and its permissions"
+        ) from None
+    if not stat.S_ISREG(mode):
+        raise CorpusError(
+            f"{path} is {file_kind(mode)}, not a regular file; save the data to a file "
+            "and pass that file"
+        )
+
+
+def _check_link(link: Path, root: Path, directory: Path, follow_links: bool) -> None:
+    """Refuse a broken link, or one resolving outside ``root`` unless ``follow_links``."""
+    if not os.path.exists(link):
+        raise CorpusError(
+            f"{link} is a broken symbolic link (to {os.readlink(link)}); "
+            "fix its target or remove it from the directory"
+        )
+    target = Path(os.path.realpath(link))
+    if follow_links or target.is_relative_to(root):
+        return
+    raise CorpusError(
+        f"{link} is a symbolic link to {target}, outside the data directory {directory}; "
+        "links out of the directory are not read unless asked: pass --follow-links "
+        "(follow_links=True) to read it, or remove the link"
+    )
+
+
+def _mode(entry: Path) -> int:
+    try:
+        return entry.stat().st_mode
+    except OSError as exc:
+        raise CorpusError(
+            f"{entry}: cannot read it ({exc.strerror or exc}); check its permissions"
+        ) from None
+
+
+def _walk(directory: Path, follow_links: bool) -> list[Path]:
+    """Regular files under ``directory``, depth first, each level sorted by name.
+
+    Raises:
+        CorpusError: a directory cannot be listed, a link is broken or points
+            outside ``directory`` (unless ``follow_links``), or an entry is a
+            FIFO, device or socket.
+    """
     found: list[Path] = []
     seen: set[Path] = set()
+    root = Path(os.path.realpath(directory))
 
     def visit(folder: Path) -> None:
         real = folder.resolve()
@@ -113,23 +184,30 @@ def _walk(directory: Path) -> list[Path]:
         for entry in entries:
             if entry.name.startswith("."):
                 continue
-            if entry.is_dir():
+            if entry.is_symlink():
+                _check_link(entry, root, directory, follow_links)
+            mode = _mode(entry)
+            if stat.S_ISDIR(mode):
                 visit(entry)
-            elif entry.is_file():
+            elif stat.S_ISREG(mode):
                 found.append(entry)
+            else:
+                raise CorpusError(
+                    f"{entry} is {file_kind(mode)}, not a regular file, so it cannot be read "
+                    f"as data; move it out of {directory}"
+                )
 
     visit(directory)
     return found
 
 
-def _discover(path: Path) -> tuple[CorpusFile, ...]:
+def _discover(path: Path, follow_links: bool) -> tuple[CorpusFile, ...]:
     if not path.exists():
         raise CorpusError(f"corpus file {path} does not exist; check the path")
-    if path.is_file():
-        return (layout_of(path),)
     if not path.is_dir():
-        raise CorpusError(f"corpus {path} is not a regular file; pass a text file or a directory")
-    files = _walk(path)
+        check_regular_file(path)
+        return (layout_of(path),)
+    files = _walk(path, follow_links)
     if not files:
         raise CorpusError(
             f"corpus {path} is not a regular file, and as a directory it holds no files "
@@ -158,11 +236,16 @@ class Corpus:
         on_bytes: called with the number of bytes of the files on disk read,
             for progress bars; may be set later through the attribute. Every
             pass reports :attr:`size` bytes in all.
+        follow_links: in a directory, also read symbolic links that resolve
+            outside it (by default they are refused; links inside it are
+            always followed).
 
     Raises:
         CorpusError: the path does not exist, a directory holds no files, a
-            file is an archive, or a tabular file has no ``text_column`` or
-            it is not text (every tabular file's columns are checked here).
+            link points outside the directory (see ``follow_links``) or is
+            broken, a file is a FIFO, device or socket, a file is an archive,
+            or a tabular file has no ``text_column`` or it is not text (every
+            tabular file's columns are checked here).
         InputError: ``text_column`` is given but no file is tabular.
     """
 
@@ -173,6 +256,7 @@ class Corpus:
         tokenizer: TokenizerSpec | None = None,
         text_column: str | None = None,
         on_bytes: Callable[[int], None] | None = None,
+        follow_links: bool = False,
     ) -> None:
         self.path = Path(path)
         self.tokenizer = tokenizer or TokenizerSpec()
@@ -181,7 +265,8 @@ class Corpus:
         self.lines_read = 0
         self.tokens_read = 0
         self.is_directory = self.path.is_dir()
-        self.files = _discover(self.path)
+        self.follow_links = follow_links
+        self.files = _discover(self.path, follow_links)
         tables = [file for file in self.files if file.layout != "text"]
         if text_column is not None and not tables:
             raise InputError(
@@ -232,9 +317,9 @@ class Corpus:
         (relative to a directory), size and modification time, and the text column."""
         files = []
         for file in self.files:
-            stat = file.path.stat()
+            info = file.path.stat()
             name = file.path.relative_to(self.path) if self.is_directory else file.path.resolve()
-            files.append([str(name), stat.st_size, stat.st_mtime_ns])
+            files.append([str(name), info.st_size, info.st_mtime_ns])
         return {"path": str(self.path.resolve()), "files": files, "text_column": self.text_column}
 
     def _report(self, nbytes: int) -> None:
@@ -282,7 +367,7 @@ def text_lines(file: CorpusFile, meter: Meter) -> Iterator[str]:
     lineno = 0
     with open_file(file.path, file.compression) as (stream, raw):
         try:
-            for lineno, data in enumerate(stream, start=1):
+            for lineno, data in lines_of(stream, file.path):
                 if not lineno & 255:  # every 256 lines: tell() per line costs
                     meter.to(raw.tell())
                 try:

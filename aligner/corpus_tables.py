@@ -22,6 +22,7 @@ import csv
 import io
 import json
 import lzma
+import os
 import zlib
 from collections.abc import Callable, Generator, Iterator
 from contextlib import closing, contextmanager
@@ -37,8 +38,10 @@ __all__ = [
     "READ_ERRORS",
     "CorpusFile",
     "Meter",
+    "arrow_input",
     "check_column",
     "columns_of",
+    "lines_of",
     "open_file",
     "read_column",
     "read_error",
@@ -53,6 +56,9 @@ KINDS = {
     "tsv": "a TSV",
 }
 BATCH_ROWS = 1024
+# The longest line read (text8, a common corpus, is one line of 100 MB): a file, or a
+# small compressed one, without line breaks must not fill the memory.
+MAX_LINE = 1 << 28
 # What a truncated or corrupt compressed stream (or a failing disk) raises.
 READ_ERRORS = (OSError, EOFError, zlib.error, lzma.LZMAError)
 _JSON_TYPES = {bool: "a boolean", int: "a number", float: "a number", list: "an array"}
@@ -134,6 +140,45 @@ def open_file(path: Path, compression: str | None) -> Iterator[tuple[Any, IO[byt
         else:
             with DECOMPRESSORS[compression](raw) as stream:
                 yield stream, raw
+
+
+@contextmanager
+def arrow_input(path: Path, *, mapped: bool = False) -> Iterator[Any]:
+    """What pyarrow should read a Parquet or Arrow file from: its path (memory-mapped
+    when ``mapped``), or, when the path is not UTF-8 (pyarrow takes only UTF-8
+    paths), the file opened by Python."""
+    import pyarrow as pa
+
+    try:
+        name = os.fsencode(path).decode("utf-8")
+    except UnicodeDecodeError:
+        with path.open("rb") as fh:
+            yield fh
+        return
+    if not mapped:
+        yield name
+        return
+    with pa.memory_map(name) as source:
+        yield source
+
+
+def lines_of(stream: Any, path: Path) -> Iterator[tuple[int, bytes]]:
+    """``(line number, line)`` of a binary stream, each line at most :data:`MAX_LINE` bytes.
+
+    Raises:
+        CorpusError: a line is longer (the file is not line-based text).
+    """
+    readline = stream.readline
+    lineno = 0
+    while data := readline(MAX_LINE + 1):
+        lineno += 1
+        if len(data) > MAX_LINE and not data.endswith(b"\n"):
+            size = f"{MAX_LINE >> 20} MiB" if MAX_LINE >= 1 << 20 else f"{MAX_LINE} bytes"
+            raise CorpusError(
+                f"{path}, line {lineno}: longer than {size} without a line break; "
+                "this is not line-based text: give one sentence, document or record per line"
+            )
+        yield lineno, data
 
 
 def _is_position(file: CorpusFile, column: str | None) -> bool:
@@ -254,7 +299,7 @@ def _parquet_columns(file: CorpusFile) -> Columns:
     import pyarrow.parquet as pq
 
     try:
-        with pq.ParquetFile(file.path) as parquet:
+        with arrow_input(file.path) as source, pq.ParquetFile(source) as parquet:
             return _schema_columns(parquet.schema_arrow)
     except _table_errors() as exc:
         raise _table_error(file, None, exc) from None
@@ -265,7 +310,7 @@ def _parquet(file: CorpusFile, column: str, meter: Meter) -> Iterator[str]:
 
     rows = 0
     try:
-        with pq.ParquetFile(file.path) as parquet:
+        with arrow_input(file.path) as source, pq.ParquetFile(source) as parquet:
             total = max(parquet.metadata.num_rows, 1)
             for batch in parquet.iter_batches(batch_size=BATCH_ROWS, columns=[column]):
                 rows += batch.num_rows
@@ -280,8 +325,8 @@ def _ipc(file: CorpusFile) -> Iterator[tuple[Any, Iterator[tuple[Any, int]]]]:
     """An Arrow IPC file or stream: (schema, iterator of (batch, position on disk))."""
     import pyarrow as pa
 
-    with pa.memory_map(str(file.path)) as source:
-        size = source.size()
+    with arrow_input(file.path, mapped=True) as source:
+        size = file.path.stat().st_size
         try:
             reader = pa.ipc.open_file(source)
         except pa.ArrowInvalid:  # not the file format: try the stream format
@@ -346,7 +391,7 @@ def _jsonl_records(
     lineno = 0
     with open_file(file.path, file.compression) as (stream, raw):
         try:
-            for lineno, data in enumerate(stream, start=1):
+            for lineno, data in lines_of(stream, file.path):
                 if meter is not None and not lineno & 255:  # tell() per line costs
                     meter.to(raw.tell())
                 record = _record(file.path, lineno, data)

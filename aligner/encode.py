@@ -8,11 +8,19 @@ function and a ``torch`` DataLoader ``collate_fn``. Its Arrow path splits
 text with :mod:`aligner.arrow_tokens` and looks every token up in one
 ``pc.index_in`` call per batch of rows; Python lists go through it too.
 
+Both take one text (a ``str``: its ids) or many: a list or any iterable of
+texts, a numpy array, a pandas Series, a data frame with one column, or (the
+Encoder's fast path) pyarrow data: one row of ids per text. Missing values
+(``None``, NaN, pandas ``NA``) give ``None`` rows. ``bytes`` are refused:
+decode them first, since only the caller knows their encoding.
+
 Example:
     >>> from aligner.tokenize import TokenizerSpec
     >>> from aligner.vocab import Vocab
     >>> encode(["play guitar", ""], Vocab(["play", "guitar"]), TokenizerSpec())
     [[2, 3], []]
+    >>> encode("play guitar", Vocab(["play", "guitar"]), TokenizerSpec())
+    [2, 3]
     >>> enc = Encoder(Vocab(["play", "guitar"]), TokenizerSpec(), max_length=3, pad=True)
     >>> enc(["play guitar", "drums"])
     [[2, 3, 0], [1, 0, 0]]
@@ -21,7 +29,7 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 import numpy as np
 
@@ -31,6 +39,7 @@ from aligner.encode_rows import (
     collect,
     pad_rows,
     python_rows,
+    text_list,
     to_arrow,
     to_lists,
     truncate,
@@ -52,13 +61,42 @@ BATCH_BYTES = 1 << 26
 FEW_TEXTS = 4096  # at most this many texts may take the Python path (see Encoder._few)
 
 
-def encode(texts: Iterable[str], vocab: Vocab, tokenizer: TokenizerSpec) -> list[list[int]]:
-    """Token ids of each text; unknown tokens map to the unk row.
+# A str is also an Iterable[str]: the first match wins, as for str in typeshed.
+@overload
+def encode(  # type: ignore[overload-overlap]
+    texts: str, vocab: Vocab, tokenizer: TokenizerSpec
+) -> list[int]: ...
+@overload
+def encode(texts: Iterable[str], vocab: Vocab, tokenizer: TokenizerSpec) -> list[list[int]]: ...
+@overload
+def encode(texts: Any, vocab: Vocab, tokenizer: TokenizerSpec) -> list[list[int] | None]: ...
+def encode(texts: Any, vocab: Vocab, tokenizer: TokenizerSpec) -> Any:
+    """Token ids of one text, or of each text; unknown tokens map to the unk row.
+
+    Args:
+        texts: one text (``str``), or texts: a list or any iterable, a numpy
+            array, a pandas Series or one-column data frame, a pyarrow array.
+        vocab: the vocabulary.
+        tokenizer: the tokenizer spec.
+
+    Returns:
+        The ids of the text for a ``str``; else one list of ids per text, in
+        order, ``None`` for a missing text (``None``, NaN, pandas ``NA``).
 
     Raises:
+        InputError: ``texts`` is bytes, a dict, a set, a data frame with
+            several columns, or holds an item that is not text.
         KeyError: a token is unknown and the vocabulary has no unk token.
+
+    Example:
+        >>> encode("play", Vocab(["play"]), TokenizerSpec())
+        [2]
+        >>> encode(["play", None], Vocab(["play"]), TokenizerSpec())
+        [[2], None]
     """
-    return [vocab.lookup(tokenizer(text)) for text in texts]
+    if isinstance(texts, str):
+        return vocab.lookup(tokenizer(texts))
+    return [None if t is None else vocab.lookup(tokenizer(t)) for t in text_list(texts)]
 
 
 def _batch_bounds(texts: Any, rows: int) -> list[tuple[int, int]]:
@@ -81,9 +119,11 @@ def _batch_bounds(texts: Any, rows: int) -> list[tuple[int, int]]:
 class Encoder:
     """Text → token ids for data pipelines, with the artifact's tokenizer.
 
-    Call it on a list of texts, an Arrow array or chunked array of strings,
-    or a record batch or table (its ``column``). The results equal
-    :func:`encode`'s, row by row, then truncated and padded as asked.
+    Call it on one text (a ``str``), a list or iterable of texts, a numpy
+    array, a pandas Series or one-column DataFrame, an Arrow array or chunked
+    array of strings, or a record batch or table (its ``column``). The
+    results equal :func:`encode`'s, row by row, then truncated and padded as
+    asked.
 
     Args:
         vocab: the vocabulary (row ``i`` = token ``i``).
@@ -150,25 +190,37 @@ class Encoder:
     def __getstate__(self) -> dict[str, Any]:
         return self.__dict__ | {"_value_sets": {}}  # rebuilt on demand, after unpickling too
 
+    @overload
+    def __call__(self, data: str, *, column: str | None = None) -> list[int]: ...
+    @overload
+    def __call__(self, data: Any, *, column: str | None = None) -> Any: ...
     def __call__(self, data: Any, *, column: str | None = None) -> Any:
-        """Token ids of every text of ``data``.
+        """Token ids of one text, or of every text of ``data``.
 
         Args:
-            data: a list of texts (``None`` allowed), a ``pa.Array`` or
+            data: one text (``str``); texts: a list or iterable (``None``,
+                NaN and pandas ``NA`` are missing), a numpy array, a pandas
+                Series or one-column DataFrame; a ``pa.Array`` or
                 ``pa.ChunkedArray`` of strings, or a ``pa.RecordBatch`` or
                 ``pa.Table``.
             column: the text column of a batch or table (default: the
                 encoder's ``column``).
 
         Returns:
-            ``list[list[int] | None]`` for a list; a ``list<int32>`` array for
-            Arrow input (chunked for chunked arrays and tables).
+            ``list[int]`` for a ``str``; ``list[list[int] | None]`` for Python
+            and pandas input (``None`` where the text is missing); a
+            ``list<int32>`` array for Arrow input (chunked for chunked arrays
+            and tables).
 
         Raises:
             InputError: the column is missing or not text, an item is not a
-                string, or an unknown token cannot be mapped (see ``unknown``).
+                string, the input is bytes, a dict, a set or a data frame
+                with several columns, or an unknown token cannot be mapped
+                (see ``unknown``).
 
         Example:
+            >>> enc("we play")  # doctest: +SKIP
+            [17, 4]
             >>> enc(pa.array(["we play", None]))  # doctest: +SKIP
             [[17, 4], null]
         """
@@ -178,8 +230,9 @@ class Encoder:
         """Token ids, as :meth:`__call__`, and each row's length before padding.
 
         Returns:
-            ``(ids, lengths)``: lengths are a list of ``int | None`` for a list,
-            an ``int32`` array (chunked like the ids) for Arrow input.
+            ``(ids, lengths)``: lengths are an ``int`` for a ``str``, a list of
+            ``int | None`` for a list, an ``int32`` array (chunked like the
+            ids) for Arrow input.
 
         Example:
             >>> enc.encode_with_lengths(["we play"])  # doctest: +SKIP
@@ -189,6 +242,9 @@ class Encoder:
 
         from aligner.arrow_tokens import text_column
 
+        if isinstance(data, str):
+            one_ids, one_length = self.encode_with_lengths([data])
+            return one_ids[0], one_length[0]
         if isinstance(data, pa.RecordBatch | pa.Table):
             data = text_column(data, column or self.column)
         if isinstance(data, pa.ChunkedArray):
@@ -255,7 +311,8 @@ class Encoder:
         return Collate(self, text_key, label_key)
 
     def rows(self, texts: Any) -> Rows:
-        """The ids of a list of texts or an Arrow array, flat, truncated, not padded.
+        """The ids of texts (a ``str`` is one text) or an Arrow array, flat,
+        truncated, not padded.
 
         The low level under :meth:`__call__`: one ``int32`` array of all ids
         and the row offsets (:class:`~aligner.encode_rows.Rows`).
@@ -277,7 +334,7 @@ class Encoder:
                 texts = texts.to_pylist()
             else:
                 return self._array_rows(texts)
-        texts = self._python_list(texts)
+        texts = text_list(texts)
         if self._few(len(texts), sum(len(t) for t in texts if isinstance(t, str))):
             rows = python_rows(texts, self.vocab, self.tokenizer, self.unknown)
             return truncate(rows, self.max_length)
@@ -299,18 +356,9 @@ class Encoder:
         fixed_ns = 400_000 + 34 * len(self.vocab) + (2_100_000 if regex else 0)
         return chars * (230 if regex else 30) < fixed_ns
 
-    def _python_list(self, data: Any) -> Sequence[Any]:
-        if isinstance(data, str | bytes):
-            raise InputError("pass a list of texts, not one text: enc([text])")
-        if isinstance(data, np.ndarray):
-            data = data.tolist()
-        return data if isinstance(data, Sequence) else list(data)
-
     def _python_texts(self, texts: Sequence[Any]) -> Any:
         import pyarrow as pa
 
-        if not all(type(t) is str or t is None for t in texts):  # pa.array takes bytes too
-            check_texts(texts)
         try:
             return pa.array(texts, type=pa.string())
         except (pa.ArrowTypeError, pa.ArrowInvalid, TypeError, UnicodeEncodeError):

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from aligner.encode_rows import frame_columns, is_missing
 from aligner.errors import InputError
 
 if TYPE_CHECKING:
@@ -52,13 +53,16 @@ class MapFunction:
         """Encode one batch.
 
         Args:
-            batch: a mapping of column → list of values, or a ``pa.Table`` /
-                ``pa.RecordBatch`` (a dataset formatted as ``"arrow"``).
+            batch: a mapping of column → list of values (or → one text, for
+                ``map`` without ``batched``), a ``pa.Table`` /
+                ``pa.RecordBatch`` (a dataset formatted as ``"arrow"``), or a
+                pandas DataFrame (formatted as ``"pandas"``).
 
         Returns:
-            ``{output: list of id lists}`` (and ``"length"``) for a mapping;
-            for a table, the table with the ``output`` (and ``"length"``)
-            columns set, as ``datasets`` expects from an Arrow function.
+            ``{output: list of id lists}`` (and ``"length"``) for a mapping or
+            a DataFrame (``{output: ids}`` of the one text, unbatched); for a
+            table, the table with the ``output`` (and ``"length"``) columns
+            set, as ``datasets`` expects from an Arrow function.
 
         Raises:
             InputError: the batch has no such column, or it is not text.
@@ -69,15 +73,17 @@ class MapFunction:
             ids, lengths = self.encoder.encode_with_lengths(batch, column=self.column)
             batch = _set_column(batch, self.output, ids)
             return _set_column(batch, "length", lengths) if self.length else batch
-        if not isinstance(batch, Mapping):
+        names = frame_columns(batch)
+        if names is None and not isinstance(batch, Mapping):
             raise InputError(
-                f"a map batch is a dict of columns or a pyarrow Table, not {type(batch).__name__}; "
-                "use Dataset.map(fn, batched=True)"
+                f"a map batch is a dict of columns, a pyarrow Table or a pandas DataFrame, "
+                f"not {type(batch).__name__}; use Dataset.map(fn, batched=True)"
             )
-        if self.column not in batch:
+        columns = list(batch) if names is None else names
+        if self.column not in columns:
             raise InputError(
                 f"the batch has no column {self.column!r}; its columns are: "
-                f"{', '.join(map(str, batch)) or '(none)'}; pass map_function(column=...)"
+                f"{', '.join(map(str, columns)) or '(none)'}; pass map_function(column=...)"
             )
         ids, lengths = self.encoder.encode_with_lengths(batch[self.column])
         return {self.output: ids, "length": lengths} if self.length else {self.output: ids}
@@ -124,7 +130,7 @@ class Collate:
             else:
                 text = example
             if not isinstance(text, str):
-                raise InputError(f"example {i}: the text is {type(text).__name__}, not str")
+                raise InputError(f"example {i}: {_not_text(text)}")
             texts.append(text)
         if labels and len(labels) != len(texts):
             raise InputError(
@@ -158,6 +164,19 @@ class Collate:
         if labels:
             out["labels"] = torch.tensor(labels)
         return out
+
+
+def _not_text(value: object) -> str:
+    """Why an example's text cannot be batched, and the remedy."""
+    kind = type(value).__name__
+    if is_missing(value):
+        return (
+            f"the text is missing ({value!r}), and a batch row needs one; "
+            "drop or fill the examples without text before batching"
+        )
+    if isinstance(value, bytes | bytearray):
+        return f"the text is {kind}, not str; decode it first (value.decode('utf-8'))"
+    return f"the text is {kind}, not str; give every example a string"
 
 
 def _positions(lengths: np.ndarray) -> np.ndarray:

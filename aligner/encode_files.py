@@ -7,7 +7,10 @@ are), or plain text, one text per line (a column named ``text``, or the
 columns (or none, ``keep_columns=False``) plus ``ids`` (``list<int32>``) and
 ``length`` (``int32``, the number of ids before padding), one row per input
 row, null where the text is null. It is written to a temporary file beside
-``out`` and renamed into place, so a failure leaves nothing behind.
+``out`` and renamed into place, so a failure leaves nothing behind. An error
+while writing (a full disk, say) is an ``OSError`` naming ``out``, never the
+input; the data must be a regular file (a FIFO or device is refused, never
+waited on), and ``out`` may not be a device nor lie inside an artifact.
 
 Example:
     >>> enc = aligner.load("build/demo").encoder(max_length=64)  # doctest: +SKIP
@@ -17,7 +20,9 @@ Example:
 
 from __future__ import annotations
 
+import json
 import os
+import stat
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack
@@ -26,18 +31,20 @@ from pathlib import Path
 from typing import Any
 
 from aligner.atomic import atomic_file, check_file_output
-from aligner.corpus import layout_of, text_lines
+from aligner.corpus import check_regular_file, layout_of, text_lines
 from aligner.corpus_tables import (
     KINDS,
     READ_ERRORS,
     CorpusFile,
     Meter,
+    arrow_input,
     check_column,
     csv_columns,
     open_file,
 )
 from aligner.encode import Encoder
 from aligner.errors import CorpusError, InputError
+from aligner.writable import check_writable
 
 __all__ = ["IDS", "LENGTH", "EncodeFileResult", "encode_file"]
 
@@ -140,10 +147,11 @@ def _batches(
     import pyarrow.parquet as pq
 
     if file.layout == "parquet":
-        parquet = stack.enter_context(pq.ParquetFile(file.path))
+        source = stack.enter_context(arrow_input(file.path))
+        parquet = stack.enter_context(pq.ParquetFile(source))
         return parquet.iter_batches(batch_size=BATCH_ROWS)
     if file.layout == "arrow":
-        source = stack.enter_context(pa.memory_map(str(file.path)))
+        source = stack.enter_context(arrow_input(file.path, mapped=True))
         try:
             reader = pa.ipc.open_file(source)
         except pa.ArrowInvalid:  # not the file format: the stream format
@@ -186,6 +194,14 @@ def _output(batch: Any, name: str, encoder: Encoder, keep: bool) -> tuple[Any, i
     return out, tokens, unknown
 
 
+class _WriteFailed(Exception):
+    """An OSError of the output, carried past the handler of the input's read errors."""
+
+    def __init__(self, error: OSError) -> None:
+        super().__init__(error)
+        self.error = error
+
+
 def _write(
     encoder: Encoder, file: CorpusFile, column: str | None, tmp: Path, keep: bool
 ) -> tuple[int, int, int]:
@@ -202,13 +218,58 @@ def _write(
             stack.callback(getattr(batches, "close", lambda: None))  # before the file closes
             for batch in batches:
                 out, n_tokens, n_unknown = _output(batch, name, encoder, keep)
-                if writer is None:
-                    writer = stack.enter_context(pq.ParquetWriter(tmp, out.schema))
-                writer.write_batch(out)
+                try:
+                    if writer is None:
+                        sink = stack.enter_context(tmp.open("wb"))  # any path, UTF-8 or not
+                        writer = stack.enter_context(pq.ParquetWriter(sink, out.schema))
+                    writer.write_batch(out)
+                except OSError as exc:
+                    raise _WriteFailed(exc) from None
                 rows, tokens, unknown = rows + out.num_rows, tokens + n_tokens, unknown + n_unknown
         except (pa.ArrowException, UnicodeDecodeError, *READ_ERRORS) as exc:
             raise _read_error(file, rows, exc, keep) from None
     return rows, tokens, unknown
+
+
+def _write_error(error: OSError, out: Path) -> OSError:
+    """The error of a failed write, naming the output rather than its temporary file."""
+    strerror = error.strerror or " ".join(str(error).split()) or type(error).__name__
+    return OSError(error.errno, strerror, str(out))
+
+
+def _artifact_above(path: Path) -> Path | None:
+    """The aligner artifact directory holding ``path`` (at any depth), if any."""
+    for folder in path.absolute().parents:
+        manifest = folder / "manifest.json"
+        try:
+            if not manifest.is_file():  # (a FIFO named so must not block)
+                continue
+            with manifest.open("rb") as fh:
+                head = json.loads(fh.read(1 << 20))
+        except (OSError, ValueError):
+            continue
+        if isinstance(head, dict) and "format_version" in head and "vectors" in head:
+            return folder
+    return None
+
+
+def _check_out(out: Path) -> None:
+    """Refuse an output that is a device or FIFO, or that lies inside an artifact."""
+    try:
+        mode = out.stat().st_mode
+    except OSError:
+        mode = None
+    if mode is not None and not stat.S_ISREG(mode) and not stat.S_ISDIR(mode):
+        raise InputError(
+            f"output {out} is not a regular file (a device, FIFO or socket), and writing "
+            "replaces it; choose a file path for --out"
+        )
+    artifact = _artifact_above(out)
+    if artifact is not None:
+        raise InputError(
+            f"output {out} lies inside the artifact {artifact}, which should hold only "
+            "what aligner writes there; write it outside the artifact directory"
+        )
 
 
 def encode_file(
@@ -236,10 +297,14 @@ def encode_file(
         An :class:`EncodeFileResult`.
 
     Raises:
-        InputError: ``out`` exists (without ``force``) or is a directory, the
-            column is missing or not text, the data has no rows, or a token
-            cannot be encoded. Nothing is written then.
-        CorpusError: the data file cannot be read.
+        InputError: ``out`` exists (without ``force``), is a directory or a
+            device, lies inside an artifact, or cannot be created (a parent is
+            a file, a read-only folder); the column is missing or not text,
+            the data has no rows, or a token cannot be encoded. Nothing is
+            written then.
+        CorpusError: the data file cannot be read, or is not a regular file.
+        OSError: ``out`` cannot be written (a full disk, no permission); its
+            ``filename`` is ``out``, and nothing is left behind.
 
     Example:
         >>> encode_file(enc, "docs.parquet", "ids.parquet", text_column="body")  # doctest: +SKIP
@@ -248,12 +313,20 @@ def encode_file(
     data, out = Path(data), Path(out)
     if encoder.pad and encoder.max_length is None:
         raise InputError("padding a file needs a max length (--max-length), so rows share a width")
+    _check_out(out)
     check_file_output(out, force=force)
+    check_writable(out)
+    check_regular_file(data)
     file = layout_of(data)
     if file.layout != "text":
         check_column(file, text_column)
-    with atomic_file(out) as tmp:
-        rows, tokens, unknown = _write(encoder, file, text_column, tmp, keep_columns)
-        if rows == 0:
-            raise InputError(f"{data} holds no rows to encode; check the file")
+    try:
+        with atomic_file(out) as tmp:
+            rows, tokens, unknown = _write(encoder, file, text_column, tmp, keep_columns)
+            if rows == 0:
+                raise InputError(f"{data} holds no rows to encode; check the file")
+    except _WriteFailed as failed:
+        raise _write_error(failed.error, out) from failed.error
+    except OSError as exc:  # making the temporary file, flushing it, renaming it
+        raise _write_error(exc, out) from exc
     return EncodeFileResult(out, rows, tokens, unknown, time.perf_counter() - start)

@@ -13,7 +13,7 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from itertools import chain, pairwise
 from typing import Any
@@ -27,8 +27,11 @@ from aligner.vocab import Vocab
 __all__ = [
     "Rows",
     "collect",
+    "frame_columns",
+    "is_missing",
     "pad_rows",
     "python_rows",
+    "text_list",
     "to_arrow",
     "to_lists",
     "truncate",
@@ -168,6 +171,125 @@ def _ids(vocab: Vocab, tokens: list[str], row: int, unknown: str) -> list[int]:
     return ids
 
 
+def is_missing(value: object) -> bool:
+    """True for a missing value: ``None``, a float NaN (numpy's too), pandas ``NA``/``NaT``
+    or numpy ``NaT``. pandas is recognised by its types' names, never imported.
+
+    Example:
+        >>> is_missing(float("nan")), is_missing(""), is_missing(None)
+        (True, False, True)
+    """
+    if value is None:
+        return True
+    if isinstance(value, float | np.floating):
+        return bool(value != value)
+    if isinstance(value, np.datetime64 | np.timedelta64):
+        return bool(np.isnat(value))
+    kind = type(value)
+    return kind.__name__ in ("NAType", "NaTType") and kind.__module__.startswith("pandas")
+
+
+def frame_columns(data: object) -> list[Any] | None:
+    """The column names of a data frame (pandas, polars, a pyarrow table), else ``None``.
+
+    Recognised by its shape (two dimensions) and its column names; no
+    library is imported.
+    """
+    shape = getattr(data, "shape", None)
+    if not isinstance(shape, tuple) or len(shape) != 2 or isinstance(data, np.ndarray):
+        return None
+    names = getattr(data, "column_names", None)  # pyarrow (its .columns are the arrays)
+    if names is None:
+        names = getattr(data, "columns", None)
+    return None if names is None else list(names)
+
+
+def _one_column(data: Any, names: list[Any]) -> Any:
+    """The only column of a data frame; several columns are refused, naming them."""
+    kind = type(data).__name__
+    if len(names) == 1:
+        return data[names[0]]
+    shown = ", ".join(map(repr, names[:10])) + (", ..." if len(names) > 10 else "")
+    first = names[0] if names else "text"
+    raise InputError(
+        f"a {kind} with {len(names)} columns ({shown or 'none'}) is not a list of texts; "
+        f"pass its text column, e.g. df[{first!r}]"
+    )
+
+
+def _refuse_container(data: object) -> None:
+    """Refuse what iterates but is not a list of texts (bytes, a dict, a set, an n-D array)."""
+    if isinstance(data, bytes | bytearray | memoryview):
+        raise InputError(
+            f"the texts are {type(data).__name__}, not str; decode them first "
+            "(data.decode('utf-8')), or pass a list of str"
+        )
+    if isinstance(data, Mapping):
+        raise InputError(
+            f"a {type(data).__name__} is not a list of texts (it would encode its keys); "
+            "pass list(d.values()) or the list of texts itself"
+        )
+    if isinstance(data, set | frozenset):
+        raise InputError(
+            f"a {type(data).__name__} has no order, so the rows would not match the texts; "
+            "pass a list"
+        )
+    shape = getattr(data, "shape", None)
+    if isinstance(shape, tuple) and len(shape) != 1:
+        raise InputError(
+            f"the texts are a {len(shape)}-D {type(data).__name__} of shape {shape}; "
+            "pass a 1-D array or list of texts (one column)"
+        )
+
+
+def _to_list(data: object) -> Any:
+    for name in ("tolist", "to_list", "to_pylist"):
+        if callable(method := getattr(data, name, None)):
+            return method
+    return None
+
+
+def text_list(data: Any) -> list[Any]:
+    """The texts of ``data`` as a list of ``str`` and ``None``, in order.
+
+    Takes a list, tuple or any iterable of texts, a 1-D numpy array, a pandas
+    (or polars) Series, a data frame with exactly one column, or a pyarrow
+    array; a single ``str`` is one text. Missing values (see
+    :func:`is_missing`) become ``None``.
+
+    Raises:
+        InputError: bytes, a dict, a set, a data frame with several columns,
+            an array of more than one dimension, something that is not
+            iterable, or an item that is neither text nor missing (the
+            message names the item).
+
+    Example:
+        >>> text_list(("a b", float("nan")))
+        ['a b', None]
+    """
+    if isinstance(data, str):
+        return [data]
+    names = frame_columns(data)
+    if names is not None:
+        data = _one_column(data, names)
+    _refuse_container(data)
+    if isinstance(data, list):
+        items = data
+    elif (to_list := _to_list(data)) is not None:
+        items = to_list()  # numpy, pandas and polars series, pyarrow arrays: fast and whole
+    else:
+        try:
+            items = list(data)
+        except TypeError:
+            raise InputError(
+                f"the texts are {type(data).__name__}; pass a str (one text) or a list of str"
+            ) from None
+    if not all(type(t) is str or t is None for t in items):
+        items = [None if is_missing(t) else t for t in items]
+        check_texts(items)
+    return items
+
+
 def check_texts(texts: Sequence[object]) -> None:
     """Refuse what an Arrow string array cannot hold, on either encoder path.
 
@@ -179,8 +301,7 @@ def check_texts(texts: Sequence[object]) -> None:
         if text is None:
             continue
         if not isinstance(text, str):
-            kind = type(text).__name__
-            raise InputError(f"text {index} is {kind}, not str; pass strings (or None)")
+            raise InputError(f"text {index} is {_kind(text)}")
         if not text.isascii():
             try:
                 text.encode("utf-8")
@@ -189,6 +310,14 @@ def check_texts(texts: Sequence[object]) -> None:
                     f"text {index} holds a lone surrogate at character {exc.start}, which is "
                     "not Unicode text; decode the data with errors='replace'"
                 ) from None
+
+
+def _kind(value: object) -> str:
+    """What a non-text item is, and the remedy, for messages."""
+    kind = type(value).__name__
+    if isinstance(value, bytes | bytearray):
+        return f"{kind}, not str; decode it first (value.decode('utf-8'))"
+    return f"{kind}, not str; pass strings (or None for a missing text)"
 
 
 def python_rows(

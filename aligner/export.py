@@ -16,15 +16,13 @@ from __future__ import annotations
 import gzip
 import os
 from pathlib import Path
-from typing import IO, Any, cast
+from typing import IO, cast
 
 from aligner.atomic import atomic_file, check_file_output
 from aligner.errors import InputError
-from aligner.progress import SILENT, Progress
-from aligner.tokenize import TokenizerSpec
 from aligner.vectors import WordVectors
 
-__all__ = ["train_to_file", "write_vectors"]
+__all__ = ["write_vectors"]
 
 
 def _binary(path: Path) -> bool:
@@ -70,33 +68,3 @@ def write_vectors(
         else:
             _rows(raw, vectors, _binary(path))
     return path
-
-
-def train_to_file(
-    corpus: str | os.PathLike[str],
-    out: str | os.PathLike[str],
-    method: str = "word2vec",
-    params: Any = None,
-    *,
-    tokenizer: TokenizerSpec | None = None,
-    text_column: str | None = None,
-    force: bool = False,
-    progress: Progress = SILENT,
-) -> tuple[Path, WordVectors]:
-    """Train on ``corpus`` and write the vectors to ``out`` (``aligner train``).
-
-    The destination is checked before training starts.
-
-    Raises:
-        InputError: ``out`` exists without ``force``; CorpusError,
-            TrainingError: see :func:`aligner.train.train`.
-    """
-    from aligner.corpus import Corpus
-    from aligner.train import train
-
-    out = Path(out)
-    if out.exists() and not force:
-        raise InputError(f"output file {out} already exists; pass --force to replace it")
-    source = Corpus(corpus, tokenizer=tokenizer, text_column=text_column)
-    vectors = train(source, method, params, progress=progress)
-    return write_vectors(out, vectors, force=force), vectors

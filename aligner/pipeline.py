@@ -1,10 +1,17 @@
 """``build()``: vectors (trained or pretrained) → align → fill → write, from one config.
 
-Every build records a *build key* in its manifest: a sha256 over everything
-that decides the artifact's content (the vectors' source, the vocabulary
-file's bytes, tokenizer, fallbacks, fill, seed, dtype, aligner version). When
+Every build records its *inputs* in its manifest (``build.inputs``): the
+content (sha256) of every input file and every option that decides the
+artifact (see :mod:`aligner.reuse`), and their sha256, the *build key*. When
 the output directory already holds a verified artifact with the same key,
-``build`` reuses it at once instead of building again.
+``build`` reuses it at once instead of building again; paths and modification
+times are not inputs, so ``touch``, a git checkout or a copy of the corpus
+changes nothing. An artifact built from other inputs is replaced only with
+``force``; the error says which input changed.
+
+A build also returns (and stores) *warnings*: a coverage under 10 % and its
+likely cause, or a tokenizer that does not fit the vocabulary (see
+:mod:`aligner.diagnose`).
 
 Example:
     >>> from aligner.pipeline import BuildConfig, build
@@ -17,35 +24,29 @@ Example:
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from aligner.align import FALLBACKS, Alignment, Coverage, align
-from aligner.artifact import (
-    FORMAT_VERSION,
-    check_output,
-    load_manifest,
-    open_artifact,
-    sha256_file,
-    write_artifact,
-)
+from aligner.align import FALLBACKS, Alignment, Coverage, CoverageShortfall, align
+from aligner.artifact import check_output, load_manifest, write_artifact
+from aligner.build_checks import check_config, data_errors, training_params
 from aligner.corpus import Corpus
-from aligner.errors import AlignerError, InputError
+from aligner.diagnose import build_warnings
+from aligner.errors import InputError
 from aligner.fill import fill
 from aligner.progress import SILENT, Progress
+from aligner.reuse import build_inputs, content_digest, corpus_identity, find_reusable, inputs_key
 from aligner.task import SentencePieceTraining, piece_vectors, train_tokenizer
 from aligner.tokenize import TokenizerSpec
-from aligner.train import METHODS, Word2VecParams, make_params, train
+from aligner.train import train
 from aligner.vectors import WordVectors
 from aligner.vocab import DEFAULT_PAD, DEFAULT_UNK, Vocab, read_vocab
+from aligner.writable import check_writable
 
 __all__ = ["BuildConfig", "BuildResult", "build", "build_key"]
 
@@ -55,7 +56,15 @@ class BuildConfig:
     """Everything ``build`` needs; each field has the CLI option of the same name.
 
     Exactly one of ``corpus`` and ``pretrained`` is given, and exactly one of
-    ``vocab`` and ``data``.
+    ``vocab`` and ``data``. A field that does not apply to that choice
+    (training ``params`` with ``pretrained``, ``dim`` or ``format`` with a
+    ``corpus``, ``data_column`` with a ``vocab`` file, ...) is an
+    :class:`~aligner.errors.InputError`, not silently ignored.
+
+    Seeds: a build has one seed, for training, filling missing rows and
+    training a sentencepiece model. It is ``seed`` or the training
+    parameters' ``seed``, whichever is given (both given must be equal, else
+    InputError); neither gives 0.
 
     Attributes:
         out: artifact directory to write.
@@ -73,11 +82,15 @@ class BuildConfig:
         member: the member to read inside a zip.
         dim: expected dimension of pretrained vectors (checked when given).
         skip_bad_rows: skip malformed pretrained rows instead of failing.
-        cache: download cache directory (``$ALIGNER_CACHE`` or the user cache).
+        cache: cache directory for downloads and input file digests
+            (``$ALIGNER_CACHE`` or the user cache).
         method: training method (``"word2vec"``, ``"fasttext"`` or ``"glove"``).
-        params: training parameters (:class:`~aligner.train.Word2VecParams`,
-            :class:`~aligner.train.FastTextParams` or a mapping); the ``seed``
-            field is overridden by ``seed``.
+        params: training parameters of ``method``: its own object
+            (:class:`~aligner.train.Word2VecParams`,
+            :class:`~aligner.train.FastTextParams`,
+            :class:`~aligner.train.GloveTrainingParams`) or a mapping of its
+            fields; ``None`` gives the method's defaults. Another method's
+            object is an InputError (the defaults differ).
         tokenizer: tokenizer spec for the corpus, the vocabulary and encoding,
             or a :class:`~aligner.task.SentencePieceTraining` to train one.
         pieces: a sentencepiece model (spec or training) whose pieces compose
@@ -88,7 +101,8 @@ class BuildConfig:
             coverage when the vocabulary has counts, else type coverage).
         init: fill method for missing rows (``normal``, ``uniform``, ``zeros``).
         init_scale: half-width for ``uniform``.
-        seed: one seed for training and filling.
+        seed: the build's seed (see "Seeds" above); ``None``: the params'
+            seed, else 0.
         pad: padding token (row 0), or ``None``.
         unk: unknown-word token, or ``None``.
         dtype: storage dtype, ``"float32"`` or ``"float16"``.
@@ -114,14 +128,14 @@ class BuildConfig:
     skip_bad_rows: bool = False
     cache: str | os.PathLike[str] | None = None
     method: str = "word2vec"
-    params: Any = field(default_factory=Word2VecParams)
+    params: Any = None
     tokenizer: TokenizerSpec | SentencePieceTraining = field(default_factory=TokenizerSpec)
     pieces: TokenizerSpec | SentencePieceTraining | None = None
     fallbacks: tuple[str, ...] = FALLBACKS
     min_coverage: float | None = None
     init: str = "normal"
     init_scale: float | None = None
-    seed: int = 0
+    seed: int | None = None
     pad: str | None = DEFAULT_PAD
     unk: str | None = DEFAULT_UNK
     dtype: str = "float32"
@@ -140,6 +154,9 @@ class BuildResult:
         manifest: the artifact's manifest.
         reused: True when an identical artifact was already there.
         alignment: the alignment (``None`` when reused).
+        warnings: one-line warnings about the inputs (a very low coverage and
+            its likely cause, a tokenizer that does not fit the vocabulary);
+            also stored in the manifest (``build.warnings``).
     """
 
     path: Path
@@ -147,11 +164,7 @@ class BuildResult:
     manifest: dict[str, Any]
     reused: bool = False
     alignment: Alignment | None = None
-
-
-def _file_identity(path: Path) -> dict[str, Any]:
-    stat = path.stat()
-    return {"path": str(path.resolve()), "bytes": stat.st_size, "mtime_ns": stat.st_mtime_ns}
+    warnings: list[str] = field(default_factory=list)
 
 
 def build_key(config: BuildConfig, source: dict[str, Any]) -> str:
@@ -159,102 +172,13 @@ def build_key(config: BuildConfig, source: dict[str, Any]) -> str:
 
     Args:
         config: the build configuration.
-        source: identity of the vectors' source (file identity or sha256,
-            format, training parameters).
+        source: identity of the vectors' source (content digest, format,
+            training parameters).
+
+    Raises:
+        InputError: an input file cannot be read, or two different seeds.
     """
-    from aligner import __version__
-
-    material = {
-        "aligner": __version__,
-        "format_version": FORMAT_VERSION,
-        "source": source,
-        "task": _task_identity(config),
-        "fallbacks": list(config.fallbacks),
-        "fill": [config.init, config.init_scale, config.seed],
-        "specials": [config.pad, config.unk],
-        "dtype": config.dtype,
-        "metadata": config.metadata,
-    }
-    if config.evaluate:  # only when asked: keys of builds without it stay as they were
-        material["evaluate"] = True
-    return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()
-
-
-@contextmanager
-def _data_errors() -> Iterator[None]:
-    """Errors about dataset 1 name build's option for its column, --data-column."""
-    try:
-        yield
-    except AlignerError as exc:
-        message = str(exc)
-        if "--text-column" not in message:
-            raise
-        raise type(exc)(message.replace("--text-column", "--data-column")) from None
-
-
-def _spec_identity(spec: TokenizerSpec | SentencePieceTraining | None) -> Any:
-    if isinstance(spec, SentencePieceTraining):
-        return {"train": spec.to_dict()}
-    return None if spec is None else spec.to_dict()
-
-
-def _task_identity(config: BuildConfig) -> dict[str, Any]:
-    """What decides the tokenizer and the vocabulary, without computing them."""
-    if config.vocab is not None:
-        vocab: Any = {"sha256": sha256_file(Path(config.vocab))}
-    else:
-        assert config.data is not None
-        with _data_errors():
-            data = Corpus(config.data, text_column=config.data_column).identity()
-        vocab = {"data": data, "min_count": config.vocab_min_count}
-        vocab["max_size"] = config.vocab_max_size
-    return {
-        "vocab": vocab,
-        "tokenizer": _spec_identity(config.tokenizer),
-        "pieces": _spec_identity(config.pieces),
-    }
-
-
-def _reusable(out: Path, key: str) -> BuildResult | None:
-    if not (out / "manifest.json").is_file():
-        return None
-    try:
-        art = open_artifact(out)
-    except AlignerError:
-        return None
-    if art.manifest.get("build", {}).get("key") != key or art.coverage is None:
-        return None
-    return BuildResult(out, art.coverage, art.manifest, reused=True)
-
-
-def _check_config(config: BuildConfig) -> None:
-    if (config.corpus is None) == (config.pretrained is None):
-        raise InputError("pass exactly one source of vectors: a corpus or pretrained vectors")
-    if (config.vocab is None) == (config.data is None):
-        raise InputError(
-            "pass exactly one task vocabulary: a vocabulary file or dataset 1 to count it from"
-        )
-    if config.method not in METHODS:
-        raise InputError(
-            f"unknown training method {config.method!r}; choose one of: {', '.join(METHODS)}"
-        )
-    for training in (config.tokenizer, config.pieces):
-        if not isinstance(training, SentencePieceTraining):
-            continue
-        if training.train_on == "data" and config.data is None:
-            raise InputError("sentencepiece can train on dataset 1 only when it is given (--data)")
-        if training.train_on == "corpus" and config.corpus is None:
-            raise InputError("sentencepiece can train on the corpus only when one is given")
-    if config.pieces is not None:
-        if config.corpus is None or config.method == "fasttext":
-            raise InputError(
-                "sentencepiece pieces compose word vectors when training word2vec or GloVe "
-                "on a corpus; fastText composes from its own subwords"
-            )
-        if isinstance(config.pieces, TokenizerSpec) and config.pieces.kind != "sentencepiece":
-            raise InputError("pieces need a sentencepiece tokenizer")
-    if config.min_coverage is not None and not 0.0 <= config.min_coverage <= 1.0:
-        raise InputError(f"min_coverage {config.min_coverage} is not between 0 and 1")
+    return inputs_key(build_inputs(config, source, check_config(config)))
 
 
 def _pretrained(config: BuildConfig, progress: Progress) -> tuple[dict[str, Any], Any]:
@@ -267,7 +191,9 @@ def _pretrained(config: BuildConfig, progress: Progress) -> tuple[dict[str, Any]
     fmt = config.format or (entry.format if entry else None)
     member = config.member or (entry.member if entry else None)
     identity: dict[str, Any] = {"kind": "pretrained", "format": fmt, "member": member}
-    identity["file"] = {"sha256": entry.sha256} if entry and entry.sha256 else _file_identity(path)
+    digest = entry.sha256 if entry and entry.sha256 else None
+    digest = digest or content_digest(path, "pretrained vectors", config.cache)
+    identity["file"] = {"sha256": digest}
     identity |= {"dim": config.dim, "skip_bad_rows": config.skip_bad_rows}
 
     def read(vocab: Vocab, tokenizer: TokenizerSpec) -> WordVectors:
@@ -286,15 +212,15 @@ def _pretrained(config: BuildConfig, progress: Progress) -> tuple[dict[str, Any]
     return identity, read
 
 
-def _trained(config: BuildConfig, progress: Progress) -> tuple[dict[str, Any], Any]:
+def _trained(config: BuildConfig, seed: int, progress: Progress) -> tuple[dict[str, Any], Any]:
     assert config.corpus is not None
     path, column = config.corpus, config.text_column
     corpus = Corpus(path, text_column=column)  # checked now; its tokenizer is set in run()
-    params = make_params(config.method, config.params, seed=config.seed)
+    params = training_params(config, seed)
     identity = {
         "kind": "trained",
         "method": config.method,
-        "corpus": corpus.identity(),
+        "corpus": corpus_identity(corpus, config.cache),
         "params": params.to_dict(),
     }
 
@@ -305,7 +231,7 @@ def _trained(config: BuildConfig, progress: Progress) -> tuple[dict[str, Any], A
         vectors = train(corpus, config.method, params, compose=compose, progress=progress)
         if config.pieces is None or "subword" not in config.fallbacks:
             return vectors
-        spec = _resolve_spec(config, config.pieces, progress)
+        spec = _resolve_spec(config, config.pieces, seed, progress)
         pieces = train(Corpus(path, tokenizer=spec, text_column=column), config.method, params)
         pieces.source |= {"sentencepiece": spec.to_dict()}
         return piece_vectors(vectors, pieces, spec, words)
@@ -314,7 +240,7 @@ def _trained(config: BuildConfig, progress: Progress) -> tuple[dict[str, Any], A
 
 
 def _resolve_spec(
-    config: BuildConfig, spec: TokenizerSpec | SentencePieceTraining, progress: Progress
+    config: BuildConfig, spec: TokenizerSpec | SentencePieceTraining, seed: int, progress: Progress
 ) -> TokenizerSpec:
     if isinstance(spec, TokenizerSpec):
         return spec
@@ -323,8 +249,8 @@ def _resolve_spec(
     else:
         path, column = config.corpus, config.text_column
     assert path is not None
-    with _data_errors() if spec.train_on == "data" else nullcontext():
-        return train_tokenizer(spec, path, column, seed=config.seed, progress=progress)
+    with data_errors() if spec.train_on == "data" else nullcontext():
+        return train_tokenizer(spec, path, column, seed=seed, progress=progress)
 
 
 def _task_vocab(config: BuildConfig, tokenizer: TokenizerSpec, progress: Progress) -> Vocab:
@@ -333,7 +259,7 @@ def _task_vocab(config: BuildConfig, tokenizer: TokenizerSpec, progress: Progres
     from aligner.vocab_build import build_vocab
 
     assert config.data is not None
-    with _data_errors():
+    with data_errors():
         return build_vocab(
             config.data, tokenizer=tokenizer, text_column=config.data_column,
             min_count=config.vocab_min_count, max_size=config.vocab_max_size,
@@ -365,54 +291,94 @@ def _evaluation(
     return evaluate(about_to_be, progress=progress).to_dict()
 
 
+def _require(coverage: Coverage, minimum: float | None, warnings: list[str]) -> None:
+    """``coverage.require(minimum)``, the error carrying the build's warnings."""
+    if minimum is None:
+        return
+    try:
+        coverage.require(minimum)
+    except CoverageShortfall as exc:
+        exc.warnings = list(warnings)
+        raise
+
+
+def _warnings(
+    config: BuildConfig, alignment: Alignment, vectors: WordVectors, tokenizer: TokenizerSpec
+) -> list[str]:
+    names = {"vocab": str(config.vocab) if config.vocab else f"the vocabulary of {config.data}"}
+    source = config.pretrained or f"the vectors trained on {config.corpus}"
+    names["vectors"] = str(source)
+    return build_warnings(alignment, vectors, tokenizer=tokenizer, names=names)
+
+
+def _unwritable(out: Path) -> InputError | None:
+    try:
+        check_writable(out)
+    except InputError as exc:
+        return exc
+    return None
+
+
 def build(config: BuildConfig, *, progress: Progress = SILENT) -> BuildResult:
     """Get vectors (train or read), align them to the vocabulary, fill, write.
 
-    Inputs and the output location are checked before the long work starts,
-    so a bad vocabulary, a missing column or an existing output fails at once.
-    An identical artifact already at ``out`` is reused (``result.reused``).
+    Inputs and the output location (its writability included) are checked
+    before the long work starts, so a bad vocabulary, a missing column, an
+    existing or read-only output fails at once. An artifact at ``out`` built
+    from the same inputs (same contents, see :mod:`aligner.reuse`) is reused
+    (``result.reused``).
 
     Args:
         config: the build configuration.
         progress: receives progress bars for the long stages.
 
     Returns:
-        A :class:`BuildResult`.
+        A :class:`BuildResult`; its ``warnings`` name inputs that likely do
+        not fit (coverage under 10 %, a tokenizer unlike the vocabulary).
 
     Raises:
-        CoverageError: coverage is below ``min_coverage`` (nothing written).
+        CoverageShortfall: coverage is below ``min_coverage`` (nothing
+            written); a :class:`~aligner.errors.CoverageError` carrying the
+            report and the warnings.
+        ArtifactExistsError: ``out`` holds an artifact built from other
+            inputs and ``force`` is false; the message names what changed.
         AlignerError: any stage's error (see :mod:`aligner.errors`); no
             artifact is left behind.
     """
-    _check_config(config)
+    seed = check_config(config)
     out = check_output(config.out, force=True)  # a file or a foreign directory fails now
+    unwritable = _unwritable(out)  # raised unless the artifact there is reused
     if config.vocab is not None:
         read_vocab(config.vocab, pad=config.pad, unk=config.unk)  # a bad file fails now
     if config.pretrained is not None:
-        identity, get_vectors = _pretrained(config, progress)
+        source, get_vectors = _pretrained(config, progress)
     else:
-        identity, get_vectors = _trained(config, progress)
-    key = build_key(config, identity)
-    reused = _reusable(out, key)
-    if reused is not None:
-        if config.min_coverage is not None:
-            reused.coverage.require(config.min_coverage)
-        return reused
+        source, get_vectors = _trained(config, seed, progress)
+    inputs = build_inputs(config, source, seed)
+    key = inputs_key(inputs)
+    found = find_reusable(out, key, inputs, config)
+    if found is not None:
+        art, warnings = found
+        assert art.coverage is not None
+        _require(art.coverage, config.min_coverage, warnings)
+        return BuildResult(out, art.coverage, art.manifest, reused=True, warnings=warnings)
     check_output(out, force=config.force)
-    tokenizer = _resolve_spec(config, config.tokenizer, progress)
+    if unwritable is not None:
+        raise unwritable
+    tokenizer = _resolve_spec(config, config.tokenizer, seed, progress)
     vocab = _task_vocab(config, tokenizer, progress)
     vectors: WordVectors = get_vectors(vocab, tokenizer)
     alignment = align(vocab, vectors, fallbacks=config.fallbacks)
-    if config.min_coverage is not None:
-        alignment.coverage.require(config.min_coverage)
-    filled = fill(alignment, vectors, method=config.init, seed=config.seed, scale=config.init_scale)
+    warnings = _warnings(config, alignment, vectors, tokenizer)
+    _require(alignment.coverage, config.min_coverage, warnings)
+    filled = fill(alignment, vectors, method=config.init, seed=seed, scale=config.init_scale)
     task = {"vocab_file": str(config.vocab)} if config.vocab else {"data": str(config.data)}
     sections = {
         "source": vectors.source | task,
         "alignment": {"fallbacks": [*alignment.fallbacks, "fill"]},
         "fill": filled.params,
         "coverage": alignment.coverage.to_dict(),
-        "build": {"key": key},
+        "build": {"key": key, "inputs": inputs, "warnings": warnings},
         "metadata": dict(config.metadata),
     }
     if config.evaluate:
@@ -424,4 +390,4 @@ def build(config: BuildConfig, *, progress: Progress = SILENT) -> BuildResult:
         sections=sections, tokenizer=tokenizer, force=config.force, dtype=config.dtype,
     )  # fmt: skip
     manifest = load_manifest(path)
-    return BuildResult(path, alignment.coverage, manifest, alignment=alignment)
+    return BuildResult(path, alignment.coverage, manifest, alignment=alignment, warnings=warnings)

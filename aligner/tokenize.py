@@ -45,6 +45,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import stat
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -53,6 +54,7 @@ from pathlib import Path
 from typing import Any
 
 from aligner.errors import InputError
+from aligner.vocab import is_utf8
 
 __all__ = [
     "KINDS",
@@ -95,13 +97,68 @@ def _regex() -> re.Pattern[str]:
     return re.compile(f"[{cls}]+|[^\\s{cls}]")
 
 
+#: the largest sentencepiece model read (real ones are a few MiB)
+SP_MODEL_MAX = 1 << 30
+
+
 def _sp_processor(model: bytes) -> Any:
+    """The processor of a sentencepiece model, or ``None`` when it is not a whole one."""
     import sentencepiece as spm
 
+    if not _whole_model(model):
+        return None
     try:
-        return spm.SentencePieceProcessor(model_proto=model)
+        processor = spm.SentencePieceProcessor(model_proto=model)
+        if processor.piece_size() < 1:
+            return None
+        processor.encode("a", out_type=str)  # fails on a model that loads but cannot encode
     except (RuntimeError, TypeError, OSError):
         return None
+    return processor
+
+
+def _whole_model(model: bytes) -> bool:
+    """Whether ``model`` is a well-formed ModelProto with pieces and a normalizer spec.
+
+    The fields are walked, not decoded: a model cut at a field boundary parses,
+    but lacks the normalizer spec (field 3) written after the pieces (field 1).
+    """
+    pos, seen = 0, set()
+    while pos < len(model):
+        key, pos = _varint(model, pos)
+        if key is None or key & 7 != 2:  # ModelProto's top-level fields are messages
+            return False
+        size, pos = _varint(model, pos)
+        if size is None or pos + size > len(model):
+            return False
+        seen.add(key >> 3)
+        pos += size
+    return {1, 3} <= seen
+
+
+def _varint(data: bytes, pos: int) -> tuple[int | None, int]:
+    value = shift = 0
+    while pos < len(data) and shift < 64:
+        byte = data[pos]
+        pos += 1
+        value |= (byte & 0x7F) << shift
+        if byte < 0x80:
+            return value, pos
+        shift += 7
+    return None, pos
+
+
+def _model_problem(model: bytes) -> str:
+    """What a model that does not load looks like, and what to pass instead."""
+    written = "pass the .model file written by sentencepiece training"
+    if not model:
+        return f"is empty (0 bytes); {written}"
+    if model.lstrip()[:1] in (b"{", b"["):
+        return f"is JSON (a Hugging Face tokenizer.json?), not a sentencepiece model; {written}"
+    head = model[:4096]
+    if b"\t" in head and is_utf8(head):
+        return "is text (a sentencepiece .vocab file?); pass the .model file beside it"
+    return f"is not a valid sentencepiece model (it is truncated or another file); {written}"
 
 
 def _digest(model: bytes) -> str:
@@ -130,6 +187,18 @@ class TokenizerSpec:
     model: bytes | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
+        if not (
+            isinstance(self.kind, str)
+            and isinstance(self.lowercase, bool)
+            and isinstance(self.normalize, str | None)
+            and isinstance(self.model, bytes | None)
+        ):
+            raise InputError(
+                f"tokenizer spec with fields of the wrong type (kind {self.kind!r}, lowercase "
+                f"{self.lowercase!r}, normalize {self.normalize!r}, model "
+                f"{type(self.model).__name__}): kind and normalize are names, lowercase is "
+                "true or false, model is bytes"
+            )
         if self.kind not in KINDS:
             raise InputError(
                 f"unknown tokenizer kind {self.kind!r}; choose one of: {', '.join(KINDS)}"
@@ -165,17 +234,9 @@ class TokenizerSpec:
         """
         if not isinstance(model, bytes):
             path = Path(model)
-            try:
-                model = path.read_bytes()
-            except OSError as exc:
-                raise InputError(
-                    f"cannot read sentencepiece model {path}: {exc.strerror}; check the path"
-                ) from None
+            model = _read_model(path)
             if _sp_processor(model) is None:
-                raise InputError(
-                    f"{path} is not a valid sentencepiece model (it does not parse); "
-                    "pass the .model file written by sentencepiece training"
-                )
+                raise InputError(f"sentencepiece model {path} {_model_problem(model)}")
         return cls("sentencepiece", lowercase=lowercase, normalize=normalize, model=model)
 
     @property
@@ -240,9 +301,12 @@ class TokenizerSpec:
             model: the sentencepiece model bytes, for a sentencepiece spec.
 
         Raises:
-            InputError: the dict names an unknown kind or field, or the model
-                is missing or differs from the recorded sha256.
+            InputError: the dict names an unknown kind or field, has a field of
+                the wrong type, or the model is missing, differs from the
+                recorded sha256 or does not load.
         """
+        if not isinstance(data, dict):
+            raise InputError(f"tokenizer spec is a {type(data).__name__}, not an object")
         known = {"kind", "lowercase", "normalize", "model_sha256"}
         unknown = set(data) - known
         if unknown:
@@ -251,6 +315,11 @@ class TokenizerSpec:
                 "the artifact may come from a newer aligner: upgrade aligner"
             )
         expected = data.get("model_sha256")
+        if data.get("kind") == "sentencepiece" and not isinstance(expected, str):
+            raise InputError(
+                "the tokenizer spec names a sentencepiece tokenizer but records no model "
+                "sha256 (model_sha256); rebuild the artifact"
+            )
         if expected is not None and (model is None or _digest(model) != expected):
             raise InputError(
                 "the sentencepiece model is missing or differs from the one recorded "
@@ -258,6 +327,33 @@ class TokenizerSpec:
             )
         fields = {k: v for k, v in data.items() if k != "model_sha256"}
         return cls(**fields, model=model if expected is not None else None)
+
+
+def _read_model(path: Path) -> bytes:
+    """The bytes of a model file: a regular file of a plausible size."""
+    try:
+        # O_NONBLOCK: opening a pipe must not wait for a writer (it is refused below)
+        with open(os.open(path, os.O_RDONLY | os.O_NONBLOCK), "rb") as fh:
+            info = os.fstat(fh.fileno())
+            if not stat.S_ISREG(info.st_mode):
+                raise InputError(
+                    f"sentencepiece model {path} is not a regular file (a directory, device or "
+                    "pipe); pass the .model file"
+                )
+            if info.st_size > SP_MODEL_MAX:
+                raise InputError(
+                    f"sentencepiece model {path} holds {info.st_size} bytes, more than any "
+                    "sentencepiece model; pass the .model file"
+                )
+            return fh.read(SP_MODEL_MAX + 1)
+    except IsADirectoryError:
+        raise InputError(
+            f"sentencepiece model {path} is a directory; pass the .model file"
+        ) from None
+    except OSError as exc:
+        raise InputError(
+            f"cannot read sentencepiece model {path}: {exc.strerror}; check the path"
+        ) from None
 
 
 @cache

@@ -1,8 +1,15 @@
 """The task vocabulary: row ``i`` of the embedding matrix is token ``i``.
 
 A vocabulary file has one token per line, optionally followed by a tab and
-its count in dataset 1 (``token<TAB>count``). Special tokens (``<pad>`` at row
-0 and ``<unk>`` at row 1 by default) are put in front of the file's tokens.
+its count in dataset 1 (``token<TAB>count``). Two other layouts with counts are
+recognised when every line has them: ``token count`` (one space; gensim's
+``fvocab`` files) and ``count token`` (``sort | uniq -c``). Special tokens
+(``<pad>`` at row 0 and ``<unk>`` at row 1 by default) are put in front of the
+file's tokens.
+
+Files that are not text vocabularies (pickles, numpy arrays, archives,
+vectors files) are recognised from their first bytes and refused with what
+they are and what to pass instead (:func:`binary_kind`).
 
 Example:
     >>> vocab = Vocab(["guitar", "piano"], counts=[5, 3])
@@ -15,12 +22,24 @@ Example:
 from __future__ import annotations
 
 import os
+import re
+import stat
+import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 from aligner.errors import VocabError
 
-__all__ = ["DEFAULT_PAD", "DEFAULT_UNK", "Vocab", "read_vocab"]
+__all__ = [
+    "DEFAULT_PAD",
+    "DEFAULT_UNK",
+    "LAYOUTS",
+    "Vocab",
+    "binary_kind",
+    "is_utf8",
+    "read_vocab",
+    "vocab_layout",
+]
 
 DEFAULT_PAD = "<pad>"
 DEFAULT_UNK = "<unk>"
@@ -64,6 +83,8 @@ class Vocab:
         if counts is not None and len(counts) != len(words):
             raise VocabError(f"{len(counts)} counts given for {len(words)} tokens")
         self.counts: list[int] | None = None
+        #: how the file it was read from was laid out (one of LAYOUTS); None when not read
+        self.layout: str | None = None
         if counts is not None:
             self.counts = [0] * len(specials) + [int(c) for c in counts]
 
@@ -117,10 +138,197 @@ class Vocab:
         return row < len(self.specials)
 
 
-def _parse_line(path: Path, lineno: int, line: str) -> tuple[str, int | None]:
+# --- files that are not text --------------------------------------------------------------------
+
+_KV = (
+    "aligner never loads pickles: in Python run KeyedVectors.load(path)"
+    '.save_word2vec_format("vectors.bin", binary=True) and pass vectors.bin to --pretrained'
+)
+_WITH_TOKENS = (
+    "pass vectors with a token on each row (word2vec or GloVe text, word2vec binary, fastText)"
+)
+#: compressed-file magic numbers: (magic, name, suffix aligner reads, command that decompresses)
+COMPRESSED_MAGIC = (
+    (b"\x1f\x8b", "gzip", ".gz", "gunzip"),
+    (b"BZh", "bzip2", ".bz2", "bunzip2"),
+    (b"\xfd7zXZ\x00", "xz", ".xz", "unxz"),
+    (b"(\xb5/\xfd", "zstd", None, "zstd -d"),
+)
+_ZIP = (b"PK\x03\x04", b"PK\x05\x06")
+FASTTEXT_BIN_MAGIC = (793712314).to_bytes(4, "little")
+
+
+def binary_kind(
+    head: bytes, path: str | os.PathLike[str], *, role: str, zip_ok: bool = False
+) -> str | None:
+    """A one-line refusal for a file that is not what ``role`` needs; ``None`` for text.
+
+    Recognises, from the first bytes: pickles (gensim ``.kv`` / ``.model``),
+    numpy ``.npy`` and ``.npz``, PyTorch checkpoints and other zips, safetensors,
+    HDF5, Parquet, Arrow, compressed files, UTF-16 text; for a vocabulary also
+    fastText models and other files holding NUL bytes.
+
+    Args:
+        head: the file's first bytes (up to 64 KiB), after any decompression.
+        path: the file, named in the message (a zip's member names are read).
+        role: ``"vectors"`` or ``"vocabulary"``: what the file was passed as.
+        zip_ok: a zip archive is expected (its name ends in ``.zip``).
+
+    Example:
+        >>> binary_kind(b"\\x80\\x04\\x95", "w.kv", role="vectors")[:33]
+        'w.kv is a Python pickle (gensim s'
+    """
+    if b"\x00" not in head and is_utf8(head):
+        return None  # text: every kind below has a NUL byte or invalid UTF-8 in its first bytes
+    vocab = role == "vocabulary"
+    what = remedy = None
+    if head[:1] == b"\x80" and head[1:2] in (b"\x02", b"\x03", b"\x04", b"\x05"):
+        what = "a Python pickle (gensim saves .kv and .model files so)"
+        remedy = _KV
+    elif head.startswith(b"\x93NUMPY"):
+        what = "a numpy array (.npy): numbers without their tokens"
+        remedy = f"if it is the .vectors.npy of a gensim .kv, convert the .kv: {_KV}"
+    elif head.startswith(_ZIP) and not zip_ok:
+        what, remedy = _zip_kind(path, vocab)
+    elif _is_safetensors(head):
+        what, remedy = "a safetensors file: tensors without their tokens", _WITH_TOKENS
+    elif head.startswith(b"\x89HDF\r\n\x1a\n"):
+        what, remedy = "an HDF5 file", _WITH_TOKENS
+    elif head.startswith((b"PAR1", b"ARROW1")):
+        what = "a Parquet file" if head.startswith(b"PAR1") else "an Arrow file"
+        remedy = "to count a vocabulary from its text column, pass it to --data"
+        if not vocab:
+            remedy = f"{_WITH_TOKENS}; {remedy}"
+    elif head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        what, remedy = "UTF-16 text", "re-encode it as UTF-8 (iconv -f UTF-16 -t UTF-8)"
+    elif vocab and head.startswith(FASTTEXT_BIN_MAGIC):
+        what, remedy = "a fastText model (.bin)", "pass it to --pretrained"
+    else:
+        for magic, name, suffix, command in COMPRESSED_MAGIC:
+            if head.startswith(magic):
+                what = f"{name}-compressed"
+                remedy = f"decompress it first ({command} FILE)"
+                if not vocab and suffix is not None:
+                    what += f" but its name does not end in {suffix}"
+                    remedy = f"rename it to end in {suffix}"
+        if what is None and vocab and b"\x00" in head and not is_utf8(head):
+            what = "a binary file (NUL bytes, not UTF-8), not a text vocabulary"
+            remedy = "pass a text file with one token per line"
+    return None if what is None else f"{path} is {what}; {remedy}"
+
+
+def _zip_kind(path: str | os.PathLike[str], vocab: bool) -> tuple[str, str]:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = archive.namelist()
+    except (OSError, zipfile.BadZipFile):
+        names = []
+    if names and all(name.endswith(".npy") for name in names):
+        return "a numpy .npz archive: arrays without their tokens", _WITH_TOKENS
+    if any(name.endswith("data.pkl") for name in names):
+        return "a PyTorch checkpoint (a zip of pickles); aligner never loads pickles", _WITH_TOKENS
+    if vocab:
+        return "a zip archive", "unzip it and pass the vocabulary file inside"
+    return "a zip archive whose name does not end in .zip", (
+        "rename it to end in .zip (aligner reads the vectors file inside; --member picks one)"
+    )
+
+
+def is_utf8(head: bytes) -> bool:
+    """True when ``head`` is UTF-8 text, perhaps cut inside its last character."""
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return exc.reason == "unexpected end of data" and exc.start >= len(head) - 3
+    return True
+
+
+def _is_safetensors(head: bytes) -> bool:
+    """An 8-byte little-endian header length, then the JSON header."""
+    if len(head) < 10:
+        return False
+    size = int.from_bytes(head[:8], "little")
+    return 2 <= size < (1 << 28) and head[8:10] in (b'{"', b"{}")
+
+
+#: the layouts of a vocabulary file, as :attr:`Vocab.layout` names them
+LAYOUTS = ("token", "token<TAB>count", "token count", "count token")
+#: a line longer than this (in characters) is not a vocabulary entry
+MAX_LINE = 1 << 16
+_SPACED = re.compile(r"([^ \t]+) ([0-9]+)")  # gensim's fvocab: word, one space, count
+_UNIQ = re.compile(r" *([0-9]+) ([^ \t]+)")  # sort | uniq -c: padded count, one space, word
+_HEADER = re.compile(r"\s*(\d+)\s+(\d+)\s*")
+_NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|[-+]?(?:nan|inf)", re.I)
+
+
+def vocab_layout(
+    lines: Sequence[str], path: str | os.PathLike[str] = "the vocabulary", *, first: int = 1
+) -> str:
+    """The layout of a vocabulary file's lines (one of :data:`LAYOUTS`).
+
+    ``token count`` and ``count token`` are recognised only when every line
+    has that form; a file whose lines nearly all have it is an error naming
+    the line that does not (``first`` is the number of the first line).
+
+    Raises:
+        VocabError: the lines look like a vectors file, or nearly all of them
+            are ``token count`` lines.
+
+    Example:
+        >>> vocab_layout(["the 217", "guitar 5"]), vocab_layout(["New York", "guitar"])
+        ('token count', 'token')
+    """
+    _refuse_vectors(lines, path)
+    if any("\t" in line for line in lines):
+        return "token<TAB>count"
+    for layout, pattern in (("token count", _SPACED), ("count token", _UNIQ)):
+        misses = _misses(lines, pattern, len(lines) // 10)
+        if not misses:
+            return layout
+        if len(misses) <= len(lines) // 10:
+            i = misses[0]
+            raise VocabError(
+                f"{path}, line {first + i}: {lines[i][:60]!r} does not fit the '{layout}' "
+                "layout of the other lines; fix it, or write 'token<TAB>count' lines if tokens "
+                "hold spaces"
+            )
+    return "token"
+
+
+def _misses(lines: Sequence[str], pattern: re.Pattern[str], allowed: int) -> list[int]:
+    """The lines ``pattern`` does not match, up to one more than ``allowed``."""
+    misses = []
+    for i, line in enumerate(lines):
+        if not pattern.fullmatch(line):
+            misses.append(i)
+            if len(misses) > allowed:
+                break
+    return misses
+
+
+def _refuse_vectors(lines: Sequence[str], path: str | os.PathLike[str]) -> None:
+    """Refuse lines that are a vectors file: a ``rows dim`` header or token + numbers."""
+    header = _HEADER.fullmatch(lines[0]) if lines else None
+    rows = lines[1:6] if header and len(lines) > 1 else lines[:5]
+    fields = [row.rstrip(" ").split(" ") for row in rows]
+    if not fields or not all(len(f) > 2 and all(map(_NUMBER.fullmatch, f[1:])) for f in fields):
+        return
+    raise VocabError(
+        f"{path} looks like a vectors file (a token and {len(fields[0]) - 1} numbers on each "
+        "line), not a vocabulary; pass it to --pretrained, and to --vocab a file with one "
+        "token per line"
+    )
+
+
+def _parse_line(path: Path, lineno: int, line: str, layout: str) -> tuple[str, int | None]:
     where = f"{path}, line {lineno}"
     if not line.strip():
         raise VocabError(f"{where}: blank line; remove it (one token per line)")
+    if layout in ("token count", "count token"):
+        match = (_SPACED if layout == "token count" else _UNIQ).fullmatch(line)
+        assert match is not None  # vocab_layout checked every line
+        token, count = match.groups() if layout == "token count" else match.groups()[::-1]
+        return token, int(count)
     if "\t" not in line:
         return line, None
     token, _, count_text = line.partition("\t")
@@ -135,6 +343,51 @@ def _parse_line(path: Path, lineno: int, line: str) -> tuple[str, int | None]:
     return token, count
 
 
+def _read_text(path: Path) -> str:
+    """The file's text: refused when it is missing, not a regular file, binary or not UTF-8."""
+    try:
+        # O_NONBLOCK: opening a pipe must not wait for a writer (it is refused below)
+        with open(os.open(path, os.O_RDONLY | os.O_NONBLOCK), "rb") as fh:
+            if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+                raise VocabError(
+                    f"cannot read vocabulary file {path}: not a regular file (a directory, "
+                    "device or pipe); pass a text file with one token per line"
+                )
+            head = fh.read(1 << 16)
+            refused = binary_kind(head, path, role="vocabulary")
+            if refused is not None:
+                raise VocabError(refused)
+            raw = head + fh.read()
+    except FileNotFoundError:
+        raise VocabError(f"vocabulary file {path} does not exist; check the path") from None
+    except IsADirectoryError:
+        raise VocabError(
+            f"cannot read vocabulary file {path}: it is a directory; pass a text file"
+        ) from None
+    except OSError as exc:
+        raise VocabError(f"cannot read vocabulary file {path}: {exc.strerror}") from None
+    raw = raw.removeprefix(b"\xef\xbb\xbf")  # a UTF-8 byte-order mark
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        lineno = raw[: exc.start].count(b"\n") + 1
+        raise VocabError(f"{path}, line {lineno}: not valid UTF-8; re-encode the file") from None
+
+
+def _split_lines(path: Path, text: str) -> list[str]:
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    lines = [line.removesuffix("\r") for line in lines]
+    if lines and max(map(len, lines)) > MAX_LINE:
+        lineno = next(i for i, line in enumerate(lines, 1) if len(line) > MAX_LINE)
+        raise VocabError(
+            f"{path}, line {lineno}: longer than {MAX_LINE} characters, too long for a token; "
+            "pass a vocabulary file (one token per line)"
+        )
+    return lines
+
+
 def read_vocab(
     path: str | os.PathLike[str],
     *,
@@ -144,8 +397,11 @@ def read_vocab(
     """Read a task vocabulary file.
 
     Lines are ``token`` or ``token<TAB>count`` (UTF-8, one per line, all lines
-    of one kind). If the file already starts with the special tokens in order
-    (as files written by aligner do), they are not added twice.
+    of one kind); ``token count`` (one space) and ``count token`` (``uniq -c``)
+    files are read as token and count when every line has that form. The
+    layout found is :attr:`Vocab.layout`. If the file already starts with the
+    special tokens in order (as files written by aligner do), they are not
+    added twice.
 
     Args:
         path: the vocabulary file.
@@ -156,41 +412,31 @@ def read_vocab(
         The :class:`Vocab`, specials first.
 
     Raises:
-        VocabError: the file is missing, empty, not UTF-8, or has a blank,
-            duplicate or malformed line (the message names the line).
+        VocabError: the file is missing, empty, binary (a pickle, an array, an
+            archive: the message says what it is and what to pass), a vectors
+            file, not UTF-8, or has a blank, duplicate or malformed line (the
+            message names the line).
 
     Example:
         >>> vocab = read_vocab("data_samples/vocab.txt")  # doctest: +SKIP
+        >>> vocab.layout  # doctest: +SKIP
+        'token<TAB>count'
     """
     path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise VocabError(f"vocabulary file {path} does not exist; check the path") from None
-    except OSError as exc:
-        raise VocabError(f"cannot read vocabulary file {path}: {exc.strerror}") from None
-    raw = raw.removeprefix(b"\xef\xbb\xbf")  # a UTF-8 byte-order mark
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        lineno = raw[: exc.start].count(b"\n") + 1
-        raise VocabError(f"{path}, line {lineno}: not valid UTF-8; re-encode the file") from None
-    lines = text.split("\n")
-    if lines and lines[-1] == "":
-        lines.pop()
-    lines = [line.removesuffix("\r") for line in lines]
+    lines = _split_lines(path, _read_text(path))
     specials = [s for s in (pad, unk) if s is not None]
     if lines[: len(specials)] == specials and specials:
         lines = lines[len(specials) :]
         first = len(specials) + 1
     else:
         first = 1
+    layout = vocab_layout(lines, path, first=first)
     tokens: list[str] = []
     counts: list[int] = []
     seen: dict[str, int] = {}
     has_counts: bool | None = None
     for lineno, line in enumerate(lines, start=first):
-        token, count = _parse_line(path, lineno, line)
+        token, count = _parse_line(path, lineno, line, layout)
         if has_counts is None:
             has_counts = count is not None
         elif has_counts != (count is not None):
@@ -214,4 +460,6 @@ def read_vocab(
             counts.append(count)
     if not tokens:
         raise VocabError(f"vocabulary file {path} is empty; it needs one token per line")
-    return Vocab(tokens, counts=counts if has_counts else None, pad=pad, unk=unk)
+    vocab = Vocab(tokens, counts=counts if has_counts else None, pad=pad, unk=unk)
+    vocab.layout = layout
+    return vocab

@@ -33,7 +33,7 @@ from aligner.errors import InputError, VocabError
 from aligner.progress import SILENT, Progress
 from aligner.task import texts_of
 from aligner.tokenize import TokenizerSpec
-from aligner.vocab import DEFAULT_PAD, DEFAULT_UNK, Vocab
+from aligner.vocab import DEFAULT_PAD, DEFAULT_UNK, Vocab, vocab_layout
 
 __all__ = [
     "VocabReport",
@@ -267,6 +267,19 @@ def _check_token(path: Path, row: int, token: str) -> None:
         )
 
 
+def _check_plain(path: Path, tokens: list[str]) -> None:
+    """Refuse count-less tokens that :func:`~aligner.vocab.read_vocab` would read as counts."""
+    try:
+        layout = vocab_layout(tokens, path)
+    except VocabError:
+        layout = "another layout"
+    if layout != "token":
+        raise VocabError(
+            f"cannot write {path} without counts: its tokens look like {layout!r} lines, so the "
+            "file would not read back the same; give the vocabulary counts (token<TAB>count)"
+        )
+
+
 def write_vocab(vocab: Vocab, path: str | os.PathLike[str], *, force: bool = False) -> Path:
     """Write a vocabulary file that :func:`~aligner.vocab.read_vocab` reads back equal.
 
@@ -286,7 +299,8 @@ def write_vocab(vocab: Vocab, path: str | os.PathLike[str], *, force: bool = Fal
     Raises:
         InputError: the file exists and ``force`` is false.
         VocabError: the vocabulary has no entries besides the specials, or a
-            token could not be read back (a tab, a line break, only whitespace).
+            token could not be read back (a tab, a line break, only whitespace;
+            without counts, tokens that all look like ``token count`` lines).
 
     Example:
         >>> write_vocab(Vocab(["the", "guitar"], counts=[9, 2]), "v.tsv")  # doctest: +SKIP
@@ -299,6 +313,8 @@ def write_vocab(vocab: Vocab, path: str | os.PathLike[str], *, force: bool = Fal
         raise VocabError(f"cannot write {path}: the vocabulary has no tokens besides the specials")
     for row, token in enumerate(tokens):
         _check_token(path, row, token)
+    if vocab.counts is None:
+        _check_plain(path, tokens)
     if vocab.counts is None:
         lines = (f"{token}\n" for token in tokens)
     else:

@@ -68,8 +68,15 @@ def download(name: str | None, list_: bool, cache_dir: str | None, as_json: bool
     """Download pretrained vectors into the cache and print the file's path.
 
     NAME is a registry name (see --list) or an http(s) URL. The file is checked
-    against its published size and checksum where known; an interrupted download
-    resumes when the command is run again. Archives are kept as they are.
+    against its published size and checksum where known, and against the record
+    made when it was downloaded every time it is used; a web page is refused. An
+    interrupted download resumes when the command is run again. Archives are
+    kept as they are. Another aligner process fetching the same file is waited for.
+
+    A download stops when under 1024 bytes arrive in 60 s, or when it passes a
+    deadline (none by default); set ALIGNER_DOWNLOAD_LOW_SPEED_BYTES,
+    ALIGNER_DOWNLOAD_LOW_SPEED_TIME and ALIGNER_DOWNLOAD_DEADLINE (seconds) to
+    change them.
     """
     from aligner.pretrained import registry
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from aligner_cli.common import emit, json_option, library_errors
+from aligner_cli.common import OutputFile, emit, json_option, library_errors, shown
 
 EXAMPLE = (
     "\b\nExample:\n  aligner encode --artifact build/demo --data data_samples/train.tsv "
@@ -34,7 +34,7 @@ EXAMPLE = (
 @click.option(
     "--out",
     required=True,
-    type=click.Path(dir_okay=False),
+    type=OutputFile(),
     help="Parquet file to write: the columns of --data plus ids (list<int32>) and length.",
 )
 @click.option(
@@ -83,6 +83,6 @@ def encode(
         emit(result.to_dict() | {"seconds": round(result.seconds, 3)})
         return
     click.echo(
-        f"wrote {result.path}: {result.rows:,} rows, {result.tokens:,} tokens "
+        f"wrote {shown(result.path)}: {result.rows:,} rows, {result.tokens:,} tokens "
         f"({result.unknown:,} unknown) in {result.seconds:.2f} s"
     )

@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from aligner_cli.common import emit, format_option, json_option, library_errors
+from aligner_cli.common import OutputFile, emit, format_option, json_option, library_errors
 from aligner_cli.compare import compare
 from aligner_cli.download import download
 from aligner_cli.encode import encode
@@ -16,7 +16,13 @@ from aligner_cli.neighbors import neighbors
 from aligner_cli.report import build_lines, manifest_lines
 from aligner_cli.task import alignment_config, alignment_options, vocab_options
 from aligner_cli.tokenizer import given_tokenizer, make_tokenizer, tokenizer_options
-from aligner_cli.training import corpus_options, training_options
+from aligner_cli.training import (
+    check_tokenizer_options,
+    corpus_options,
+    run_build,
+    training_options,
+    training_values,
+)
 from aligner_cli.vocab import vocab as vocab_command
 
 # Every command's --help ends with an example ("\b" keeps click from rewrapping it).
@@ -46,6 +52,9 @@ def cli() -> None:
     still missing, and write an artifact that `aligner.load()` opens as a
     torch embedding.
     """
+    from aligner_cli.signals import install_signal_handlers
+
+    install_signal_handlers()  # SIGTERM/SIGHUP unwind like Ctrl-C: temporaries are removed
 
 
 @cli.command(epilog=EXAMPLES["build"])
@@ -62,7 +71,8 @@ def cli() -> None:
 @click.option(
     "--cache-dir",
     type=click.Path(file_okay=False),
-    help="Download cache (default: $ALIGNER_CACHE or the user cache directory).",
+    help="Cache of downloads and of input file digests (default: $ALIGNER_CACHE or the "
+    "user cache directory).",
 )
 @click.option(
     "--vocab",
@@ -79,7 +89,13 @@ def cli() -> None:
     default=None,
     help="Train --sp-vocab-size pieces on the corpus (default when given) or on --data.",
 )
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed for training and fill.")
+@click.option(
+    "--seed",
+    type=int,
+    default=0,
+    show_default=True,
+    help="Seed for training, sentencepiece and fill.",
+)
 @alignment_options
 @click.option(
     "--init",
@@ -140,12 +156,14 @@ def build(
 ) -> None:
     """Build an embedding artifact for a vocabulary from a corpus or pretrained vectors.
 
-    Same inputs as the artifact already at --out: it is reused at once.
+    Same inputs (same file contents and options) as the artifact already at
+    --out: it is reused at once; other inputs: the error says which changed.
+    Warnings (very low coverage and its likely cause) go to stderr.
     """
     from aligner.pipeline import BuildConfig, build
     from aligner.progress import TqdmProgress
-    from aligner.train import make_params
 
+    ctx = click.get_current_context()
     if init_scale is not None and init != "uniform":
         raise click.UsageError("--init-scale applies only to --init uniform")
     if (corpus is None) == (pretrained is None):
@@ -160,16 +178,22 @@ def build(
         raise click.UsageError("--data-column, --vocab-min-count and --vocab-max-size need --data")
     if sp_train_on is not None and tokenizer["sp_vocab_size"] is None:
         raise click.UsageError("--sp-train-on applies when training one with --sp-vocab-size")
+    check_tokenizer_options(ctx, tokenizer)
+    method, values = training_values(ctx, training, pretrained=pretrained is not None)
+    pieces = alignment_config(alignment, corpus=corpus)
+    if pieces["pieces"] is not None and method == "fasttext":
+        raise click.UsageError(
+            "--subword-pieces and --subword-model compose words for --method word2vec and "
+            "glove; fasttext composes them from its own subwords"
+        )
     train_on = sp_train_on or ("corpus" if corpus is not None else "data")
-    method, dim = training.pop("method"), training["dim"]
-    params = make_params(method, training | {"dim": dim or 100, "seed": seed})
     config = BuildConfig(
         corpus=corpus,
         text_column=text_column,
         pretrained=pretrained,
         format=vectors_format,
         member=member,
-        dim=dim if pretrained else None,
+        dim=training["dim"] if pretrained else None,
         skip_bad_rows=skip_bad_rows,
         cache=cache_dir,
         vocab=vocab,
@@ -179,9 +203,9 @@ def build(
         vocab_max_size=task_data["vocab_max_size"],
         out=out,
         method=method,
-        params=params,
+        params=values if corpus is not None else None,
         tokenizer=make_tokenizer(tokenizer, train_on=train_on),
-        **alignment_config(alignment, corpus=corpus),
+        **pieces,
         init=init,
         init_scale=init_scale,
         seed=seed,
@@ -191,7 +215,7 @@ def build(
         force=force,
         evaluate=run_eval,
     )
-    result = build(config, progress=TqdmProgress())
+    result = run_build(build, config, TqdmProgress())
     if as_json:
         read_stats = result.manifest["source"].get("read_stats")
         emit(
@@ -201,13 +225,16 @@ def build(
                 "coverage": result.coverage.to_dict(),
                 "read_stats": read_stats,
                 "evaluation": result.manifest.get("evaluation"),
+                "warnings": result.warnings,
             }
         )
-        return
-    for line in build_lines(result.path, result.manifest, result.reused):
-        click.echo(line)
-    for line in eval_manifest_lines(result.manifest.get("evaluation")):
-        click.echo(line)
+    else:
+        for line in build_lines(result.path, result.manifest, result.reused):
+            click.echo(line)
+        for line in eval_manifest_lines(result.manifest.get("evaluation")):
+            click.echo(line)
+    for line in result.warnings:
+        click.echo(f"warning: {line}", err=True)
 
 
 @cli.command(epilog=EXAMPLES["train"])
@@ -215,8 +242,9 @@ def build(
 @click.option(
     "--out",
     required=True,
-    type=click.Path(dir_okay=False),
-    help="Vectors file: word2vec text (.txt, .vec) or binary (.bin), optionally .gz.",
+    type=OutputFile(),
+    help="Vectors file: word2vec text (.txt, .vec) or binary (.bin), optionally .gz; "
+    "with --method fasttext, .bin is fastText's own model, subwords included.",
 )
 @training_options
 @tokenizer_options
@@ -234,24 +262,37 @@ def train(
     force: bool,
     as_json: bool,
 ) -> None:
-    """Train vectors on a corpus and write them as a standalone vectors file."""
-    from aligner.export import train_to_file
-    from aligner.progress import TqdmProgress
+    """Train vectors on a corpus and write them as a standalone vectors file.
 
-    method = training.pop("method")
-    params = training | {"dim": training["dim"] or 100, "seed": seed}
-    path, vectors = train_to_file(
-        corpus, out, method, params, tokenizer=given_tokenizer(tokenizer, "train"),
-        text_column=text_column, force=force, progress=TqdmProgress(),
+    --out NAME.txt or .vec (optionally .gz) writes word2vec text; NAME.bin
+    writes fastText's own model with --method fasttext (it keeps the subwords
+    that compose vectors for unseen words), word2vec binary otherwise.
+    """
+    from aligner.progress import TqdmProgress
+    from aligner.train.to_file import train_vectors_file
+
+    ctx = click.get_current_context()
+    check_tokenizer_options(ctx, tokenizer)
+    method, values = training_values(ctx, training)
+    result = train_vectors_file(
+        corpus, out, method, values | {"seed": seed},
+        tokenizer=given_tokenizer(tokenizer, "train"), text_column=text_column, force=force,
+        progress=TqdmProgress(),
     )  # fmt: skip
-    summary = {"path": str(path), "method": method, "rows": len(vectors), "dim": vectors.dim}
+    vectors = result.vectors
+    summary = {"path": str(result.path), "method": method, "rows": len(vectors), "dim": vectors.dim}
+    summary |= {"format": result.format, "notes": result.notes}
     if as_json:
         emit(summary | {"source": vectors.source})
-        return
-    epochs = vectors.source.get("params", {}).get("epochs")
-    tokens = vectors.source.get("corpus", {}).get("tokens")
-    trained = f"{method}, {epochs} epochs over {tokens:,} tokens" if epochs and tokens else method
-    click.echo(f"wrote {path}: {len(vectors)} x {vectors.dim} ({trained})")
+    else:
+        epochs = vectors.source.get("params", {}).get("epochs")
+        tokens = vectors.source.get("corpus", {}).get("tokens")
+        trained = (
+            f"{method}, {epochs} epochs over {tokens:,} tokens" if epochs and tokens else method
+        )
+        click.echo(f"wrote {result.path}: {len(vectors)} x {vectors.dim} ({trained})")
+    for note in result.notes:
+        click.echo(f"note: {note}", err=True)
 
 
 @cli.command(epilog=EXAMPLES["info"])

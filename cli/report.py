@@ -130,4 +130,6 @@ def manifest_lines(manifest: dict[str, Any]) -> list[str]:
         lines.append(f"fallbacks: {' -> '.join(manifest['alignment']['fallbacks'])}")
     if "coverage" in manifest:
         lines.extend(coverage_lines(manifest["coverage"]))
+    build = manifest.get("build") or {}
+    lines += [f"warning: {line}" for line in build.get("warnings") or []]
     return lines

@@ -108,14 +108,107 @@ _OPTIONS = [
         show_default=True,
         help="fastText: longest character n-gram.",
     ),
+    click.option(
+        "--bucket",
+        type=click.IntRange(min=1),
+        default=None,
+        help="fastText: hash buckets of the n-grams (default 2000000; a .bin model holds "
+        "bucket x dim numbers).",
+    ),
 ]
 KEYS = ("method", "dim", "window", "min_count", "epochs", "sg", "negative", "workers",
         "x_max", "alpha", "learning_rate", "max_vocab", "memory_gb", "device", "threads",
-        "min_n", "max_n")  # fmt: skip
+        "min_n", "max_n", "bucket")  # fmt: skip
+#: the methods of each training option that does not apply to all of them
+APPLIES = {
+    **dict.fromkeys(("sg", "negative", "workers"), ("word2vec", "fasttext")),
+    **dict.fromkeys(("min_n", "max_n", "bucket"), ("fasttext",)),
+    **dict.fromkeys(
+        ("x_max", "alpha", "learning_rate", "max_vocab", "memory_gb", "device", "threads"),
+        ("glove",),
+    ),
+}
 
 
 #: the training options; the command receives them as ``training: dict``
 training_options = grouped_options("training", _OPTIONS, KEYS)
+
+
+def given(ctx: click.Context, names: tuple[str, ...] | list[str]) -> list[str]:
+    """The parameters among ``names`` the user set (on the command line or through the
+    environment), not left at their defaults."""
+    sources = (click.core.ParameterSource.COMMANDLINE, click.core.ParameterSource.ENVIRONMENT)
+    return [name for name in names if ctx.get_parameter_source(name) in sources]
+
+
+def flag(ctx: click.Context, name: str) -> str:
+    """The option as the user wrote it: ``--cbow`` for ``sg`` set to false."""
+    for param in ctx.command.params:
+        if param.name == name:
+            if param.secondary_opts and ctx.params.get(name) is False:
+                return param.secondary_opts[0]
+            return param.opts[0]
+    return "--" + name.replace("_", "-")
+
+
+def training_values(
+    ctx: click.Context, training: dict[str, Any], *, pretrained: bool = False
+) -> tuple[str, dict[str, Any]]:
+    """The method and the training parameters that apply to it.
+
+    Raises:
+        click.UsageError: a training option given with ``--pretrained`` (other
+            than ``--dim``), or one of another method (``--cbow`` with glove,
+            ``--device`` with word2vec, ``--min-n`` with word2vec, ...).
+    """
+    method = training["method"]
+    chosen = given(ctx, KEYS)
+    if pretrained:
+        unused = [flag(ctx, name) for name in chosen if name != "dim"]
+        if unused:
+            raise click.UsageError(
+                f"{', '.join(unused)} {'apply' if len(unused) > 1 else 'applies'} to training "
+                "on --corpus; --pretrained vectors are read as they are (--dim checks their size)"
+            )
+        return method, {}
+    for name in chosen:
+        methods = APPLIES.get(name)
+        if methods is not None and method not in methods:
+            raise click.UsageError(
+                f"{flag(ctx, name)} applies to --method {' and '.join(methods)}, not {method}"
+            )
+    values = {
+        name: value
+        for name, value in training.items()
+        if name != "method" and method in APPLIES.get(name, (method,))
+    }
+    return method, values | {"dim": training["dim"] or 100}
+
+
+def check_tokenizer_options(ctx: click.Context, tokenizer: dict[str, Any]) -> None:
+    """Refuse ``--sp-model-type`` where no sentencepiece model is trained.
+
+    Raises:
+        click.UsageError: ``--sp-model-type`` without ``--sp-vocab-size``.
+    """
+    if given(ctx, ["sp_model_type"]) and tokenizer["sp_vocab_size"] is None:
+        raise click.UsageError("--sp-model-type applies when training one with --sp-vocab-size")
+
+
+def run_build(build: Callable[..., Any], config: Any, progress: Any) -> Any:
+    """``build(config)``; when coverage falls short of --min-coverage, the coverage
+    table and the likely causes go to stderr before the one-line error."""
+    from aligner.align import CoverageShortfall
+    from aligner_cli.report import coverage_lines
+
+    try:
+        return build(config, progress=progress)
+    except CoverageShortfall as exc:
+        for line in coverage_lines(exc.coverage.to_dict()):
+            click.echo(line, err=True)
+        for line in exc.warnings:
+            click.echo(f"warning: {line}", err=True)
+        raise
 
 
 def corpus_options(*, required: bool) -> Callable[[F], F]:

@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from aligner_cli.common import emit, json_option, library_errors
+from aligner_cli.common import OutputFile, emit, json_option, library_errors, shown
 from aligner_cli.tokenizer import given_tokenizer, tokenizer_options
 
 EXAMPLE = (
@@ -58,7 +58,7 @@ EXAMPLE = (
 @click.option(
     "--out",
     required=True,
-    type=click.Path(dir_okay=False),
+    type=OutputFile(),
     help="Vocabulary file to write: 'token<TAB>count' per line, most frequent first.",
 )
 @click.option("--force", is_flag=True, help="Replace an existing --out file.")
@@ -98,7 +98,7 @@ def vocab(
 
 def _summary_line(summary: dict[str, Any]) -> str:
     line = (
-        f"wrote {summary['path']}: {summary['types_written']} types "
+        f"wrote {shown(summary['path'])}: {summary['types_written']} types "
         f"(of {summary['types_counted']} in {summary['tokens_counted']} tokens); dropped "
         f"{summary['dropped_min_count']} below --min-count, "
         f"{summary['dropped_max_size']} beyond --max-size"

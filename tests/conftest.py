@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,14 @@ import pytest
 from aligner import build
 
 from .helpers import compare_vocab, small_config, write_corpus
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _aligner_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Keep aligner's cache (downloads, file digests) out of the user's cache directory."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("ALIGNER_CACHE", str(tmp_path_factory.mktemp("aligner-cache")))
+        yield
 
 
 @pytest.fixture

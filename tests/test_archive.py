@@ -300,3 +300,15 @@ def test_file_named_gz_that_is_not_gzip(tmp_path: Path) -> None:
     path = _write(tmp_path / "v.txt.gz", DATA)
     message = _error(read_vectors, path, Vocab(["w1"]))
     assert str(path) in message
+
+
+@pytest.mark.parametrize("kind", ["gz", "bz2", "xz", "zip"])
+def test_looks_compressed_knows_each_kind_by_its_first_bytes(tmp_path: Path, kind: str) -> None:
+    from aligner.pretrained.archive import looks_compressed
+
+    name = {"gz": "gzip", "bz2": "bzip2", "xz": "xz", "zip": "zip"}[kind]
+    head = _compressed(tmp_path, kind).read_bytes()[:16]
+    assert looks_compressed(head, name)
+    others = {"gzip", "bzip2", "xz", "zip"} - {name}
+    assert not any(looks_compressed(head, other) for other in others)
+    assert not looks_compressed(DATA[:16], name) and not looks_compressed(b"", name)

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import aligner
-from aligner.artifact import FORMAT_VERSION, write_artifact
+from aligner.artifact import FORMAT_VERSION, load_manifest, write_artifact
 from aligner.errors import ArtifactCorruptError, ArtifactError, ArtifactExistsError
 from aligner.vocab import Vocab
 
@@ -29,6 +29,15 @@ def _leftovers(parent: Path) -> list[str]:
     return sorted(p.name for p in parent.iterdir() if p.name.startswith("."))
 
 
+def _file(out: Path, section: str) -> Path:
+    """The data file a section of the manifest names (content-addressed in format 2)."""
+    return out / load_manifest(out)[section]["file"]
+
+
+def _names(out: Path) -> list[str]:
+    return sorted(p.name for p in out.iterdir())
+
+
 def test_round_trip_and_numpy_compatible_file(tmp_path: Path) -> None:
     matrix, vocab = _write(tmp_path / "a", sections={"metadata": {"note": "x"}})
     art = aligner.load(tmp_path / "a")
@@ -36,9 +45,13 @@ def test_round_trip_and_numpy_compatible_file(tmp_path: Path) -> None:
     assert art.vocab == vocab and art.vocab["w1"] == 3 and art.vocab["nope"] == 1
     assert art.provenance == ["pad", "special", "exact", "exact"]
     assert art.manifest["metadata"] == {"note": "x"}
-    plain = np.load(tmp_path / "a" / "vectors.npy", mmap_mode="r")
+    plain = np.load(art.files["vectors"], mmap_mode="r")
     assert plain.dtype == np.dtype("<f4") and plain.flags.c_contiguous
-    assert (tmp_path / "a" / "vocab.txt").read_text() == "<pad>\n<unk>\nw0\nw1\n"
+    assert art.files["vocab"].read_text() == "<pad>\n<unk>\nw0\nw1\n"
+    assert _names(tmp_path / "a") == sorted(
+        ["manifest.json", art.files["vectors"].name, art.files["vocab"].name,
+         art.files["provenance"].name]
+    )  # fmt: skip
 
 
 def test_manifest_layout_golden(tmp_path: Path) -> None:
@@ -53,24 +66,32 @@ def test_manifest_layout_golden(tmp_path: Path) -> None:
         "provenance",
         "tokenizer",
     ]
-    assert manifest["format_version"] == FORMAT_VERSION == 1
+    assert manifest["format_version"] == FORMAT_VERSION == 2
+    sha = manifest["vectors"]["sha256"]
+    assert len(sha) == 64
     assert manifest["vectors"] == {
-        "file": "vectors.npy",
+        "file": f"vectors.{sha[:16]}.npy",
         "shape": [4, 3],
         "dtype": "<f4",
         "order": "C",
-        "sha256": manifest["vectors"]["sha256"],
+        "sha256": sha,
+        "bytes": 128 + 4 * 3 * 4,
     }
-    assert len(manifest["vectors"]["sha256"]) == 64
-    assert {k: v for k, v in manifest["vocab"].items() if k != "sha256"} == {
-        "file": "vocab.txt",
+    vocab = manifest["vocab"]
+    assert vocab == {
+        "file": f"vocab.{vocab['sha256'][:16]}.txt",
         "size": 4,
+        "sha256": vocab["sha256"],
+        "bytes": len("<pad>\n<unk>\nw0\nw1\n"),
         "pad": "<pad>",
         "unk": "<unk>",
         "pad_id": 0,
         "unk_id": 1,
     }
-    assert manifest["provenance"]["kinds"] == {"pad": 1, "special": 1, "exact": 2}
+    provenance = manifest["provenance"]
+    assert list(provenance) == ["file", "sha256", "bytes", "kinds"]
+    assert provenance["file"] == f"provenance.{provenance['sha256'][:16]}.txt"
+    assert provenance["kinds"] == {"pad": 1, "special": 1, "exact": 2}
 
 
 def test_vectors_are_copy_on_write(tmp_path: Path) -> None:
@@ -84,13 +105,18 @@ def test_vectors_are_copy_on_write(tmp_path: Path) -> None:
 
 def test_existing_output_needs_force(tmp_path: Path) -> None:
     _write(tmp_path / "a")
-    before = (tmp_path / "a" / "vectors.npy").read_bytes()
+    before = _names(tmp_path / "a")
     with pytest.raises(ArtifactExistsError, match="--force"):
         _write(tmp_path / "a", rows=5)
-    assert (tmp_path / "a" / "vectors.npy").read_bytes() == before
+    assert _names(tmp_path / "a") == before
     _write(tmp_path / "a", rows=5, force=True)
-    assert aligner.load(tmp_path / "a").vectors.shape == (5, 3)
+    art = aligner.load(tmp_path / "a")
+    assert art.vectors.shape == (5, 3)
     assert _leftovers(tmp_path) == []
+    # the old build's files are gone; only the manifest and what it names are left
+    assert _names(tmp_path / "a") == sorted(
+        ["manifest.json", *(p.name for p in art.files.values())]
+    )
 
 
 def test_force_never_replaces_a_foreign_directory(tmp_path: Path) -> None:
@@ -103,14 +129,14 @@ def test_force_never_replaces_a_foreign_directory(tmp_path: Path) -> None:
 
 def test_failed_write_leaves_nothing_and_keeps_old_artifact(tmp_path: Path) -> None:
     _write(tmp_path / "a")
-    before = (tmp_path / "a" / "vectors.npy").read_bytes()
+    before = _names(tmp_path / "a")
     bad = Vocab(["ok", "line\nbreak"])
     with pytest.raises(ArtifactError, match="line break"):
         write_artifact(tmp_path / "a", np.zeros((4, 3), np.float32), bad, ["x"] * 4, force=True)
     with pytest.raises(ArtifactError):
         write_artifact(tmp_path / "b", np.zeros((4, 3), np.float32), bad, ["x"] * 4)
     assert not (tmp_path / "b").exists()
-    assert (tmp_path / "a" / "vectors.npy").read_bytes() == before
+    assert _names(tmp_path / "a") == before
     assert _leftovers(tmp_path) == []
 
 
@@ -122,9 +148,11 @@ def test_shape_mismatch_is_refused(tmp_path: Path) -> None:
 
 def test_truncated_vectors_file_is_detected(tmp_path: Path) -> None:
     _write(tmp_path / "a")
-    path = tmp_path / "a" / "vectors.npy"
+    path = _file(tmp_path / "a", "vectors")
     path.write_bytes(path.read_bytes()[:-8])
-    with pytest.raises(ArtifactCorruptError, match=r"vectors\.npy.*rebuild"):
+    with pytest.raises(
+        ArtifactCorruptError, match=r"vectors\.[0-9a-f]{16}\.npy.*truncated.*rebuild"
+    ):
         aligner.load(tmp_path / "a")
     with pytest.raises(ArtifactCorruptError, match="truncated"):
         aligner.load(tmp_path / "a", verify=False)
@@ -132,7 +160,7 @@ def test_truncated_vectors_file_is_detected(tmp_path: Path) -> None:
 
 def test_edited_vectors_file_is_detected(tmp_path: Path) -> None:
     _write(tmp_path / "a")
-    path = tmp_path / "a" / "vectors.npy"
+    path = _file(tmp_path / "a", "vectors")
     data = bytearray(path.read_bytes())
     data[-1] ^= 0x01
     path.write_bytes(bytes(data))
@@ -143,8 +171,8 @@ def test_edited_vectors_file_is_detected(tmp_path: Path) -> None:
 
 def test_edited_vocab_is_detected_even_without_verify(tmp_path: Path) -> None:
     _write(tmp_path / "a")
-    (tmp_path / "a" / "vocab.txt").write_text("<pad>\n<unk>\nw0\nw9\n")
-    with pytest.raises(ArtifactCorruptError, match=r"vocab\.txt"):
+    _file(tmp_path / "a", "vocab").write_text("<pad>\n<unk>\nw0\nw9\n")
+    with pytest.raises(ArtifactCorruptError, match=r"vocab\.[0-9a-f]{16}\.txt: sha256 differs"):
         aligner.load(tmp_path / "a", verify=False)
 
 

@@ -65,11 +65,14 @@ def test_cli_train_glove_json(tmp_path: Path) -> None:
 
 
 def test_glove_params() -> None:
-    # shared fields carry over (an unset word2vec epochs does not); its own (sg) are dropped
-    params = make_params("glove", aligner.Word2VecParams(dim=12, window=4), seed=2)
+    # a mapping gives GloVe's own defaults to what it leaves out (window 15, epochs 25)
+    params = make_params("glove", {"dim": 12, "epochs": None}, seed=2)
     assert isinstance(params, GloveTrainingParams)
-    assert (params.dim, params.window, params.seed, params.epochs) == (12, 4, 2, 25)
-    assert make_params("glove", aligner.Word2VecParams(epochs=3)).epochs == 3
-    assert make_params("glove", {"dim": 3}).epochs == 25
+    assert (params.dim, params.window, params.seed, params.epochs) == (12, 15, 2, 25)
+    # word2vec's parameters would train GloVe with word2vec's window 5: refused
+    with pytest.raises(InputError, match="Word2VecParams do not belong to method 'glove'"):
+        make_params("glove", aligner.Word2VecParams(dim=12))
+    with pytest.raises(InputError, match="glove has no parameter sg"):
+        make_params("glove", {"sg": False})
     with pytest.raises(InputError, match="memory-gb"):
         GloveTrainingParams(memory_gb=0)

@@ -99,7 +99,7 @@ def test_sentencepiece_tokenizer_trained_on_the_corpus(tmp_path: Path, corpus: P
     art = aligner.load(aligner.build(config).path)
     spec = art.tokenizer
     assert spec.kind == "sentencepiece" and spec.lowercase
-    assert (art.path / "tokenizer.model").read_bytes() == spec.model
+    assert (art.path / art.manifest["tokenizer"]["model_file"]).read_bytes() == spec.model
     assert spec.model == train_sentencepiece(corpus.read_text().splitlines(), vocab_size=40,
                                               lowercase=True).model  # fmt: skip
     text = "We played the guitar"
@@ -174,9 +174,12 @@ def test_cli_min_coverage_exits_non_zero(tmp_path: Path, corpus: Path) -> None:
     vocab.write_text("guitar\t3\nzorblax\t1\n", encoding="utf-8")
     out = tmp_path / "art"
     code, output = _cli(*_build(corpus, out, "--vocab", vocab, "--min-coverage", 0.9))
-    assert code != 0
+    assert code == 1
     lines = [line for line in output.splitlines() if line.strip()]
-    assert len(lines) == 1 and "--min-coverage" in lines[0]
+    # the coverage table first (stderr), then the one-line error
+    assert lines[0] == "coverage: 1/2 types (50.0%), 3/4 tokens (75.0%)"
+    assert "most frequent missing: zorblax (1)" in lines
+    assert lines[-1].startswith("Error: token coverage 0.750 is below --min-coverage 0.9")
     _nothing_left(tmp_path, out)
 
 
@@ -287,3 +290,108 @@ def test_data_errors_name_the_data_column_option(tmp_path: Path, corpus: Path) -
     assert code == 1 and "--data-column" in output and "--text-column" not in output
     code, output = _cli(*_build(corpus, tmp_path / "art", "--data", data, "--data-column", "n"))
     assert code == 1 and "--data-column" in output and "--text-column" not in output
+
+
+# Warnings: a build that succeeds with a result that is likely not what was meant.
+
+
+def _cli_streams(*args: object) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, [str(a) for a in args])
+    return result.exit_code, result.stdout, result.stderr
+
+
+def _warnings(stderr: str) -> list[str]:
+    lines = [line for line in stderr.splitlines() if line.strip()]
+    assert all(line.startswith("warning: ") for line in lines), stderr
+    return [line.removeprefix("warning: ") for line in lines]
+
+
+def test_sentencepiece_tokenizer_with_a_word_vocabulary_warns(
+    tmp_path: Path, corpus: Path, vocab_file: Path
+) -> None:
+    out = tmp_path / "art"
+    code, stdout, stderr = _cli_streams(
+        *_build(corpus, out, "--vocab", vocab_file, "--tokenizer", "sentencepiece",
+                "--sp-vocab-size", 40, "--json")
+    )  # fmt: skip
+    assert code == 0, stderr
+    [line] = _warnings(stderr)
+    assert line.startswith("low coverage (")
+    assert "the vectors are sentencepiece pieces (e.g. '\u2581" in line
+    assert f"but {vocab_file} holds words" in line and "(--data)" in line
+    assert json.loads(stdout)["warnings"] == [line]
+    # stored with the artifact: a reuse and aligner info say it again
+    code, stdout, stderr = _cli_streams(
+        *_build(corpus, out, "--vocab", vocab_file, "--tokenizer", "sentencepiece",
+                "--sp-vocab-size", 40)
+    )  # fmt: skip
+    assert code == 0 and stdout.startswith("reused") and _warnings(stderr) == [line]
+    code, stdout, _ = _cli_streams("info", out)
+    assert f"warning: {line}" in stdout.splitlines()
+
+
+def test_cased_vocabulary_lowercase_vectors_without_the_fallback_warns(
+    tmp_path: Path, corpus: Path
+) -> None:
+    vocab = tmp_path / "vocab.txt"
+    vocab.write_text("".join(f"{w.title()}\n" for w in MUSIC), encoding="utf-8")
+    out = tmp_path / "art"
+    code, stdout, stderr = _cli_streams(
+        *_build(corpus, out, "--vocab", vocab, "--no-lowercase-fallback")
+    )
+    assert code == 0 and stdout.startswith(f"wrote {out}")
+    [line] = _warnings(stderr)
+    assert line.startswith("low coverage (0.0% of types): ")
+    assert f"{vocab} is cased and the vectors lowercase while the lowercase fallback is off" in line
+    assert line.endswith("drop --no-lowercase-fallback (or add lowercase to --fallbacks)")
+
+
+def test_lowercasing_tokenizer_with_a_cased_vocabulary_warns(tmp_path: Path, corpus: Path) -> None:
+    vocab = tmp_path / "vocab.txt"
+    vocab.write_text("".join(f"{w.title()}\n" for w in MUSIC), encoding="utf-8")
+    out = tmp_path / "art"
+    code, _, stderr = _cli_streams(*_build(corpus, out, "--vocab", vocab, "--lowercase"))
+    assert code == 0
+    # coverage is fine (the lowercase fallback), but encoded text never holds "Guitar"
+    [line] = _warnings(stderr)
+    assert line.startswith(f"the tokenizer lowercases text but {vocab} is cased")
+
+
+def test_wrong_vocabulary_file_warns(tmp_path: Path, corpus: Path) -> None:
+    vocab = tmp_path / "vocab.txt"
+    vocab.write_text("chanson\nfromage\nvoiture\nmaison\nguitar\n" * 1, encoding="utf-8")
+    words = "".join(f"mot{i}\n" for i in range(20))
+    vocab.write_text(vocab.read_text() + words, encoding="utf-8")
+    out = tmp_path / "art"
+    code, stdout, stderr = _cli_streams(*_build(corpus, out, "--vocab", vocab, "--json"))
+    assert code == 0
+    [line] = _warnings(stderr)
+    assert line.startswith("low coverage (4.0% of types): 1 of 25 words of")
+    assert "the most frequent missing are 'chanson', 'fromage', 'voiture'" in line
+    assert "check that both are the files you meant" in line
+    assert json.loads(stdout)["warnings"] == [line]
+
+
+def test_a_good_build_has_no_warnings(tmp_path: Path, corpus: Path, vocab_file: Path) -> None:
+    code, stdout, stderr = _cli_streams(
+        *_build(corpus, tmp_path / "art", "--vocab", vocab_file, "--json")
+    )
+    assert code == 0 and stderr == "" and json.loads(stdout)["warnings"] == []
+
+
+def test_min_coverage_failure_prints_the_table_and_the_cause(tmp_path: Path, corpus: Path) -> None:
+    vocab = tmp_path / "vocab.txt"
+    vocab.write_text("".join(f"{w.title()}\t3\n" for w in MUSIC), encoding="utf-8")
+    out = tmp_path / "art"
+    code, stdout, stderr = _cli_streams(
+        *_build(corpus, out, "--vocab", vocab, "--no-lowercase-fallback", "--min-coverage", 0.5)
+    )
+    assert code == 1 and stdout == ""
+    lines = stderr.splitlines()
+    assert lines[0] == "coverage: 0/8 types (0.0%), 0/24 tokens (0.0%)"
+    assert any(line.startswith("warning: low coverage") and "is cased" in line for line in lines)
+    assert lines[-1] == (
+        "Error: token coverage 0.000 is below --min-coverage 0.5; add pretrained vectors with "
+        "more of the vocabulary, enable more fallbacks, or lower --min-coverage"
+    )
+    _nothing_left(tmp_path, out)

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
+from aligner.artifact import load_manifest
 from aligner.export import write_vectors
 from aligner.vectors import WordVectors
 from aligner_cli.main import cli
@@ -54,7 +55,7 @@ def test_build_prints_coverage_then_info_and_neighbors(
     assert "most frequent missing: zorblax (3), guitr (1)" in output
 
     code, output = run("info", out)
-    assert code == 0 and "format_version: 1" in output and "fallbacks: exact -> lowercase" in output
+    assert code == 0 and "format_version: 2" in output and "fallbacks: exact -> lowercase" in output
     code, output = run("info", out, "--json")
     assert json.loads(output)["vectors"]["shape"] == [9, 8]
 
@@ -90,7 +91,7 @@ def test_options_reach_the_manifest(corpus_file: Path, vocab_file: Path, tmp_pat
     assert manifest["fill"] == {"method": "uniform", "seed": 3, "scale": 0.5}
     assert manifest["alignment"]["fallbacks"] == ["exact", "accents", "digits", "subword", "fill"]
     assert manifest["vocab"]["pad"] == "PAD" and manifest["vocab"]["unk"] is None
-    assert (out / "vocab.txt").read_text().splitlines()[:2] == ["PAD", "The"]
+    assert (out / manifest["vocab"]["file"]).read_text().splitlines()[:2] == ["PAD", "The"]
 
 
 def _no_artifact(parent: Path, out: Path) -> bool:
@@ -156,10 +157,10 @@ def test_init_scale_without_uniform_is_a_usage_error(
 
 
 def test_corrupt_artifact_fails_info_and_neighbors(built_copy: Path) -> None:
-    vectors = built_copy / "vectors.npy"
+    vectors = built_copy / load_manifest(built_copy)["vectors"]["file"]
     vectors.write_bytes(vectors.read_bytes()[:-16])
     code, output = run("info", built_copy)
-    assert code == 1 and "vectors.npy" in one_error_line(output)
+    assert code == 1 and vectors.name in one_error_line(output)
     code, output = run("neighbors", built_copy, "guitar")
     assert code == 1 and "truncated" in one_error_line(output)
 

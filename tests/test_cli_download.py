@@ -89,3 +89,33 @@ def test_errors_are_one_line(server: FileServer, tmp_path: Path) -> None:
 def test_name_or_list_is_required() -> None:
     assert run()[0] == 2
     assert run("glove.6B.50d", "--list")[0] == 2
+
+
+def test_help_names_the_download_limits() -> None:
+    code, output = run("--help")
+    assert code == 0
+    for variable in ("LOW_SPEED_BYTES", "LOW_SPEED_TIME", "DEADLINE"):
+        assert f"ALIGNER_DOWNLOAD_{variable}" in output
+
+
+def test_cache_dir_that_is_a_file(server: FileServer, tmp_path: Path) -> None:
+    from aligner.errors import DownloadError
+    from aligner.pretrained.download import download
+
+    blocker = tmp_path / "cache"
+    blocker.write_text("not a folder")
+    url = server.serve("/v.txt", BODY)
+    code, output = run(url, "--cache-dir", blocker)
+    assert code == 2 and "is a file" in output  # click's own check of --cache-dir
+    with pytest.raises(DownloadError, match="cannot write to the cache folder") as info:
+        download(url, cache=blocker)
+    assert "\n" not in str(info.value) and str(blocker) in str(info.value)
+    assert blocker.read_text() == "not a folder" and server.requests == []
+
+
+def test_a_device_or_a_folder_is_not_downloaded_or_hashed(tmp_path: Path) -> None:
+    for source, fragment in (("/dev/zero", "not a regular file"), (tmp_path, "is a folder")):
+        code, output = run(source, "--cache-dir", tmp_path / "cache")
+        lines = output.strip().splitlines()
+        assert code == 1 and len(lines) == 1 and fragment in lines[0]
+    assert not (tmp_path / "cache").exists()

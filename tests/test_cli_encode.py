@@ -170,12 +170,14 @@ def test_empty_dataset(built: Path, tmp_path: Path) -> None:
 def test_corrupt_artifact(built: Path, tmp_path: Path) -> None:
     artifact = tmp_path / "artifact"
     shutil.copytree(built, artifact)
-    with (artifact / "vocab.txt").open("a", encoding="utf-8") as fh:
+    vocab_file = json.loads((artifact / "manifest.json").read_text())["vocab"]["file"]
+    with (artifact / vocab_file).open("a", encoding="utf-8") as fh:
         fh.write("extra\n")
     data = tmp_path / "texts.txt"
     data.write_text("guitar\n")
     out = tmp_path / "ids.parquet"
-    assert_failed(run("--artifact", artifact, "--data", data, "--out", out), out, "sha256")
+    result = run("--artifact", artifact, "--data", data, "--out", out)
+    assert_failed(result, out, "rebuild the artifact")
 
 
 def test_existing_output_needs_force(built: Path, tmp_path: Path) -> None:

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import random
+import signal
+import subprocess
+import sys
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,6 +26,7 @@ from aligner.train.cooccur import (
     count_cooccurrences,
     count_vocab,
 )
+from aligner.train.cooccur_merge import SPILL_PREFIX, _Spills, sweep_stale_spills
 
 HAND = [["a", "b", "c"], ["b", "a"]]
 TINY_GB = 0.0011  # just above the least budget for window 5; see test_memory_budget_too_small
@@ -324,3 +330,85 @@ def test_bad_options(tmp_path: Path) -> None:
         count_cooccurrences(HAND, GloveVocab([], np.array([], dtype=np.int64)))
     with pytest.raises(InputError, match="--tmp-dir"):
         count_cooccurrences(HAND, vocab, tmp_dir=tmp_path / "missing")
+
+
+# Spill directories: named with the process id, swept when their process is gone
+
+
+def _dead_pid() -> int:
+    done = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)  # fmt: skip
+    return int(done.stdout)
+
+
+def test_spill_directory_names_the_process(tmp_path: Path) -> None:
+    with _Spills(tmp_path, np.dtype(np.float64)) as spills:
+        assert spills.path.parent == tmp_path
+        assert spills.path.name.startswith(f"{SPILL_PREFIX}{os.getpid()}-")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_spills_of_dead_processes_are_swept_by_the_next_run(tmp_path: Path) -> None:
+    stale = tmp_path / f"{SPILL_PREFIX}{_dead_pid()}-abc123"
+    stale.mkdir()
+    (stale / "run-00000.keys").write_bytes(b"\0" * 64)
+    live = tmp_path / f"{SPILL_PREFIX}{os.getpid()}-running"
+    live.mkdir()
+    untouched = [live, tmp_path / f"{SPILL_PREFIX}oldstyle_x", tmp_path / "other"]
+    for path in untouched[1:]:
+        path.mkdir()
+    not_a_dir = tmp_path / f"{SPILL_PREFIX}{_dead_pid()}-file"
+    not_a_dir.write_text("left alone")
+    count_cooccurrences(HAND, count_vocab(HAND, min_count=1), window=2, tmp_dir=tmp_path)
+    assert not stale.exists()
+    assert sorted(tmp_path.iterdir()) == sorted([*untouched, not_a_dir])
+
+
+KILLED = """
+import sys, time
+import numpy as np
+from aligner.train.cooccur_merge import _Spills
+spills = _Spills(sys.argv[1], np.dtype(np.float64))
+spills.write([(np.arange(4, dtype=np.int64), np.ones(4))])
+print(spills.path, flush=True)
+time.sleep(60)
+"""
+
+
+def test_spills_left_by_a_killed_run_are_swept(tmp_path: Path) -> None:
+    with subprocess.Popen([sys.executable, "-c", KILLED, str(tmp_path)],
+                          stdout=subprocess.PIPE, text=True) as proc:  # fmt: skip
+        assert proc.stdout is not None
+        left = Path(proc.stdout.readline().strip())
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=10)
+    assert left.is_dir() and left.name.startswith(f"{SPILL_PREFIX}{proc.pid}-")
+    assert sweep_stale_spills(tmp_path) == [left]
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_cli_glove_build_sweeps_stale_spills(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from click.testing import CliRunner
+
+    from aligner_cli.main import cli
+
+    spill_root = tmp_path / "tmp"
+    spill_root.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(spill_root))
+    monkeypatch.setenv("ALIGNER_CACHE", str(tmp_path / "cache"))
+    stale = spill_root / f"{SPILL_PREFIX}{_dead_pid()}-zz"
+    stale.mkdir()
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text("\n".join(" ".join(line) for line in random_corpus(300)) + "\n")
+    vocab = tmp_path / "vocab.txt"
+    vocab.write_text("w1\nw2\nw3\n")
+    out = tmp_path / "art"
+    args = ["build", "--corpus", corpus, "--vocab", vocab, "--out", out, "--method", "glove",
+            "--dim", 4, "--epochs", 1, "--min-count", 1, "--device", "cpu",
+            "--threads", 1]  # fmt: skip
+    result = CliRunner().invoke(cli, [str(a) for a in args])
+    assert result.exit_code == 0, result.output
+    assert list(spill_root.iterdir()) == []  # the stale one swept, this run's own removed
+    assert (out / "manifest.json").is_file()

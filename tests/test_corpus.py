@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import gzip
+import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -175,3 +177,72 @@ def test_corrupt_gzip_body(tmp_path: Path) -> None:
     path = tmp_path / "c.gz"
     path.write_bytes(bytes(data))
     assert "gzip" in _corpus_error(path)
+
+
+# ---------------------------------------------------------------- links and special files
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    folder = tmp_path / "data"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "a.txt").write_text("we play\n", encoding="utf-8")
+    (folder / "sub" / "b.txt").write_text("the guitar\n", encoding="utf-8")
+    return folder
+
+
+def words(folder: Path, **options: Any) -> list[str]:
+    return sorted(t for line in Corpus(folder, **options) for t in line)
+
+
+def test_links_inside_the_directory_are_followed(data_dir: Path) -> None:
+    (data_dir / "again.txt").symlink_to("sub/b.txt")
+    (data_dir / "more").symlink_to(data_dir / "sub")
+    # sub/ is read once (through the link "more", which sorts first), again.txt once more
+    assert words(data_dir) == sorted(["we", "play"] + ["the", "guitar"] * 2)
+
+
+def test_a_link_out_of_the_directory_is_refused(data_dir: Path, tmp_path: Path) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("root:x:0:0\n", encoding="utf-8")
+    (data_dir / "sub" / "passwd.txt").symlink_to(secret)
+    with pytest.raises(CorpusError) as info:
+        Corpus(data_dir)
+    message = str(info.value)
+    assert f"{data_dir}/sub/passwd.txt is a symbolic link to {secret}" in message
+    assert "--follow-links (follow_links=True)" in message and "\n" not in message
+    assert "root:x:0:0" in words(data_dir, follow_links=True)
+
+
+def test_a_linked_directory_out_of_the_directory_is_refused(data_dir: Path, tmp_path: Path) -> None:
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (outside / "c.txt").write_text("drums\n", encoding="utf-8")
+    (data_dir / "other").symlink_to(outside)
+    with pytest.raises(CorpusError, match=r"other is a symbolic link to .*elsewhere, outside"):
+        Corpus(data_dir)
+    assert "drums" in words(data_dir, follow_links=True)
+
+
+def test_a_broken_link_is_refused(data_dir: Path) -> None:
+    (data_dir / "gone.txt").symlink_to("missing.txt")
+    with pytest.raises(CorpusError, match=r"gone.txt is a broken symbolic link \(to missing.txt\)"):
+        Corpus(data_dir)
+
+
+def test_a_device_reached_through_a_followed_link_is_refused(data_dir: Path) -> None:
+    (data_dir / "null.txt").symlink_to("/dev/null")
+    with pytest.raises(CorpusError, match="outside the data directory"):
+        Corpus(data_dir)
+    with pytest.raises(CorpusError, match=r"null\.txt is a character device, not a regular file"):
+        Corpus(data_dir, follow_links=True)
+
+
+def test_a_fifo_in_a_directory_or_given_is_refused(data_dir: Path) -> None:
+    os.mkfifo(data_dir / "pipe.txt")
+    with pytest.raises(CorpusError, match=r"pipe.txt is a FIFO \(named pipe\), not a regular"):
+        Corpus(data_dir)
+    with pytest.raises(CorpusError, match=r"is a FIFO .*save the data to a file"):
+        Corpus(data_dir / "pipe.txt")
+    with pytest.raises(CorpusError, match="is a character device, not a regular file"):
+        Corpus("/dev/zero")

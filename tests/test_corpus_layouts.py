@@ -7,6 +7,7 @@ import csv
 import gzip
 import json
 import lzma
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -414,3 +415,21 @@ def test_word2vec_trains_on_a_parquet_corpus(tmp_path: Path) -> None:
     assert sorted(wv.keys) == [f"w{i}" for i in range(7)]
     assert wv.vectors.shape == (7, 8)
     assert wv.source["corpus"]["layout"] == "parquet" and wv.source["corpus"]["tokens"] == 600
+
+
+@pytest.mark.parametrize("suffix", [".parquet", ".arrow", ".jsonl"])
+def test_names_that_are_not_utf8_are_read(tmp_path: Path, suffix: str) -> None:
+    """pyarrow takes only UTF-8 paths: such files are opened by Python for it."""
+    plain = tmp_path / f"plain{suffix}"
+    if suffix == ".parquet":
+        pq.write_table(_table(SENTENCES), plain)
+    elif suffix == ".arrow":
+        feather.write_feather(_table(SENTENCES), plain)
+    else:
+        plain.write_text("".join(json.dumps({"text": s}) + "\n" for s in SENTENCES))
+    folder = Path(os.fsdecode(os.fsencode(tmp_path) + b"/d\xe9"))
+    folder.mkdir()
+    odd = Path(os.fsdecode(os.fsencode(folder) + b"/caf\xe9" + suffix.encode()))
+    plain.rename(odd)
+    assert list(Corpus(odd, text_column="text")) == EXPECTED
+    assert list(Corpus(folder, text_column="text")) == EXPECTED

@@ -9,6 +9,7 @@ import re
 import socket
 import sys
 import threading
+import time
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -42,28 +43,50 @@ class _Handler(BaseHTTPRequestHandler):
         if body is None:
             self.send_error(404, "Not Found")
             return
-        start = 0
+        extra = dict(owner.headers.get(self.path, {}))
+        start, end = 0, len(body)
         match = re.fullmatch(r"bytes=(\d+)-", rng or "")
         if match and not owner.ignore_range:
             start = int(match.group(1))
-            if start >= len(body):
-                self._headers(416, 0, {"Content-Range": f"bytes */{len(body)}"})
+            if start >= len(body) or owner.bare_416:
+                extra |= {} if owner.bare_416 else {"Content-Range": f"bytes */{len(body)}"}
+                self._headers(416, 0, extra)
                 return
-            span = f"bytes {start}-{len(body) - 1}/{len(body)}"
-            self._headers(206, len(body) - start, {"Content-Range": span})
+            if self.path in owner.short_206:  # a smaller range than asked for, said honestly
+                end = start + (len(body) - start) // 2
+            extra["Content-Range"] = f"bytes {start}-{end - 1}/{len(body)}"
+            self._headers(206, end - start, extra)
+        elif self.path in owner.no_length or self.path in owner.endless:
+            self._headers(200, None, extra)
         else:
-            self._headers(200, len(body), {})
-        payload = body[start:]
+            self._headers(200, len(body), extra)
+        self._body(owner, body[start:end])
+
+    def _body(self, owner: FileServer, payload: bytes) -> None:
         if self.path in owner.cut_once:  # full Content-Length sent, half the body, then cut
             owner.cut_once.discard(self.path)
             self.wfile.write(payload[: len(payload) // 2])
             self.connection.shutdown(socket.SHUT_RDWR)
             return
-        self.wfile.write(payload)
+        if self.path in owner.silent:  # headers, then nothing at all
+            owner.closing.wait(30)
+            return
+        size, pause = owner.paced.get(self.path, (len(payload) or 1, 0.0))
+        while not owner.closing.is_set():
+            for at in range(0, len(payload), size):
+                if owner.closing.is_set():
+                    return
+                self.wfile.write(payload[at : at + size])
+                self.wfile.flush()
+                if pause:
+                    time.sleep(pause)
+            if self.path not in owner.endless:
+                return
 
-    def _headers(self, status: int, length: int, extra: dict[str, str]) -> None:
+    def _headers(self, status: int, length: int | None, extra: dict[str, str]) -> None:
         self.send_response(status)
-        self.send_header("Content-Length", str(length))
+        if length is not None:
+            self.send_header("Content-Length", str(length))
         for key, value in extra.items():
             self.send_header(key, value)
         self.end_headers()
@@ -79,12 +102,29 @@ class _Server(ThreadingHTTPServer):
 
 
 class FileServer:
-    """Serves chosen bytes by path; records (path, Range header) of every request."""
+    """Serves chosen bytes by path; records (path, Range header) of every request.
+
+    Misbehaviours, by path: ``headers`` (extra headers, e.g. a Content-Type),
+    ``cut_once`` (half the body, then the connection drops), ``no_length`` (no
+    Content-Length: the body ends when the connection closes), ``endless`` (the
+    body repeats forever, without a length), ``paced`` ((bytes, seconds): that
+    many bytes, then a pause), ``silent`` (headers, then nothing), ``short_206``
+    (a resumed request gets half the rest); and for every path ``ignore_range``
+    (200 with the whole body) and ``bare_416`` (416 without Content-Range).
+    """
 
     def __init__(self) -> None:
         self.files: dict[str, bytes] = {}
+        self.headers: dict[str, dict[str, str]] = {}
         self.cut_once: set[str] = set()
+        self.no_length: set[str] = set()
+        self.endless: set[str] = set()
+        self.paced: dict[str, tuple[int, float]] = {}
+        self.silent: set[str] = set()
+        self.short_206: set[str] = set()
         self.ignore_range = False
+        self.bare_416 = False
+        self.closing = threading.Event()
         self.requests: list[tuple[str, str | None]] = []
         self.httpd = _Server(("127.0.0.1", 0), _Handler)
         self.httpd.owner = self
@@ -101,6 +141,7 @@ class FileServer:
         return self.url(path)
 
     def close(self) -> None:
+        self.closing.set()
         self.httpd.shutdown()
         self.httpd.server_close()
         self.thread.join(timeout=5)
@@ -144,6 +185,13 @@ def zip_bytes(*names: str) -> bytes:
     return buffer.getvalue()
 
 
+def kept(final: Path) -> list[str]:
+    """What the cache holds for ``final``'s URL, but the entry's lock file (which stays)."""
+    if not final.parent.exists():
+        return []
+    return sorted(p.name for p in final.parent.iterdir() if p.name != f"{final.name}.lock")
+
+
 def test_cache_dir_from_env_then_platformdirs(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
@@ -166,7 +214,7 @@ def test_full_download_verifies_and_records(server: FileServer, tmp_path: Path) 
     path = download(url, sha256=BODY_SHA.upper(), size=len(BODY), cache=tmp_path, progress=progress)
     assert path == cached_path(url, tmp_path)
     assert path.read_bytes() == BODY
-    assert sorted(p.name for p in path.parent.iterdir()) == ["vectors.bin", "vectors.bin.sha256"]
+    assert kept(path) == ["vectors.bin", "vectors.bin.sha256"]
     assert file_sha256(path) == BODY_SHA
     [(description, total, unit, updates)] = progress.bars
     assert (description, total, unit) == ("download vectors.bin", len(BODY), "B")
@@ -218,14 +266,14 @@ def test_wrong_checksum_leaves_nothing(server: FileServer, tmp_path: Path) -> No
         download(url, sha256=wrong, cache=tmp_path)
     message = str(info.value)
     assert url in message and wrong in message and BODY_SHA in message
-    assert not cached_path(url, tmp_path).parent.exists()
+    assert kept(cached_path(url, tmp_path)) == []
 
 
 def test_wrong_size_is_refused_before_downloading(server: FileServer, tmp_path: Path) -> None:
     url = server.serve("/v.txt", BODY)
     with pytest.raises(ChecksumError, match=f"{len(BODY)} bytes.*expected size is 10 bytes"):
         download(url, size=10, cache=tmp_path)
-    assert not cached_path(url, tmp_path).parent.exists()
+    assert kept(cached_path(url, tmp_path)) == []
 
 
 def test_http_404(server: FileServer, tmp_path: Path) -> None:
@@ -248,14 +296,14 @@ def test_zip_with_climbing_member_is_refused(server: FileServer, tmp_path: Path)
     url = server.serve("/evil.zip", zip_bytes("ok.txt", "../evil.txt"))
     with pytest.raises(VectorsFormatError, match="outside the archive"):
         download(url, cache=tmp_path)
-    assert not cached_path(url, tmp_path).parent.exists()
+    assert kept(cached_path(url, tmp_path)) == []
     assert not (tmp_path / "evil.txt").exists()
 
 
 def test_safe_zip_is_kept_unextracted(server: FileServer, tmp_path: Path) -> None:
     url = server.serve("/good.zip", zip_bytes("glove.6B.50d.txt", "glove.6B.100d.txt"))
     path = download(url, cache=tmp_path)
-    assert sorted(p.name for p in path.parent.iterdir()) == ["good.zip", "good.zip.sha256"]
+    assert kept(path) == ["good.zip", "good.zip.sha256"]
 
 
 def test_cached_file_needs_no_request(

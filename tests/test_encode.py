@@ -275,8 +275,6 @@ def test_non_text_column_is_refused_and_text_columns_are_suggested() -> None:
 @pytest.mark.usefixtures("path")
 def test_bad_python_inputs() -> None:
     enc = Encoder(Vocab(["a"]), TokenizerSpec())
-    with pytest.raises(InputError, match=r"enc\(\[text\]\)"):
-        enc("a text")
     with pytest.raises(InputError, match="text 1 is int, not str"):
         enc(["a", 3])
 
@@ -402,7 +400,7 @@ def test_collate_errors() -> None:
         collate([{"text": "a", "label": 1}, {"text": "a"}])
     with pytest.raises(InputError, match="example 0 has no 'text' key"):
         collate([{"body": "a"}])
-    with pytest.raises(InputError, match="example 1: the text is NoneType"):
+    with pytest.raises(InputError, match="example 1: the text is missing"):
         collate(["a", None])
 
 

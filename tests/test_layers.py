@@ -39,7 +39,7 @@ def _train(model: nn.Module, optimizer: torch.optim.Optimizer, rows: int, steps:
 
 def test_trainable_layer_trains_without_touching_file_or_other_layers(built: Path) -> None:
     art = aligner.load(built)
-    on_disk = np.load(built / "vectors.npy").copy()
+    on_disk = np.load(art.files["vectors"]).copy()
     emb, frozen = art.embedding("trainable"), art.embedding("frozen")
     assert emb.weight.requires_grad and emb.padding_idx == art.vocab.pad_id
     assert torch.equal(emb.weight.detach(), torch.from_numpy(on_disk))
@@ -48,7 +48,7 @@ def test_trainable_layer_trains_without_touching_file_or_other_layers(built: Pat
     _train(model, torch.optim.SGD(model.parameters(), lr=0.5), len(art.vocab))
     assert not torch.equal(emb.weight.detach(), torch.from_numpy(on_disk))
     # copy-on-write: neither the file, the artifact's map, nor another layer changed
-    assert np.array_equal(np.load(built / "vectors.npy"), on_disk)
+    assert np.array_equal(np.load(art.files["vectors"]), on_disk)
     assert np.array_equal(art.vectors, on_disk)
     assert torch.equal(frozen.weight, torch.from_numpy(on_disk))
     assert torch.equal(art.embedding("trainable").weight.detach(), torch.from_numpy(on_disk))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -9,11 +10,17 @@ import pytest
 import torch
 
 import aligner
-from aligner.errors import CorpusError, VocabError
+from aligner.errors import CorpusError, InputError, VocabError
 
 from .helpers import small_config
 
 SAMPLES = Path(__file__).resolve().parent.parent / "data_samples"
+
+
+def _vectors_file(artifact: Path) -> Path:
+    """The artifact's vectors file, as its manifest names it."""
+    manifest = json.loads((artifact / "manifest.json").read_text(encoding="utf-8"))
+    return artifact / manifest["vectors"]["file"]
 
 
 def test_build_on_data_samples_then_train_a_forward_pass(tmp_path: Path) -> None:
@@ -58,7 +65,7 @@ def test_same_seed_gives_byte_identical_vectors(corpus_file: Path, vocab_file: P
     for name in ("a", "b"):
         aligner.build(small_config(corpus_file, vocab_file, base / name))
     aligner.build(small_config(corpus_file, vocab_file, base / "c", seed=8))
-    a, b, c = ((base / n / "vectors.npy").read_bytes() for n in "abc")
+    a, b, c = (_vectors_file(base / n).read_bytes() for n in "abc")
     assert a == b
     assert a != c
 
@@ -128,3 +135,67 @@ def test_build_eval_groups_rows_by_the_chain_it_writes(tmp_path: Path) -> None:
     google = next(r for r in stored["analogy"] if r["name"] == "google")
     assert google["used"] == 3
     assert google["accuracy"] == {"3cosadd": pytest.approx(1 / 3), "3cosmul": pytest.approx(1 / 3)}
+
+
+def test_params_of_another_method_are_refused(corpus_file: Path, vocab_file: Path) -> None:
+    out = corpus_file.parent / "out"
+    # word2vec's parameters would train GloVe with word2vec's window 5 instead of 15
+    config = small_config(corpus_file, vocab_file, out, method="glove")
+    with pytest.raises(InputError, match="Word2VecParams do not belong to method 'glove'"):
+        aligner.build(config)
+    with pytest.raises(InputError, match="glove has no parameter sg"):
+        aligner.build(small_config(corpus_file, vocab_file, out, method="glove", params={"sg": 0}))
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"dim": 50}, "dim apply to pretrained vectors"),
+        ({"format": "glove", "member": "a.txt"}, "format, member apply to pretrained"),
+        ({"vocab_min_count": 3}, "vocab_min_count apply when counting the vocabulary"),
+        ({"init_scale": 0.1}, "init_scale applies to init='uniform'"),
+    ],
+)
+def test_fields_that_do_not_apply_are_refused(
+    corpus_file: Path, vocab_file: Path, fields: dict[str, object], message: str
+) -> None:
+    out = corpus_file.parent / "out"
+    with pytest.raises(InputError, match=message):
+        aligner.build(small_config(corpus_file, vocab_file, out, **fields))
+    assert not out.exists()
+
+
+def test_training_params_with_pretrained_vectors_are_refused(tmp_path: Path) -> None:
+    config = aligner.BuildConfig(out=tmp_path / "a", pretrained=SAMPLES / "vectors.glove.txt",
+                                 vocab=SAMPLES / "vocab.txt",
+                                 params=aligner.Word2VecParams(dim=10))  # fmt: skip
+    with pytest.raises(InputError, match="method and params train on a corpus"):
+        aligner.build(config)
+    assert not (tmp_path / "a").exists()
+
+
+def test_one_seed_rule(corpus_file: Path, vocab_file: Path) -> None:
+    base = corpus_file.parent
+
+    def seeds(out: str, **fields: object) -> tuple[int, int]:
+        manifest = aligner.build(
+            small_config(corpus_file, vocab_file, base / out, **fields)
+        ).manifest
+        return manifest["source"]["params"]["seed"], manifest["fill"]["seed"]
+
+    # BuildConfig.seed seeds training and fill
+    assert seeds("a", seed=7) == (7, 7)
+    # a params seed alone does the same: it is the build's seed
+    assert seeds("b", seed=None, params=aligner.Word2VecParams(dim=12, min_count=2, epochs=3,
+                                                                seed=5)) == (5, 5)  # fmt: skip
+    # both given and equal: fine; neither: 0
+    same = aligner.Word2VecParams(dim=12, min_count=2, epochs=3, seed=7)
+    assert seeds("c", seed=7, params=same) == (7, 7)
+    assert seeds("d", seed=None) == (0, 0)
+    # "a" and "c" are the same build: reused
+    assert aligner.build(small_config(corpus_file, vocab_file, base / "a", params=same)).reused
+    with pytest.raises(InputError, match=r"two seeds: BuildConfig\.seed=7 and params seed=5"):
+        aligner.build(small_config(corpus_file, vocab_file, base / "e", seed=7,
+                                   params=aligner.Word2VecParams(seed=5)))  # fmt: skip
+    assert not (base / "e").exists()

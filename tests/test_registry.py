@@ -75,3 +75,33 @@ def test_entries_are_consistent() -> None:
 def test_entry_rejects_an_unknown_format() -> None:
     with pytest.raises(ValueError, match="format"):
         Entry("x", "https://x/y", "npy", 3, None, None, None, None, None, "x")
+
+
+def test_every_registry_url_is_one_the_downloader_accepts() -> None:
+    from aligner.pretrained.download import cached_path
+    from aligner.pretrained.transfer import check_url
+
+    for entry in [*entries(), get("cc.fr.300"), get("cc.zh.300.bin")]:
+        check_url(entry.url)
+        assert cached_path(entry.url, "/c").name == entry.url.rsplit("/", 1)[1]
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "fragment"),
+    [
+        ("url", "ftp://example.org/v.txt", "http(s) URL"),
+        ("url", "https://example.org/a b.txt", "http(s) URL"),
+        ("sha256", "abc", "64 lowercase hex"),
+        ("size", 0, "positive"),
+    ],
+)
+def test_entry_refuses_what_the_downloader_could_not_use(
+    field: str, value: object, fragment: str
+) -> None:
+    fields: dict[str, object] = {
+        "name": "x", "url": "https://example.org/v.txt", "format": "glove", "dim": 3,
+        "vocab_size": None, "size": None, "sha256": None, "licence": None, "member": None,
+        "description": "test",
+    }  # fmt: skip
+    with pytest.raises(ValueError, match=re.escape(fragment)):
+        Entry(**(fields | {field: value}))  # type: ignore[arg-type]

@@ -111,13 +111,18 @@ def _write(tmp_path: Path, spec: TokenizerSpec) -> Path:
     return write_artifact(tmp_path / "art", matrix, vocab, kinds, tokenizer=spec)
 
 
+def _model_file(path: Path) -> Path:
+    """The artifact's sentencepiece model file, as its manifest names it."""
+    manifest = json.loads((path / "manifest.json").read_text())
+    return path / manifest["tokenizer"]["model_file"]
+
+
 def test_artifact_stores_the_model_and_encodes_with_it(
     tmp_path: Path, unigram: TokenizerSpec
 ) -> None:
     path = _write(tmp_path, unigram)
-    assert (path / "tokenizer.model").read_bytes() == unigram.model
-    manifest = json.loads((path / "manifest.json").read_text())
-    assert manifest["tokenizer"]["model_file"] == "tokenizer.model"
+    assert _model_file(path).read_bytes() == unigram.model
+    assert _model_file(path).parent == path and _model_file(path).suffix == ".model"
     art = open_artifact(path)
     assert art.tokenizer == unigram
     pieces = unigram("we play the guitar")
@@ -126,11 +131,12 @@ def test_artifact_stores_the_model_and_encodes_with_it(
 
 def test_artifact_with_a_tampered_model_is_corrupt(tmp_path: Path, unigram: TokenizerSpec) -> None:
     path = _write(tmp_path, unigram)
-    (path / "tokenizer.model").write_bytes(b"garbage")
+    model = _model_file(path)
+    model.write_bytes(b"garbage")
     with pytest.raises(ArtifactCorruptError, match="rebuild the artifact"):
         open_artifact(path)
-    (path / "tokenizer.model").unlink()
-    with pytest.raises(ArtifactCorruptError, match=r"tokenizer\.model is missing"):
+    model.unlink()
+    with pytest.raises(ArtifactCorruptError, match=r"\.model.* is missing"):
         open_artifact(path)
 
 

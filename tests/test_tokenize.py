@@ -81,8 +81,10 @@ def test_from_dict_rejects_an_unknown_kind() -> None:
 
 
 def test_from_dict_of_a_sentencepiece_spec_needs_its_model() -> None:
-    with pytest.raises(InputError, match="needs a model"):
+    with pytest.raises(InputError, match=r"records no model sha256.*rebuild the artifact"):
         TokenizerSpec.from_dict({"kind": "sentencepiece", "lowercase": False})
+    with pytest.raises(InputError, match="needs a model"):
+        TokenizerSpec(kind="sentencepiece")
 
 
 def test_spec_is_immutable() -> None:

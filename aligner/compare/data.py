@@ -160,10 +160,15 @@ def stratified_sample(labels: np.ndarray, size: int, *, seed: int) -> np.ndarray
         2
     """
     counts = np.bincount(labels)
-    present = counts > 0
-    base = present.astype(np.int64)
-    rest = _allot(np.maximum(counts - 1, 0), size - int(base.sum()), counts - base)
-    return _pick(labels, base + rest, np.random.default_rng([seed, 2]))
+    share = counts * size / max(labels.size, 1)
+    take = _allot(counts, size, counts)
+    for label in np.flatnonzero((counts > 0) & (take == 0)):
+        # a label the proportional share left out takes a row from the label most over its share
+        excess = np.where(take > 1, take - share, -np.inf)
+        donor = int(np.argmax(excess))
+        take[donor] -= 1
+        take[label] += 1
+    return _pick(labels, take, np.random.default_rng([seed, 2]))
 
 
 def resolve_sizes(requested: Sequence[int | str], available: int, n_labels: int) -> list[int]:

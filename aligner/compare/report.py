@@ -17,13 +17,12 @@ import csv
 import json
 import os
 import shutil
-import tempfile
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from aligner.atomic import place_directory, umask
+from aligner.atomic import place_directory, temp_directory
 from aligner.compare.results import Comparison, Summary
 from aligner.errors import InputError
 
@@ -170,10 +169,8 @@ def write_results(
         plot: draws ``results.png`` at the path given and returns ``None``,
             or returns a note saying why it could not; ``None``: no plot.
     """
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
+    tmp = temp_directory(out)
     try:
-        os.chmod(tmp, 0o777 & ~umask())
         note = None if plot is None else plot(comparison, tmp / "results.png")
         files = [RESULTS, "results.csv", "runs.csv"]
         if plot is not None and note is None:

@@ -32,16 +32,29 @@ __all__ = [
     "compression_of",
     "decompression_errors",
     "inner_name",
+    "looks_compressed",
     "open_stream",
     "zip_member",
 ]
 
 COMPRESSIONS = {".gz": "gzip", ".bz2": "bzip2", ".xz": "xz", ".zip": "zip"}
+#: The first bytes of each compression's files (a zip may also be empty: ``PK\x05\x06``).
+MAGIC = {
+    "gzip": (b"\x1f\x8b",),
+    "bzip2": (b"BZh",),
+    "xz": (b"\xfd7zXZ\x00",),
+    "zip": (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08"),
+}
 
 
 def compression_of(path: str | os.PathLike[str]) -> str | None:
     """``"gzip"``, ``"bzip2"``, ``"xz"``, ``"zip"`` from the file suffix, or ``None``."""
     return COMPRESSIONS.get(Path(path).suffix.lower())
+
+
+def looks_compressed(head: bytes, kind: str) -> bool:
+    """Whether ``head`` (a file's first bytes) starts the way ``kind`` files do."""
+    return head.startswith(MAGIC[kind])
 
 
 def check_member_name(archive: str | os.PathLike[str], name: str) -> None:

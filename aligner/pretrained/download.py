@@ -1,12 +1,17 @@
 """Download pretrained vectors into a checksummed cache, resuming interrupted transfers.
 
-A URL's file lands at ``<cache>/downloads/<16 hex of sha256(url)>/<name>``. While
-bytes arrive they go to ``<name>.part``; only a complete, verified file is renamed
-to ``<name>`` (atomically), next to a ``<name>.sha256`` sidecar recording its
-digest, so a cached file is returned at once without being hashed again. An
-interrupted transfer leaves its ``.part`` and the next call asks the server for
-the rest (HTTP ``Range``). Archives are never extracted: a zip is only checked
-for member names that would climb out of it, and read in place later.
+A URL's file lands at ``<cache>/downloads/<16 hex of sha256(url)>/<name>``. One
+process at a time writes it (a lock on ``<name>.lock``; another waits, then uses
+the finished file). While bytes arrive they go to ``<name>.part``; only a file
+whose size and checksum (where known) are confirmed, which is not a web page and
+whose first bytes match its compression suffix, is renamed to ``<name>``
+(atomically), with a ``<name>.sha256`` sidecar (see :mod:`aligner.pretrained.cache`).
+A cached file is checked against its sidecar every time it is used; one that
+changed is removed and downloaded again. An interrupted transfer leaves its
+``.part`` and the next call asks the server for the rest (HTTP ``Range``).
+Slow, endless and overlong transfers are stopped (:mod:`aligner.pretrained.transfer`).
+Archives are never extracted: a zip is only checked for member names that would
+climb out of it, and read in place later.
 
 Example:
     >>> path, entry = fetch("glove.6B.50d")  # doctest: +SKIP
@@ -16,37 +21,46 @@ Example:
 
 from __future__ import annotations
 
-import contextlib
+import errno
 import hashlib
+import logging
 import os
 import re
 import zipfile
-from http.client import HTTPException, HTTPResponse
+from contextlib import ExitStack
 from pathlib import Path, PurePosixPath
-from urllib.error import HTTPError
 from urllib.parse import unquote, urlsplit
-from urllib.request import Request, urlopen
 
 import platformdirs
 
-from aligner.errors import ChecksumError, DownloadError, UnknownNameError, VectorsFormatError
-from aligner.pretrained.archive import check_member_name
+from aligner.atomic import fsync_path
+from aligner.errors import (
+    ChecksumError,
+    DownloadError,
+    InputError,
+    UnknownNameError,
+    VectorsFormatError,
+)
+from aligner.pretrained import cache as entries
+from aligner.pretrained.archive import check_member_name, compression_of, looks_compressed
 from aligner.pretrained.registry import Entry, get, unknown_name_message
+from aligner.pretrained.transfer import (
+    LOCAL_HINT,
+    Limits,
+    StartOver,
+    check_url,
+    html_refusal,
+    receive,
+    request,
+)
 from aligner.progress import SILENT, Progress
 
 __all__ = ["CHUNK_SIZE", "cache_dir", "cached_path", "download", "fetch", "file_sha256"]
 
-CHUNK_SIZE = 1 << 20
-_USER_AGENT = "aligner-downloader"
+CHUNK_SIZE = entries.CHUNK_SIZE
 _PATH_SUFFIXES = {".txt", ".vec", ".bin", ".gz", ".zip", ".bz2", ".xz", ".w2v", ".glove"}
-_LOCAL_HINT = (
-    "or download the file yourself and pass its path instead "
-    "(aligner build --pretrained /path/to/vectors.txt ...)"
-)
-
-
-class _StartOver(Exception):
-    """The partial file cannot be resumed; discard it and download from the start."""
+_NAME_BYTES = 200  # well under the 255 bytes a file name may have
+_log = logging.getLogger(__name__)
 
 
 def cache_dir() -> Path:
@@ -58,8 +72,11 @@ def cache_dir() -> Path:
 def cached_path(url: str, cache: str | os.PathLike[str] | None = None) -> Path:
     """Where ``url``'s file lives once downloaded (whether or not it is there yet)."""
     root = Path(cache).expanduser() if cache is not None else cache_dir()
-    key = hashlib.sha256(url.encode("utf-8")).hexdigest()[:16]
+    key = hashlib.sha256(url.encode("utf-8", "surrogateescape")).hexdigest()[:16]
     name = PurePosixPath(unquote(urlsplit(url).path)).name.replace("\\", "_")
+    name = re.sub(r"[\x00-\x1f\x7f]", "_", name)
+    while len(name.encode("utf-8", "surrogateescape")) > _NAME_BYTES:
+        name = name[1:]  # keep the end: the suffixes say what the file is
     return root / "downloads" / key / (name if name not in ("", ".", "..") else "download")
 
 
@@ -67,208 +84,116 @@ def _part(final: Path) -> Path:
     return final.with_name(final.name + ".part")
 
 
-def _sidecar(final: Path) -> Path:
-    return final.with_name(final.name + ".sha256")
-
-
-def _hash_file(path: Path, limit: int | None = None) -> hashlib._Hash:
-    """sha256 of ``path`` (its first ``limit`` bytes when given), as a live hasher."""
-    hasher = hashlib.sha256()
-    left = path.stat().st_size if limit is None else limit
-    with path.open("rb") as stream:
-        while left > 0:
-            chunk = stream.read(min(CHUNK_SIZE, left))
-            if not chunk:
-                break
-            hasher.update(chunk)
-            left -= len(chunk)
-    return hasher
-
-
-def _read_sidecar(final: Path) -> str | None:
-    try:
-        text = _sidecar(final).read_text(encoding="utf-8").split()
-    except OSError:
-        return None
-    return text[0].lower() if text and re.fullmatch(r"[0-9a-fA-F]{64}", text[0]) else None
-
-
-def _write_sidecar(final: Path, digest: str) -> None:
-    tmp = final.with_name(final.name + ".sha256.tmp")
-    tmp.write_text(f"{digest}  {final.name}\n", encoding="utf-8")
-    os.replace(tmp, _sidecar(final))
-
-
 def _discard(final: Path) -> None:
-    """Remove everything cached for this URL (file, partial file, sidecar, folder)."""
-    for path in (final, _part(final), _sidecar(final)):
-        path.unlink(missing_ok=True)
-    with contextlib.suppress(OSError):  # not empty: other files of this URL's folder
-        final.parent.rmdir()
+    """Remove everything cached for this URL but its lock (file, partial file, sidecar)."""
+    entries.forget(final, _part(final))
 
 
 def file_sha256(path: str | os.PathLike[str]) -> str:
-    """The sha256 (hex) of a file: the verified digest recorded beside a cached
-    download when there is one, else computed over the file."""
+    """The sha256 (hex) of a file: the digest recorded beside a cached download when
+    the file is unchanged since it was verified, else computed over the file."""
     path = Path(path)
-    return _read_sidecar(path) or _hash_file(path).hexdigest()
+    record = entries.read_record(path)
+    if record is not None and entries.problem(path, verify=False) is None:
+        return record.digest
+    return entries.hash_file(path).hexdigest()
 
 
-def _cached(final: Path, sha256: str | None, size: int | None) -> bool:
-    """Whether ``final`` is a usable cached download; a stale one is removed."""
-    if not final.is_file():
-        return False
-    recorded = _read_sidecar(final)
-    if recorded is None:  # renamed but sidecar lost: verify once, then record
-        recorded = _hash_file(final).hexdigest()
-        _write_sidecar(final, recorded)
-    wrong_hash = sha256 is not None and recorded != sha256.lower()
-    if wrong_hash or (size is not None and final.stat().st_size != size):
-        _discard(final)
-        return False
-    return True
+def _content_problem(final: Path, path: Path) -> str | None:
+    """Why the bytes of ``path`` (to become ``final``) are not a vectors file or archive."""
+    with path.open("rb") as stream:
+        head = stream.read(1024)
+    if not head:
+        return "it is empty"
+    if re.match(rb"(?:\xef\xbb\xbf)?\s*<(?:!doctype\s+html|html)[\s>]", head[:512], re.I):
+        return "it is a web page (HTML)"
+    kind = compression_of(final)
+    if kind not in (None, "zip") and not looks_compressed(head, kind):  # zip: checked whole
+        return f"it is not {kind} data, as its name says (it starts with {head[:12]!r})"
+    return None
 
 
-def _offline(url: str, exc: BaseException) -> DownloadError:
-    reason = " ".join(str(getattr(exc, "reason", None) or exc).split()) or type(exc).__name__
-    return DownloadError(
-        f"cannot download {url} ({reason}): offline, unreachable or interrupted; "
-        f"run the same command again to resume, {_LOCAL_HINT}"
-    )
-
-
-def _int(value: str | None) -> int | None:
-    return int(value) if value is not None and value.strip().isdigit() else None
-
-
-def _content_range(value: str | None) -> tuple[int | None, int | None]:
-    """``bytes 100-199/1000`` → (100, 1000); ``bytes */1000`` → (None, 1000)."""
-    match = re.fullmatch(r"\s*bytes\s+(?:(\d+)-\d+|\*)/(\d+|\*)\s*", value or "")
-    if not match:
-        return None, None
-    return _int(match.group(1)), _int(match.group(2))
-
-
-def _open(url: str, have: int, timeout: float) -> HTTPResponse | None:
-    """The server's response, or None when it says a resumed file is already whole."""
-    headers = {"User-Agent": _USER_AGENT, "Accept-Encoding": "identity"}
-    if have:
-        headers["Range"] = f"bytes={have}-"
-    try:
-        response: HTTPResponse = urlopen(Request(url, headers=headers), timeout=timeout)
-    except HTTPError as exc:
-        exc.close()
-        if exc.code == 416 and have:
-            total = _content_range(exc.headers.get("Content-Range"))[1]
-            if total is not None and total != have:
-                raise _StartOver from None
-            return None
-        raise DownloadError(
-            f"HTTP {exc.code} ({exc.reason}) for {url}: check the URL or name "
-            "(`aligner download --list` shows known names)"
-        ) from None
-    except (OSError, HTTPException) as exc:
-        raise _offline(url, exc) from exc
-    return response
-
-
-def _transfer(url: str, part: Path, size: int | None, progress: Progress, timeout: float) -> str:
+def _transfer(url: str, part: Path, size: int | None, limits: Limits, progress: Progress) -> str:
     """Bring ``part`` up to the whole file; return its sha256 (hex)."""
-    have = part.stat().st_size if part.exists() else 0
-    response = _open(url, have, timeout)
-    if response is None:
-        return _hash_file(part).hexdigest()
-    with response:
-        length = _int(response.headers.get("Content-Length"))
-        if response.status == 206:
-            start, total = _content_range(response.headers.get("Content-Range"))
-            if start != have:
-                raise _StartOver
-        else:
-            have, total = 0, None
-        if total is None and length is not None:
-            total = have + length
-        if size is not None and total is not None and total != size:
+    have = part.stat().st_size if part.is_file() else 0
+    reply = request(url, have, limits)
+    if reply.response is None:  # 416: nothing after `have`; whole only if a size confirms it
+        if (reply.total if reply.total is not None else size) != have:
+            raise StartOver
+        return entries.hash_file(part).hexdigest()
+    with reply.response:
+        if size is not None and reply.total is not None and reply.total != size:
             raise ChecksumError(
-                f"{url}: the server offers {total} bytes but the expected size is {size} bytes; "
-                f"nothing was kept: check the URL, {_LOCAL_HINT}"
+                f"{url}: the server offers {reply.total} bytes but the expected size is {size} "
+                f"bytes; nothing was kept: check the URL, {LOCAL_HINT}"
             )
-        hasher = _hash_file(part, have) if have else hashlib.sha256()
-        got = _stream(url, response, part, have, total, hasher, progress)
-    if length is not None and got < length:
+        expect = size if size is not None else reply.total
+        start = reply.start
+        hasher = entries.hash_file(part, start) if start else hashlib.sha256()
+        got = receive(
+            url, reply, part, expect=expect, hasher=hasher, limits=limits, progress=progress
+        )
+    if expect is not None and got < expect:
         raise DownloadError(
-            f"download of {url} was interrupted after {have + got} of {total} bytes; "
-            f"run the same command again to resume, {_LOCAL_HINT}"
+            f"download of {url} was interrupted after {got} of {expect} bytes; "
+            f"run the same command again to resume, {LOCAL_HINT}"
         )
     return hasher.hexdigest()
 
 
-def _stream(
-    url: str,
-    response: HTTPResponse,
-    part: Path,
-    have: int,
-    total: int | None,
-    hasher: hashlib._Hash,
-    progress: Progress,
-) -> int:
-    """Append the response body to ``part``; return how many bytes arrived."""
-    got = 0
-    name = part.name.removesuffix(".part")
-    with (
-        part.open("ab" if have else "wb") as out,
-        progress.bar(f"download {name}", total=total, unit="B") as bar,
-    ):
-        if have:
-            bar.update(have)
-        while True:
-            try:
-                chunk = response.read(CHUNK_SIZE)
-            except (OSError, HTTPException) as exc:
-                raise _offline(url, exc) from exc
-            if not chunk:
-                return got
-            out.write(chunk)
-            hasher.update(chunk)
-            bar.update(len(chunk))
-            got += len(chunk)
-
-
-def _check_zip(url: str, part: Path, final: Path) -> None:
+def _check_zip(url: str, part: Path) -> None:
     try:
         with zipfile.ZipFile(part) as archive:
             for info in archive.infolist():
                 check_member_name(url, info.filename)
     except zipfile.BadZipFile:
-        _discard(final)
         raise VectorsFormatError(
             f"{url} did not give a valid zip file; it was removed from the cache"
         ) from None
-    except VectorsFormatError:
-        _discard(final)
-        raise
 
 
 def _finish(url: str, final: Path, digest: str, sha256: str | None, size: int | None) -> None:
-    """Verify the complete ``.part`` and give it its final name."""
+    """Verify the complete ``.part`` and give it its final name; discard it if it fails."""
     part = _part(final)
     actual = part.stat().st_size
-    if size is not None and actual != size:
+    try:
+        if size is not None and actual != size:
+            raise ChecksumError(
+                f"{url}: expected {size} bytes, got {actual}; the download was removed, "
+                "run the command again to download it afresh"
+            )
+        if sha256 is not None and digest != sha256.lower():
+            raise ChecksumError(
+                f"{url}: sha256 mismatch: expected {sha256.lower()}, got {digest}; the download "
+                "was removed (a corrupted or changed file): try again or check the source"
+            )
+        why = _content_problem(final, part)
+        if why == "it is a web page (HTML)":
+            raise html_refusal(url, "an HTML body")
+        if why is not None:
+            raise VectorsFormatError(
+                f"{url} is not a vectors file or archive: {why}; nothing was kept: "
+                f"check the URL, {LOCAL_HINT}"
+            )
+        if compression_of(final) == "zip":
+            _check_zip(url, part)
+    except (DownloadError, VectorsFormatError):
         _discard(final)
-        raise ChecksumError(
-            f"{url}: expected {size} bytes, got {actual}; the download was removed, "
-            "run the command again to download it afresh"
-        )
-    if sha256 is not None and digest != sha256.lower():
-        _discard(final)
-        raise ChecksumError(
-            f"{url}: sha256 mismatch: expected {sha256.lower()}, got {digest}; "
-            "the download was removed (a corrupted or changed file): try again or check the source"
-        )
-    if final.name.lower().endswith(".zip"):
-        _check_zip(url, part, final)
-    _write_sidecar(final, digest)
+        raise
+    fsync_path(part)
     os.replace(part, final)
+    entries.write_record(final, digest)
+
+
+def _usable(final: Path, sha256: str | None, size: int | None) -> str | None:
+    """Why the cached ``final`` cannot be used (None: it can); a bad one is removed."""
+    why = entries.problem(final, sha256=sha256, size=size)
+    if why is None:
+        why = _content_problem(final, final)
+    if why not in (None, entries.ABSENT):
+        _discard(final)
+        _log.warning("the cached %s was removed (%s); downloading it again", final, why)
+    return why
 
 
 def download(
@@ -279,38 +204,103 @@ def download(
     cache: str | os.PathLike[str] | None = None,
     progress: Progress = SILENT,
     timeout: float = 30.0,
+    deadline: float | None = None,
+    low_speed_bytes: int | None = None,
+    low_speed_time: float | None = None,
+    max_bytes: int | None = None,
 ) -> Path:
-    """Download ``url`` into the cache (or find it there) and return the file's path.
+    """Download ``url`` into the cache (or find it there, checked) and return the file's path.
 
     Args:
         url: an ``http(s)://`` URL.
         sha256: the expected sha256 (hex); checked when given.
-        size: the expected size in bytes; checked when given.
+        size: the expected size in bytes; checked when given, and while streaming.
         cache: the cache root (default :func:`cache_dir`).
         progress: receives a ``download <name>`` bar counted in bytes.
         timeout: seconds to wait on the connection before giving up.
+        deadline: seconds the whole transfer may take (default
+            ``$ALIGNER_DOWNLOAD_DEADLINE``, else no deadline).
+        low_speed_bytes, low_speed_time: stop when fewer than ``low_speed_bytes``
+            arrived in ``low_speed_time`` seconds (defaults 1024 and 60, or
+            ``$ALIGNER_DOWNLOAD_LOW_SPEED_BYTES`` / ``_TIME``).
+        max_bytes: the most bytes accepted when no size is known (default
+            32 GiB, or ``$ALIGNER_DOWNLOAD_MAX_BYTES``).
 
     Returns:
         The path of the complete, verified file (``.zip`` files are not extracted).
 
     Raises:
-        DownloadError: an HTTP error, or offline / unreachable / interrupted
-            (the partial file is kept and the next call resumes it).
+        InputError: ``sha256`` is not 64 hex digits, or ``size`` is negative.
+        DownloadError: an invalid URL, an HTTP error, a web page, offline /
+            unreachable / interrupted / too slow (the partial file is kept and
+            the next call resumes it), or another process kept the entry locked.
         ChecksumError: the size or sha256 is not the expected one (nothing is kept).
-        VectorsFormatError: a zip that is invalid or has unsafe member names (removed).
+        VectorsFormatError: not the kind of file its name says, or a zip that is
+            invalid or has unsafe member names (removed).
 
     Example:
         >>> download("https://example.org/vectors.txt.gz", size=1234)  # doctest: +SKIP
         PosixPath('/home/me/.cache/aligner/downloads/3f2a.../vectors.txt.gz')
     """
+    check_url(url)
+    if sha256 is not None and not re.fullmatch(r"[0-9a-fA-F]{64}", sha256):
+        raise InputError(f"expected sha256 {sha256!r} for {url} is not 64 hex digits")
+    if size is not None and size < 0:
+        raise InputError(f"expected size {size} for {url} is negative")
+    limits = Limits.resolve(
+        timeout=timeout, low_speed_bytes=low_speed_bytes, low_speed_time=low_speed_time,
+        deadline=deadline, max_bytes=max_bytes,
+    )  # fmt: skip
     final = cached_path(url, cache)
-    if _cached(final, sha256, size):
+    if entries.problem(final, sha256=sha256, size=size, verify=False) is None:
+        return final  # verified before, unchanged since: no lock, no read
+    with ExitStack() as stack:
+        try:
+            final.parent.mkdir(parents=True, exist_ok=True)
+            stack.enter_context(entries.locked(final, progress=progress))
+        except OSError as exc:
+            if entries.problem(final, sha256=sha256, size=size) is None:
+                return final  # a read-only cache holding a good copy
+            raise DownloadError(
+                f"cannot write to the cache folder {final.parent} ({exc.strerror or exc}): "
+                "set ALIGNER_CACHE (or --cache-dir) to a writable folder"
+            ) from None
+        try:
+            return _locked_download(url, final, sha256, size, limits, progress)
+        except OSError as exc:  # the cache's own files: a full disk, an I/O error
+            where = exc.filename or final.parent
+            raise DownloadError(
+                f"cannot write the cache at {where} ({exc.strerror or exc}): free some space "
+                "or set ALIGNER_CACHE (or --cache-dir) to a writable folder on a bigger disk"
+            ) from None
+    raise AssertionError("unreachable")
+
+
+def _locked_download(
+    url: str, final: Path, sha256: str | None, size: int | None, limits: Limits, progress: Progress
+) -> Path:
+    """Under the entry's lock: the verified cached file, or a fresh download."""
+    entries.sweep(final)
+    removed = _usable(final, sha256, size)
+    if removed is None:
         return final
-    final.parent.mkdir(parents=True, exist_ok=True)
+    if removed == entries.ABSENT:  # a sidecar whose file was deleted: not this file's record
+        entries.forget(final)
+    try:
+        return _download(url, final, sha256, size, limits, progress)
+    except DownloadError as exc:
+        if removed == entries.ABSENT:
+            raise
+        raise type(exc)(f"{exc} (the cached copy was removed: {removed})") from None
+
+
+def _download(
+    url: str, final: Path, sha256: str | None, size: int | None, limits: Limits, progress: Progress
+) -> Path:
     for _attempt in range(2):
         try:
-            digest = _transfer(url, _part(final), size, progress, timeout)
-        except _StartOver:
+            digest = _transfer(url, _part(final), size, limits, progress)
+        except StartOver:
             _part(final).unlink(missing_ok=True)
             continue
         except ChecksumError:
@@ -318,7 +308,7 @@ def download(
             raise
         _finish(url, final, digest, sha256, size)
         return final
-    raise DownloadError(f"{url}: the server does not resume downloads consistently; {_LOCAL_HINT}")
+    raise DownloadError(f"{url}: the server does not resume downloads consistently; {LOCAL_HINT}")
 
 
 def _looks_like_path(text: str) -> bool:
@@ -328,6 +318,25 @@ def _looks_like_path(text: str) -> bool:
         or text.startswith(("~", "."))
         or Path(text).suffix.lower() in _PATH_SUFFIXES
     )
+
+
+def _exists(path: Path) -> bool:
+    try:
+        return path.exists()
+    except OSError as exc:
+        if exc.errno == errno.ENAMETOOLONG:
+            return False
+        raise VectorsFormatError(f"cannot read {path} ({exc.strerror or exc})") from None
+
+
+def _local(path: Path) -> Path:
+    if path.is_dir():
+        raise VectorsFormatError(f"{path} is a folder; pass the vectors file inside it")
+    if not path.is_file():
+        raise VectorsFormatError(
+            f"{path} is not a regular file (a device, FIFO or socket); pass a vectors file"
+        )
+    return path
 
 
 def fetch(
@@ -349,6 +358,7 @@ def fetch(
 
     Raises:
         UnknownNameError: neither an existing file, a URL nor a known name.
+        VectorsFormatError: a local path that is a folder, a device or a FIFO.
         DownloadError, ChecksumError, VectorsFormatError: see :func:`download`.
 
     Example:
@@ -356,10 +366,12 @@ def fetch(
         (PosixPath('.../cc.fr.300.vec.gz'), Entry(name='cc.fr.300', ...))
     """
     text = os.fspath(source)
+    if "\x00" in text:
+        raise UnknownNameError(f"{text!r} contains a NUL character: pass a file, URL or name")
     path = Path(text).expanduser()
-    if path.exists():
-        return path, None
-    if text.lower().startswith(("http://", "https://")):
+    if _exists(path):
+        return _local(path), None
+    if re.match(r"[a-z][a-z0-9+.-]*://", text, re.I):
         return download(text, cache=cache, progress=progress), None
     try:
         entry = get(text)

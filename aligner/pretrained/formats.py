@@ -41,15 +41,20 @@ from typing import Any
 
 from aligner.align import FALLBACKS, check_fallbacks, step_folds
 from aligner.errors import InputError, VectorsFormatError
-from aligner.pretrained.archive import decompression_errors, inner_name, open_stream
+from aligner.pretrained.archive import (
+    compression_of,
+    decompression_errors,
+    inner_name,
+    open_stream,
+)
 from aligner.progress import SILENT, Progress
 from aligner.vectors import DIGIT_MARKS, WordVectors, fold_digits, strip_accents
-from aligner.vocab import Vocab
+from aligner.vocab import COMPRESSED_MAGIC, FASTTEXT_BIN_MAGIC, Vocab, binary_kind, is_utf8
 
 __all__ = ["FORMATS", "ReadResult", "ReadStats", "detect_format", "read_vectors"]
 
 FORMATS = ("glove", "word2vec", "word2vec-binary", "fasttext-bin")
-FASTTEXT_MAGIC = (793712314).to_bytes(4, "little")
+FASTTEXT_MAGIC = FASTTEXT_BIN_MAGIC
 HEADER = re.compile(rb"^\s*(\d+)\s+(\d+)\s*$")
 
 
@@ -275,12 +280,48 @@ def detect_format(path: str | os.PathLike[str], *, member: str | None = None) ->
     """Guess the format from the name inside any compression and the first bytes.
 
     Raises:
-        VectorsFormatError: the file is empty.
+        VectorsFormatError: the file is empty, or not vectors (a pickle, an
+            array, a misnamed archive...: the message says what to pass).
     """
+    return _inspect(Path(path), member, None)
+
+
+def _inspect(path: Path, member: str | None, fmt: str | None) -> str:
+    """Refuse a file that is not vectors; return ``fmt``, or the format detected."""
+    _check_compression(path)
     with decompression_errors(path), open_stream(path, member=member) as opened:
         head = opened.stream.read(1 << 16)
     if not head.strip():
         raise VectorsFormatError(f"vectors file {path} is empty")
+    compressed = compression_of(path) is not None
+    refused = binary_kind(head, path, role="vectors", zip_ok=compressed)
+    if refused is not None:
+        raise VectorsFormatError(refused)
+    fmt = fmt or _detect(path, member, head)
+    if fmt in ("glove", "word2vec") and b"\x00" in head and not is_utf8(head):
+        raise VectorsFormatError(
+            f"{path} is binary (it holds NUL bytes), not {fmt} text; pass --format "
+            "word2vec-binary if it is word2vec's binary format"
+        )
+    return fmt
+
+
+def _check_compression(path: Path) -> None:
+    """Refuse a file named as compressed whose bytes are not (a text file named .gz)."""
+    kind = compression_of(path)
+    if kind is None:
+        return
+    with path.open("rb") as fh:
+        magic = fh.read(8)
+    expected = {name: m for m, name, _, _ in COMPRESSED_MAGIC} | {"zip": b"PK"}
+    if magic and not magic.startswith(expected[kind]):
+        raise VectorsFormatError(
+            f"{path} is not a valid {kind} file (it starts with {magic!r}); rename it "
+            f"without {path.suffix} if it is plain text, or download it again"
+        )
+
+
+def _detect(path: Path, member: str | None, head: bytes) -> str:
     if head.startswith(FASTTEXT_MAGIC):
         return "fasttext-bin"
     first, _, rest = head.removeprefix(b"\xef\xbb\xbf").partition(b"\n")
@@ -289,7 +330,14 @@ def detect_format(path: str | os.PathLike[str], *, member: str | None = None) ->
         return "glove"
     if inner_name(path, member).lower().endswith(".bin"):
         return "word2vec-binary"
-    return "word2vec" if _looks_like_text_row(rest, int(match.group(2))) else "word2vec-binary"
+    if _looks_like_text_row(rest, int(match.group(2))) or _is_text(rest):
+        return "word2vec"  # text rows, perhaps malformed: the text reader names the line
+    return "word2vec-binary"
+
+
+def _is_text(data: bytes) -> bool:
+    """Lines of UTF-8 text without NUL bytes (float32 rows almost never are)."""
+    return b"\n" in data and b"\x00" not in data and is_utf8(data)
 
 
 def _looks_like_text_row(rest: bytes, dim: int) -> bool:
@@ -369,7 +417,12 @@ def read_vectors(
         InputError: an invalid chain, both ``fallbacks`` and ``lowercase``, a
             limit below 1, or ``limit`` / a chain that does not fit ``vocab``.
         VectorsFormatError: empty file, unknown format, wrong dimension, or a
-            malformed row (the message names the file and line).
+            malformed row (the message names the file and line); a file that
+            yields no vector (a header without rows, every usable row skipped),
+            a dimension below 2 or a ``word count`` file, rows that contradict
+            the header's dimension, a line longer than the dimension allows,
+            and files of other kinds (pickles, arrays, misnamed archives: the
+            message says what to pass instead).
 
     Example:
         >>> read_vectors("vectors.vec.gz", limit=2).vectors.keys  # doctest: +SKIP
@@ -379,18 +432,30 @@ def read_vectors(
     chain = _chain(fallbacks, lowercase)
     path = Path(source)
     if not path.is_file():
+        if path.exists():
+            raise VectorsFormatError(
+                f"vectors file {path} is not a regular file (a directory, device or pipe); "
+                "pass a vectors file"
+            )
         raise VectorsFormatError(f"vectors file {path} does not exist; check the path")
-    fmt = format or detect_format(path, member=member)
-    if fmt not in FORMATS:
+    if format is not None and format not in FORMATS:
         raise VectorsFormatError(
-            f"unknown vectors format {fmt!r}; choose one of: {', '.join(FORMATS)}"
+            f"unknown vectors format {format!r}; choose one of: {', '.join(FORMATS)}"
         )
+    fmt = _inspect(path, member, format)
     if fmt == "fasttext-bin":
         from aligner.pretrained.fasttext_bin import read_fasttext_bin, read_fasttext_table
 
         if vocab is None:
-            return read_fasttext_table(path, member=member, dim=dim, limit=limit)
-        return read_fasttext_bin(path, vocab, member=member, dim=dim, fallbacks=chain)
+            result = read_fasttext_table(path, member=member, dim=dim, limit=limit)
+        else:
+            result = read_fasttext_bin(path, vocab, member=member, dim=dim, fallbacks=chain)
+        if result.dim < 2:
+            raise VectorsFormatError(
+                f"{path}: the fastText model has dimension {result.dim}; vectors have at least "
+                "2 values per row: check that this is the right model"
+            )
+        return result
     wanted = AllRows() if vocab is None else Wanted(vocab, chain)
     with (
         decompression_errors(path),

@@ -7,11 +7,19 @@ on. ``BinaryReader`` (word2vec binary) slices each row's float32 bytes.
 
 Without a vocabulary (:class:`~aligner.pretrained.formats.AllRows`) every
 line is copied, and a row limit ends the pass at the row that reaches it.
+
+Memory stays bounded on hostile input: before the dimension is known a line
+may hold at most :data:`FIRST_LINES_MAX` bytes, after it ``dim`` ×
+:data:`BYTES_PER_VALUE` + :data:`TOKEN_MAX`; a longer line is an error naming
+it. A file that yields no vector (a header and no rows, every usable row
+skipped), a dimension below 2 (a ``word count`` file) or rows that disagree
+with the header's dimension is an error too.
 """
 
 from __future__ import annotations
 
 import io
+import re
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -25,10 +33,25 @@ from aligner.pretrained.formats import HEADER, AllRows, ReadResult, ReadStats, W
 from aligner.progress import ProgressBar
 from aligner.vectors import WordVectors
 
-__all__ = ["BATCH", "CHUNK", "BinaryReader", "Reader", "TextReader"]
+__all__ = [
+    "BATCH",
+    "BYTES_PER_VALUE",
+    "CHUNK",
+    "FIRST_LINES_MAX",
+    "TOKEN_MAX",
+    "BinaryReader",
+    "Reader",
+    "TextReader",
+]
 
 CHUNK = 1 << 22  # bytes read from the file at a time
 BATCH = 1 << 22  # bytes of kept rows' values parsed together
+FIRST_LINES_MAX = 1 << 22  # bytes a line may hold before the dimension is known
+BYTES_PER_VALUE = 48  # bytes a printed number may take, with its separator
+TOKEN_MAX = 1 << 16  # bytes a token may take
+CHECKED_TOKENS = 1000  # binary rows whose tokens are checked (see BinaryReader.check_row)
+_CONTROL = re.compile(rb"[\x00-\x1f\x7f]")
+_PRINTED = re.compile(rb"[\t\n\r\x20-\x7e]*")  # text where float32 bytes should be
 
 
 class Reader:
@@ -60,7 +83,8 @@ class Reader:
         self.reported = now
         return data
 
-    def header(self, line: bytes, lineno: int) -> None:
+    def header(self, line: bytes, lineno: int, rows: list[bytes] | None = None) -> None:
+        """Read the ``rows dim`` header; ``rows``: the first rows below it, when text."""
         match = HEADER.match(line)
         if match is None:
             raise VectorsFormatError(
@@ -68,11 +92,30 @@ class Reader:
                 "pass --format glove if the file has no header"
             )
         self.stats.header_rows = int(match.group(1))
-        self.set_dim(int(match.group(2)), lineno, "the header says")
+        dim = int(match.group(2))
+        self.set_dim(dim, lineno, "the header says", rows or [])
+        found = [n for n in map(_values, rows or []) if n]
+        values = max(set(found), key=found.count) if found else dim
+        if values != dim:
+            raise VectorsFormatError(
+                f"{self.path}, line {lineno}: the header says dimension {dim}, but the rows "
+                f"below it have {values} values; fix the header line, or pass --format glove "
+                "to read the file without it"
+            )
 
-    def set_dim(self, dim: int, lineno: int, how: str) -> None:
-        if dim < 1:
-            raise VectorsFormatError(f"{self.path}, line {lineno}: {how} dimension {dim}")
+    def set_dim(self, dim: int, lineno: int, how: str, rows: list[bytes]) -> None:
+        """Take the dimension; refuse one below 2 (saying so when it is a counts file)."""
+        if _counts_like(rows):
+            raise VectorsFormatError(
+                f"{self.path}: every row is a token and one integer: this looks like a "
+                "vocabulary with counts, not vectors; pass it to --vocab, and vectors to "
+                "--pretrained"
+            )
+        if dim < 2:
+            raise VectorsFormatError(
+                f"{self.path}, line {lineno}: {how} dimension {dim}; vectors have at least 2 "
+                "values per row: check that this is a vectors file"
+            )
         if self.expected_dim is not None and dim != self.expected_dim:
             raise VectorsFormatError(
                 f"{self.path}, line {lineno}: {how} dimension {dim}, but --dim is "
@@ -80,12 +123,43 @@ class Reader:
             )
         self.dim = dim
 
+    @property
+    def line_max(self) -> int:
+        """The longest line allowed: fixed until the dimension is known, then from it."""
+        if not self.dim:
+            return FIRST_LINES_MAX
+        return self.dim * BYTES_PER_VALUE + TOKEN_MAX
+
+    def too_long(self, lineno: int) -> VectorsFormatError:
+        what = f"a token and {self.dim} values" if self.dim else "a row"
+        return VectorsFormatError(
+            f"{self.path}, line {lineno}: longer than {self.line_max} bytes without a line end, "
+            f"too long for {what}; the file is corrupt or not a vectors file"
+        )
+
     def bad_row(self, lineno: int, problem: str) -> None:
         if not self.skip_bad_rows:
             raise VectorsFormatError(
                 f"{self.path}, line {lineno}: {problem}; fix the file or pass --skip-bad-rows"
             )
         self.stats.bad_rows += 1
+
+    def check_yield(self) -> None:
+        """Refuse a pass that yields no vector: no rows at all, or every usable row skipped."""
+        stats = self.stats
+        if stats.rows_read == 0 and not self.stopped:
+            said = f"the header says {stats.header_rows} rows, but " if stats.header_rows else ""
+            raise VectorsFormatError(
+                f"{self.path}: {said}no row of vectors follows; the file is truncated or "
+                "empty: download it again"
+            )
+        if stats.rows_kept == 0 and stats.bad_rows + stats.nonfinite_rows:
+            usable = "" if isinstance(self.wanted, AllRows) else " the vocabulary can use"
+            raise VectorsFormatError(
+                f"{self.path}: every row{usable} was skipped ({stats.bad_rows} malformed, "
+                f"{stats.nonfinite_rows} not finite), so it yields no vector; fix or replace "
+                "the file"
+            )
 
     def decode_key(self, key: bytes) -> str:
         try:
@@ -104,6 +178,7 @@ class Reader:
         stats.rows_kept = len(self.keys)
         if stats.header_rows is not None and not self.stopped:
             stats.header_mismatch = stats.header_rows != stats.rows_read
+        self.check_yield()
         source = {"kind": "pretrained", "path": str(self.path), "format": self.fmt}
         vectors = WordVectors(self.keys, matrix.reshape(len(self.keys), self.dim), source)
         return ReadResult(vectors, self.fmt, self.dim, stats)
@@ -153,7 +228,7 @@ class TextReader(Reader):
                 if data.startswith(b"\xef\xbb\xbf"):
                     self.stats.bom = True
                     data = data[3:]
-                lineno, data = self.start(data)
+                lineno, data = self.start(self.first_lines(data))
                 first = False
             if not data:
                 if carry.strip():
@@ -162,6 +237,7 @@ class TextReader(Reader):
             cut = data.rfind(b"\n")
             if cut < 0:
                 carry += data
+                self.check_carry(carry, lineno)
                 continue
             head = data.find(b"\n")
             line = carry + data[: head + 1]
@@ -171,6 +247,24 @@ class TextReader(Reader):
             if self.stopped:
                 return
             carry = data[cut + 1 :]
+            self.check_carry(carry, lineno)
+
+    def check_carry(self, carry: bytes, lineno: int) -> None:
+        """Refuse a line end that is not within reach (memory stays bounded)."""
+        if len(carry) > self.line_max:
+            raise self.too_long(lineno + 1)
+
+    def first_lines(self, data: bytes) -> bytes:
+        """The first block, read on until it holds the lines :meth:`start` looks at."""
+        need = 2 if self.fmt == "word2vec" else 1  # the header and a row, or a row
+        while data.count(b"\n") < need:
+            if len(data) > FIRST_LINES_MAX:
+                raise self.too_long(data.count(b"\n") + 1)
+            more = self.read_chunk()
+            if not more:
+                break
+            data += more
+        return data
 
     def start(self, data: bytes) -> tuple[int, bytes]:
         """Handle the header (word2vec) or infer the dimension (GloVe)."""
@@ -178,16 +272,15 @@ class TextReader(Reader):
         first = data if end < 0 else data[:end]
         self.stats.crlf = first.endswith(b"\r")
         first = first.rstrip(b"\r")
+        rest = data[end + 1 :] if end >= 0 else b""
         if self.fmt == "word2vec":
-            self.header(first, 1)
-            return 1, data[end + 1 :] if end >= 0 else b""
-        head = data[:65536]
-        complete = head[: head.rfind(b"\n")] if b"\n" in head else head
-        sample = [ln.rstrip(b"\r ").split(b" ") for ln in complete.split(b"\n")[:20]]
-        counts = [len(fields) - 1 for fields in sample if len(fields) > 1]
+            self.header(first, 1, _sample(rest))
+            return 1, rest
+        sample = _sample(data)
+        counts = [n for n in map(_values, sample) if n]
         if not counts:
             raise VectorsFormatError(f"{self.path}, line 1: no values after the token")
-        self.set_dim(max(set(counts), key=counts.count), 1, "its rows have")
+        self.set_dim(max(set(counts), key=counts.count), 1, "its rows have", sample)
         return 0, data
 
     def scan_block(self, buf: bytes, pos: int, end: int, lineno: int) -> int:
@@ -265,6 +358,8 @@ class TextReader(Reader):
     def split_row(self, row: bytes, lineno: int) -> tuple[bytes, bytes] | None:
         """The token and the D values of a wanted row, or None to drop it."""
         row = row.rstrip(b"\r ")
+        if len(row) > self.line_max:
+            raise self.too_long(lineno)
         fields = row.count(b" ")
         if fields == self.dim:
             key, _, values = row.partition(b" ")
@@ -276,6 +371,29 @@ class TextReader(Reader):
         parts = row.rsplit(b" ", self.dim)
         self.stats.spaced_tokens += 1
         return parts[0], row[len(parts[0]) + 1 :]
+
+
+def _sample(data: bytes) -> list[bytes]:
+    """The first (up to 20) complete lines of ``data``, blank lines left out."""
+    head = data[: 1 << 16]
+    if b"\n" in head:
+        head = head[: head.rfind(b"\n")]
+    elif len(data) > len(head):
+        head = data[: data.find(b"\n")] if b"\n" in data else data
+    lines = (line.rstrip(b"\r ") for line in head.split(b"\n", 20)[:20])
+    return [line for line in lines if line]
+
+
+def _values(line: bytes) -> int:
+    """How many values follow the token of a row (space-separated)."""
+    return line.count(b" ")
+
+
+def _counts_like(rows: list[bytes]) -> bool:
+    """True when every row is a token and one integer (a ``word count`` vocabulary)."""
+    return bool(rows) and all(
+        _values(row) == 1 and row.rpartition(b" ")[2].isdigit() for row in rows
+    )
 
 
 @dataclass
@@ -355,6 +473,8 @@ class BinaryReader(Reader):
         while True:
             sp = buf.find(b" ", pos)
             if sp < 0 or sp + 1 + width > len(buf):
+                if sp - pos > TOKEN_MAX or (sp < 0 and len(buf) - pos > TOKEN_MAX):
+                    self.misaligned(stats.rows_read + 1, buf[pos : pos + 20])  # bounds memory
                 more = self.read_chunk()
                 if not more:
                     break
@@ -365,6 +485,8 @@ class BinaryReader(Reader):
             stats.rows_read += 1
             if key.startswith(b"\n"):  # the C tool ends each vector with a newline
                 key = key.lstrip(b"\n")
+            if stats.rows_read <= CHECKED_TOKENS:
+                self.check_row(key, buf[sp + 1 : sp + 1 + width])
             if wants(key) and keep(key, stats):
                 self.keys.append(self.decode_key(key))
                 values.append(buf[sp + 1 : sp + 1 + width])
@@ -376,9 +498,34 @@ class BinaryReader(Reader):
             if not self.skip_bad_rows:
                 raise VectorsFormatError(
                     f"{self.path}, row {self.stats.rows_read + 1}: the file ends inside a row "
-                    "(truncated); download it again, or pass --skip-bad-rows"
+                    f"(truncated, or rows of other than {self.dim} values); download it again, "
+                    "or pass --skip-bad-rows"
                 )
             self.stats.bad_rows += 1
         raw = b"".join(values)
         matrix = np.frombuffer(raw, dtype="<f4").astype(np.float32).reshape(-1, self.dim)
         return self.finish(matrix)
+
+    def check_row(self, key: bytes, values: bytes) -> None:
+        """Refuse one of the first rows when it shows the file is not what its header says.
+
+        A token that is empty, long or holds control bytes means the rows are not
+        ``dim`` float32 values wide; values that are printed text, a text file.
+        """
+        row = self.stats.rows_read
+        if not key or len(key) > TOKEN_MAX or _CONTROL.search(key):
+            self.misaligned(row, key[:20])
+        if row == 1 and len(values) >= 16 and _PRINTED.fullmatch(values):
+            raise VectorsFormatError(
+                f"{self.path}, row 1: the values are printed text, not float32 bytes; "
+                "pass --format word2vec (or glove)"
+            )
+
+    def misaligned(self, row: int, key: bytes) -> None:
+        """Refuse a row whose token is not one: the rows do not have the header's width."""
+        problem = f"is empty, longer than {TOKEN_MAX} bytes or holds control bytes"
+        raise VectorsFormatError(
+            f"{self.path}, row {row}: the token {key!r}... {problem}, so the "
+            f"rows are not {self.dim} float32 values each as the header says (or the file is "
+            "not word2vec binary); fix the header, or pass the right --format"
+        )

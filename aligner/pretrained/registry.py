@@ -69,6 +69,12 @@ class Entry:
     def __post_init__(self) -> None:
         if self.format not in FORMATS:
             raise ValueError(f"{self.name}: format {self.format!r} is not one of {FORMATS}")
+        if not re.fullmatch(r"https?://[^\s/]+/\S+", self.url):
+            raise ValueError(f"{self.name}: url {self.url!r} is not an http(s) URL of a file")
+        if self.sha256 is not None and not re.fullmatch(r"[0-9a-f]{64}", self.sha256):
+            raise ValueError(f"{self.name}: sha256 {self.sha256!r} is not 64 lowercase hex digits")
+        if self.size is not None and self.size <= 0:
+            raise ValueError(f"{self.name}: size {self.size} is not a positive number of bytes")
 
 
 _GLOVE = "https://nlp.stanford.edu/data/"

@@ -38,21 +38,46 @@ _PARAMS: dict[str, type[Any]] = {
 
 
 def make_params(method: str, values: Any = None, **overrides: Any) -> Any:
-    """The parameter object of ``method`` from another one, a mapping, or defaults.
+    """The parameter object of ``method`` from one of its own, a mapping, or defaults.
 
-    Fields the method does not have are dropped (word2vec's ``sg`` means
-    nothing to GloVe); ``overrides`` win.
+    A parameter object of another method is refused rather than converted:
+    the methods' defaults differ (GloVe's window is 15, word2vec's 5), so a
+    conversion would train with values nobody chose. A mapping may name only
+    the method's own fields; ``None`` values count as not given, and
+    ``overrides`` win.
+
+    Example:
+        >>> make_params("glove", {"dim": 50}).window
+        15
 
     Raises:
-        InputError: an unknown method.
+        InputError: an unknown method, a parameter object of another method,
+            or a field the method does not have.
     """
     if method not in _PARAMS:
         raise InputError(f"unknown training method {method!r}; choose one of: {', '.join(METHODS)}")
     cls = _PARAMS[method]
-    given = values.to_dict() if hasattr(values, "to_dict") else dict(values or {})
-    given = {k: v for k, v in given.items() if v is not None}
+    if values is None:
+        given: dict[str, Any] = {}
+    elif isinstance(values, Mapping):
+        given = dict(values)
+    elif type(values) is cls:
+        given = values.to_dict()
+    else:
+        raise InputError(
+            f"training parameters {type(values).__name__} do not belong to method {method!r}: "
+            f"pass {cls.__name__}(...) or a mapping of its fields (defaults differ between "
+            "methods, so they are not converted)"
+        )
+    given = {k: v for k, v in (given | overrides).items() if v is not None}
     fields = cls.__dataclass_fields__
-    return cls(**{k: v for k, v in (given | overrides).items() if k in fields})
+    unknown = sorted(k for k in given if k not in fields)
+    if unknown:
+        raise InputError(
+            f"{method} has no parameter {', '.join(unknown)}; its parameters are: "
+            f"{', '.join(fields)}"
+        )
+    return cls(**given)
 
 
 def train(
@@ -68,16 +93,17 @@ def train(
     Args:
         corpus: the dataset-0 corpus.
         method: ``"word2vec"``, ``"fasttext"`` or ``"glove"``.
-        params: the method's parameters (an object or a mapping; see
+        params: the method's parameters (its own object or a mapping; see
             :func:`make_params`).
         compose: for fastText, tokens to compose from subwords when missing
             from the trained vocabulary.
         progress: receives progress bars.
 
     Raises:
-        InputError: unknown method; CorpusError, TrainingError: see the methods.
+        InputError: unknown method, or parameters of another method;
+            CorpusError, TrainingError: see the methods.
     """
-    chosen = make_params(method, params if not isinstance(params, Mapping) else dict(params))
+    chosen = make_params(method, params)
     if method == "fasttext":
         return train_fasttext(corpus, chosen, compose=compose, progress=progress)
     if method == "glove":

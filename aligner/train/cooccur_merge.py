@@ -5,11 +5,19 @@ values. Runs beyond the memory budget are written as raw arrays to a
 temporary directory; the final merge reads them back in chunks, so memory
 stays bounded however many runs there are, and the result is assembled into
 the sorted (row, col) matrix.
+
+The spill directory is named ``aligner-cooccur-<pid>-<random>``. A run
+killed with SIGKILL (or by a signal Python does not turn into an exception)
+cannot remove it; the next GloVe run removes every such directory, of the
+same user, whose process is gone (:func:`sweep_stale_spills`).
 """
 
 from __future__ import annotations
 
 import os
+import re
+import shutil
+import stat
 import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -24,6 +32,51 @@ if TYPE_CHECKING:
     from aligner.train.cooccur import _Plan
 
 Run = tuple[np.ndarray, np.ndarray]  # sorted unique int64 keys, their summed values
+SPILL_PREFIX = "aligner-cooccur-"
+_SPILL_NAME = re.compile(rf"{SPILL_PREFIX}(\d+)-[^/]+")
+
+
+def _alive(pid: int) -> bool:
+    """Whether process ``pid`` exists (one of another user counts as alive)."""
+    if pid <= 0:
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
+
+
+def sweep_stale_spills(tmp_dir: str | os.PathLike[str] | None = None) -> list[Path]:
+    """Remove the spill directories of GloVe runs whose process is gone.
+
+    Only directories named ``aligner-cooccur-<pid>-*`` in ``tmp_dir`` (default
+    the system temporary directory), owned by this user, whose ``pid`` no
+    longer runs, are removed; symbolic links and anything else are left alone.
+
+    Returns:
+        The directories removed.
+    """
+    root = Path(tmp_dir) if tmp_dir is not None else Path(tempfile.gettempdir())
+    removed = []
+    try:
+        candidates = list(root.glob(f"{SPILL_PREFIX}*"))
+    except OSError:
+        return []
+    for path in candidates:
+        match = _SPILL_NAME.fullmatch(path.name)
+        try:
+            info = path.lstat()
+        except OSError:
+            continue
+        if match is None or not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid():
+            continue
+        if not _alive(int(match.group(1))):
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(path)
+    return removed
 
 
 @dataclass
@@ -44,8 +97,10 @@ class _Spills:
 
     def __init__(self, tmp_dir: str | os.PathLike[str] | None, dtype: np.dtype[Any]) -> None:
         self.dtype = dtype
+        sweep_stale_spills(tmp_dir)
         try:
-            self._dir = tempfile.TemporaryDirectory(prefix="aligner-cooccur-", dir=tmp_dir)
+            prefix = f"{SPILL_PREFIX}{os.getpid()}-"
+            self._dir = tempfile.TemporaryDirectory(prefix=prefix, dir=tmp_dir)
         except OSError as exc:
             raise InputError(
                 f"cannot create a temporary directory in {tmp_dir}: {exc.strerror}; "

@@ -14,12 +14,15 @@ Example:
 from __future__ import annotations
 
 import math
+from typing import Any
 
 __all__ = [
+    "DEFAULT_SEED",
     "GLOVE_EPOCHS",
     "GLOVE_X_MAX",
     "WORD2VEC_EPOCHS",
     "WORD2VEC_PASSES",
+    "seed_of",
     "word2vec_epochs",
 ]
 
@@ -31,6 +34,20 @@ WORD2VEC_PASSES = 20_000_000
 GLOVE_EPOCHS = 25
 #: GloVe: count at which a pair's weight reaches 1
 GLOVE_X_MAX = 10.0
+#: the seed of training when neither the parameters nor the build give one
+DEFAULT_SEED = 0
+
+
+def seed_of(params: Any) -> int:
+    """The training seed of a parameter object: its ``seed``, or :data:`DEFAULT_SEED` when unset.
+
+    Example:
+        >>> from aligner.train import Word2VecParams
+        >>> seed_of(Word2VecParams()), seed_of(Word2VecParams(seed=4))
+        (0, 4)
+    """
+    seed = getattr(params, "seed", None)
+    return DEFAULT_SEED if seed is None else int(seed)
 
 
 def word2vec_epochs(tokens: int) -> int:

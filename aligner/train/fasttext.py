@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import IO, Any
 
 import numpy as np
 
@@ -26,7 +27,13 @@ from aligner.progress import SILENT, Progress
 from aligner.train.word2vec import Word2VecParams, fit, gensim_kwargs, trained_source
 from aligner.vectors import WordVectors
 
-__all__ = ["FastTextParams", "train_fasttext"]
+__all__ = [
+    "FastTextParams",
+    "fit_fasttext",
+    "save_fasttext_bin",
+    "table_vectors",
+    "train_fasttext",
+]
 
 
 @dataclass(frozen=True)
@@ -44,6 +51,57 @@ class FastTextParams(Word2VecParams):
                 f"fastText needs 0 < min_n <= max_n and bucket >= 1, got min_n={self.min_n}, "
                 f"max_n={self.max_n}, bucket={self.bucket}"
             )
+
+
+def fit_fasttext(
+    corpus: Corpus, params: FastTextParams | None = None, *, progress: Progress = SILENT
+) -> tuple[Any, FastTextParams]:
+    """Train gensim's fastText model on a corpus (what :func:`train_fasttext` and the
+    ``.bin`` output of ``aligner train`` start from).
+
+    Returns:
+        The gensim ``FastText`` model and ``params`` with ``epochs`` and
+        ``seed`` filled in.
+
+    Raises:
+        CorpusError: the corpus is empty or unreadable.
+        TrainingError: no token reaches ``min_count``.
+    """
+    from gensim.models import FastText
+
+    params = params or FastTextParams()
+    kwargs = gensim_kwargs(params) | {
+        "min_n": params.min_n,
+        "max_n": params.max_n,
+        "bucket": params.bucket,
+    }
+    return fit(FastText(**kwargs), corpus, params, "fasttext", progress)
+
+
+def table_vectors(
+    model: Any, corpus: Corpus, params: FastTextParams, compose: Iterable[str] = ()
+) -> WordVectors:
+    """The trained table of a fitted model, then one subword row per missing ``compose`` token."""
+    wv = model.wv
+    keys = list(wv.index_to_key)
+    table = wv.key_to_index
+    missing = list(dict.fromkeys(t for t in compose if t not in table))
+    rows = [np.asarray(wv.vectors, dtype=np.float32)]
+    if missing:
+        rows.append(np.stack([wv.get_vector(t) for t in missing]).astype(np.float32))
+    source = trained_source(corpus, "fasttext", params, len(keys))
+    return WordVectors(keys + missing, np.concatenate(rows), source, n_subword=len(missing))
+
+
+def save_fasttext_bin(model: Any, fh: IO[bytes]) -> None:
+    """Write a fitted model in fastText's own binary format (words and n-gram buckets).
+
+    gensim's ``load_facebook_model`` and aligner's ``fasttext-bin`` reader load
+    it, and compose vectors for words outside the table from their n-grams.
+    """
+    from gensim.models.fasttext import save_facebook_model
+
+    save_facebook_model(model, fh)
 
 
 def train_fasttext(
@@ -70,21 +128,5 @@ def train_fasttext(
         CorpusError: the corpus is empty or unreadable.
         TrainingError: no token reaches ``min_count``.
     """
-    from gensim.models import FastText
-
-    params = params or FastTextParams()
-    kwargs = gensim_kwargs(params) | {
-        "min_n": params.min_n,
-        "max_n": params.max_n,
-        "bucket": params.bucket,
-    }
-    model, params = fit(FastText(**kwargs), corpus, params, "fasttext", progress)
-    wv = model.wv
-    keys = list(wv.index_to_key)
-    table = wv.key_to_index
-    missing = list(dict.fromkeys(t for t in compose if t not in table))
-    rows = [np.asarray(wv.vectors, dtype=np.float32)]
-    if missing:
-        rows.append(np.stack([wv.get_vector(t) for t in missing]).astype(np.float32))
-    source = trained_source(corpus, "fasttext", params, len(keys))
-    return WordVectors(keys + missing, np.concatenate(rows), source, n_subword=len(missing))
+    model, params = fit_fasttext(corpus, params, progress=progress)
+    return table_vectors(model, corpus, params, compose)

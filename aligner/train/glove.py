@@ -34,14 +34,14 @@ import math
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
 from aligner.errors import InputError, TrainingError
 from aligner.progress import SILENT, Progress
-from aligner.train.defaults import GLOVE_EPOCHS, GLOVE_X_MAX
+from aligner.train.defaults import GLOVE_EPOCHS, GLOVE_X_MAX, seed_of
 from aligner.vectors import WordVectors
 
 if TYPE_CHECKING:
@@ -102,7 +102,8 @@ class GloveParams:
         threads: CPU threads for torch during training; ``None`` keeps
             torch's setting.
         seed: seeds initialisation and the shuffles; on CPU the same seed
-            gives bit-identical vectors.
+            gives bit-identical vectors. ``None`` (unset) trains with the
+            build's seed (:class:`~aligner.pipeline.BuildConfig` ``seed``), else 0.
     """
 
     dim: int = 100
@@ -114,7 +115,7 @@ class GloveParams:
     output: str = "sum"
     device: str = "auto"
     threads: int | None = None
-    seed: int = 0
+    seed: int | None = None
 
     def __post_init__(self) -> None:
         for name in ("dim", "epochs", "batch_size"):
@@ -294,7 +295,7 @@ def fit_glove(
 
         state = _State.create(cooc.vocab_size, params, init, device)
         data = _Pairs.create(rows, cols, values, device)
-        shuffle = torch.Generator(device=device).manual_seed(params.seed + 1)
+        shuffle = torch.Generator(device=device).manual_seed(seed_of(params) + 1)
         losses: list[float] = []
         total = data.size * params.epochs
         with progress.bar("glove", total=total, unit="pair") as bar:
@@ -343,6 +344,7 @@ def train_glove(
         True
     """
     params = params or GloveParams()
+    params = replace(params, seed=seed_of(params))
     if len(vocab.words) != cooc.vocab_size:
         raise InputError(
             f"the vocabulary has {len(vocab.words)} words but the co-occurrences are over "

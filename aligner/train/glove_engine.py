@@ -17,6 +17,7 @@ import torch
 
 from aligner.errors import InputError
 from aligner.progress import ProgressBar
+from aligner.train.defaults import seed_of
 from aligner.train.glove import GloveModel, GloveParams, weighting
 
 
@@ -63,7 +64,7 @@ class _State:
 
         shapes = [(vocab_size, params.dim)] * 2 + [(vocab_size,)] * 2
         if init is None:
-            gen = torch.Generator().manual_seed(params.seed)
+            gen = torch.Generator().manual_seed(seed_of(params))
             parts = [(torch.rand(shape, generator=gen) - 0.5) / params.dim for shape in shapes]
         else:
             arrays = (init.word, init.context, init.word_bias, init.context_bias)

@@ -24,7 +24,7 @@ import numpy as np
 from aligner.corpus import Corpus
 from aligner.errors import CorpusError, InputError, TrainingError
 from aligner.progress import SILENT, Progress, ProgressBar
-from aligner.train.defaults import word2vec_epochs
+from aligner.train.defaults import seed_of, word2vec_epochs
 from aligner.vectors import WordVectors
 
 __all__ = ["Word2VecParams", "train_word2vec"]
@@ -46,7 +46,8 @@ class Word2VecParams:
         negative: negative samples per positive one; 0 disables [negative].
         sample: down-sampling threshold of frequent words [sample].
         workers: training threads; 1 makes runs reproducible [workers].
-        seed: random seed [seed].
+        seed: random seed [seed]; ``None`` (unset) trains with the build's
+            seed (:class:`~aligner.pipeline.BuildConfig` ``seed``), else 0.
     """
 
     sg: bool = True
@@ -57,7 +58,7 @@ class Word2VecParams:
     negative: int = 5
     sample: float = 1e-3
     workers: int = 1
-    seed: int = 0
+    seed: int | None = None
 
     def __post_init__(self) -> None:
         for name in ("dim", "window", "min_count", "epochs", "workers"):
@@ -116,7 +117,7 @@ def gensim_kwargs(params: Word2VecParams) -> dict[str, Any]:
         "negative": params.negative,
         "sample": params.sample,
         "workers": params.workers,
-        "seed": params.seed,
+        "seed": seed_of(params),
     }
 
 
@@ -143,13 +144,15 @@ def fit(model: Any, corpus: Corpus, params: P, label: str, progress: Progress) -
     """Count the vocabulary and train a gensim model, with progress bars in corpus bytes.
 
     Returns:
-        The model and ``params`` with ``epochs`` filled in when it was ``None``.
+        The model and ``params`` with ``epochs`` and ``seed`` filled in when
+        they were ``None``.
 
     Raises:
         CorpusError: the corpus is empty or unreadable.
         TrainingError: no token reaches ``min_count``.
     """
     logging.getLogger("gensim").setLevel(logging.WARNING)
+    params = replace(params, seed=seed_of(params))
     path = corpus.plain_text_path
     file_mode = path is not None and params.workers > 1
     with progress.bar("counting words", total=corpus.size, unit="B") as bar:

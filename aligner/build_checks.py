@@ -1,0 +1,158 @@
+"""The checks ``build`` makes on its configuration before anything is read.
+
+A field that does not apply to the build asked for is refused, not ignored:
+training parameters with pretrained vectors, ``dim`` (the expected size of
+pretrained vectors) when training, a parameter object of another method
+(its defaults differ: GloVe's window is 15, word2vec's 5), two different
+seeds. One seed rule holds (see :func:`build_seed`).
+
+Example:
+    >>> from aligner.pipeline import BuildConfig
+    >>> build_seed(BuildConfig(out="o", corpus="c.txt", vocab="v.txt", seed=3))
+    3
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+from aligner.errors import AlignerError, InputError
+from aligner.task import SentencePieceTraining
+from aligner.tokenize import TokenizerSpec
+from aligner.train import METHODS, make_params
+from aligner.train.defaults import DEFAULT_SEED
+
+if TYPE_CHECKING:
+    from aligner.pipeline import BuildConfig
+
+__all__ = ["build_seed", "check_config", "data_errors", "training_params"]
+
+
+@contextmanager
+def data_errors() -> Iterator[None]:
+    """Errors about dataset 1 name build's option for its column, --data-column."""
+    try:
+        yield
+    except AlignerError as exc:
+        message = str(exc)
+        if "--text-column" not in message:
+            raise
+        raise type(exc)(message.replace("--text-column", "--data-column")) from None
+
+
+def _params_seed(params: Any) -> int | None:
+    seed = params.get("seed") if isinstance(params, Mapping) else getattr(params, "seed", None)
+    return None if seed is None else int(seed)
+
+
+def build_seed(config: BuildConfig) -> int:
+    """The one seed of a build: for training, filling and sentencepiece training.
+
+    It is ``config.seed`` or the training parameters' ``seed``, whichever is
+    given; both given must agree; neither gives 0.
+
+    Raises:
+        InputError: both are given and differ.
+    """
+    given = _params_seed(config.params) if config.corpus is not None else None
+    if given is not None and config.seed is not None and given != config.seed:
+        raise InputError(
+            f"two seeds: BuildConfig.seed={config.seed} and params seed={given}; give one "
+            "(BuildConfig.seed seeds training and fill; a params seed must agree with it)"
+        )
+    for seed in (given, config.seed):
+        if seed is not None:
+            return seed
+    return DEFAULT_SEED
+
+
+def training_params(config: BuildConfig, seed: int) -> Any:
+    """The method's parameter object, seeded with the build's seed.
+
+    Raises:
+        InputError: parameters of another method, or fields it does not have.
+    """
+    return make_params(config.method, config.params, seed=seed)
+
+
+def _check_sources(config: BuildConfig) -> None:
+    if (config.corpus is None) == (config.pretrained is None):
+        raise InputError("pass exactly one source of vectors: a corpus or pretrained vectors")
+    if (config.vocab is None) == (config.data is None):
+        raise InputError(
+            "pass exactly one task vocabulary: a vocabulary file or dataset 1 to count it from"
+        )
+    if config.method not in METHODS:
+        raise InputError(
+            f"unknown training method {config.method!r}; choose one of: {', '.join(METHODS)}"
+        )
+
+
+def _not_applying(config: BuildConfig) -> list[str]:
+    """The fields given that the build asked for does not use, with what they need."""
+    found = []
+    if config.pretrained is not None:
+        if config.method != "word2vec" or config.params is not None:
+            found.append(
+                "method and params train on a corpus; pretrained vectors are read as they are"
+            )
+        if config.text_column is not None:
+            found.append("text_column names the corpus's column; pretrained vectors have none")
+    else:
+        pretrained_only = {"format": config.format, "member": config.member, "dim": config.dim}
+        given = [name for name, value in pretrained_only.items() if value is not None]
+        if config.skip_bad_rows:
+            given.append("skip_bad_rows")
+        if given:
+            found.append(
+                f"{', '.join(given)} apply to pretrained vectors (to train with another "
+                "dimension, set params dim)"
+            )
+    if config.vocab is not None:
+        given = [n for n in ("data_column", "vocab_max_size") if getattr(config, n) is not None]
+        given += ["vocab_min_count"] if config.vocab_min_count != 1 else []
+        if given:
+            found.append(f"{', '.join(given)} apply when counting the vocabulary from data")
+    if config.init_scale is not None and config.init != "uniform":
+        found.append("init_scale applies to init='uniform'")
+    return found
+
+
+def _check_training(training: Any, config: BuildConfig) -> None:
+    if not isinstance(training, SentencePieceTraining):
+        return
+    if training.train_on == "data" and config.data is None:
+        raise InputError("sentencepiece can train on dataset 1 only when it is given (--data)")
+    if training.train_on == "corpus" and config.corpus is None:
+        raise InputError("sentencepiece can train on the corpus only when one is given")
+
+
+def check_config(config: BuildConfig) -> int:
+    """Check a build configuration; return the build's seed (see :func:`build_seed`).
+
+    Raises:
+        InputError: a missing or doubled source, a field that does not apply,
+            parameters of another method, two different seeds, or a bad value.
+    """
+    _check_sources(config)
+    unused = _not_applying(config)
+    if unused:
+        raise InputError(f"BuildConfig: {unused[0]}; leave them out")
+    for training in (config.tokenizer, config.pieces):
+        _check_training(training, config)
+    if config.pieces is not None:
+        if config.corpus is None or config.method == "fasttext":
+            raise InputError(
+                "sentencepiece pieces compose word vectors when training word2vec or GloVe "
+                "on a corpus; fastText composes from its own subwords"
+            )
+        if isinstance(config.pieces, TokenizerSpec) and config.pieces.kind != "sentencepiece":
+            raise InputError("pieces need a sentencepiece tokenizer")
+    if config.min_coverage is not None and not 0.0 <= config.min_coverage <= 1.0:
+        raise InputError(f"min_coverage {config.min_coverage} is not between 0 and 1")
+    seed = build_seed(config)
+    if config.corpus is not None:
+        training_params(config, seed)  # parameters of another method fail now
+    return seed

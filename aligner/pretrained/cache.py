@@ -1,0 +1,231 @@
+"""Cache entries: one writer at a time, whole files only, checked every time they are used.
+
+An entry of the cache (a downloaded file, a decompressed model) is written
+while its writer holds a lock on ``<entry>.lock``: a second process that needs
+the same entry waits, then finds it made. The writer fills a temporary name and
+renames it into place whole, so no reader ever sees half a file; temporaries a
+crashed writer left are removed by the next one. Beside the entry a sidecar
+``<entry>.sha256`` records the file's digest and when it was verified::
+
+    <sha256>  <name>
+    # verified size=<bytes> mtime_ns=<ns> ctime_ns=<ns> inode=<n>
+
+(the first line is ``sha256sum``'s format). On every use the size is compared
+with the record; the file is hashed again only when its identity (size, times,
+inode) changed since it was last verified, so a multi-GB file is not re-read on
+every use, and a file changed in place is caught.
+
+Environment:
+    ALIGNER_LOCK_TIMEOUT: seconds to wait while another process writes an
+    entry (default 10800, three hours: long enough for a large download).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import re
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from filelock import FileLock, Timeout
+
+from aligner.atomic import atomic_file
+from aligner.errors import DownloadError, InputError
+from aligner.progress import SILENT, Progress
+
+__all__ = [
+    "ABSENT",
+    "CHUNK_SIZE",
+    "Record",
+    "env_number",
+    "forget",
+    "hash_file",
+    "locked",
+    "problem",
+    "read_record",
+    "sweep",
+    "write_record",
+]
+
+CHUNK_SIZE = 1 << 20
+DEFAULT_LOCK_TIMEOUT = 3 * 3600.0
+ABSENT = "absent"
+_STAMP = re.compile(r"#\s*verified\s+size=(\d+)\s+mtime_ns=(\d+)\s+ctime_ns=(\d+)\s+inode=(\d+)")
+
+Stamp = tuple[int, int, int, int]
+
+
+def env_number(name: str, default: float | None) -> float | None:
+    """A positive number from environment variable ``name``, else ``default``.
+
+    Raises:
+        InputError: the variable is set to something other than a positive number.
+    """
+    text = os.environ.get(name, "").strip()
+    if not text:
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not value > 0 or value == float("inf"):
+        raise InputError(f"{name}={text!r} is not a positive number; fix or unset it")
+    return value
+
+
+def sidecar(final: Path) -> Path:
+    return final.with_name(final.name + ".sha256")
+
+
+def lock_path(final: Path) -> Path:
+    return final.with_name(final.name + ".lock")
+
+
+def hash_file(path: Path, limit: int | None = None) -> hashlib._Hash:
+    """sha256 of ``path`` (its first ``limit`` bytes when given), as a live hasher."""
+    hasher = hashlib.sha256()
+    left = path.stat().st_size if limit is None else limit
+    with path.open("rb") as stream:
+        while left > 0:
+            chunk = stream.read(min(CHUNK_SIZE, left))
+            if not chunk:
+                break
+            hasher.update(chunk)
+            left -= len(chunk)
+    return hasher
+
+
+def _stamp(st: os.stat_result) -> Stamp:
+    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+
+
+@dataclass(frozen=True)
+class Record:
+    """What a sidecar says: the file's sha256, and its identity when that was verified."""
+
+    digest: str
+    stamp: Stamp | None
+
+
+def read_record(final: Path) -> Record | None:
+    """The sidecar's record, or None when there is none (or it is unreadable)."""
+    try:
+        lines = sidecar(final).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None
+    words = lines[0].split() if lines else []
+    if not words or not re.fullmatch(r"[0-9a-fA-F]{64}", words[0]):
+        return None
+    match = _STAMP.fullmatch(lines[1].strip()) if len(lines) > 1 else None
+    stamp = tuple(int(g) for g in match.groups()) if match else None
+    return Record(words[0].lower(), stamp)  # type: ignore[arg-type]
+
+
+def write_record(final: Path, digest: str) -> None:
+    """Record ``final``'s digest, verified now, in its sidecar (atomically)."""
+    size, mtime, ctime, inode = _stamp(final.stat())
+    text = (
+        f"{digest}  {final.name}\n"
+        f"# verified size={size} mtime_ns={mtime} ctime_ns={ctime} inode={inode}\n"
+    )
+    with atomic_file(sidecar(final)) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+
+
+def problem(
+    final: Path, *, sha256: str | None = None, size: int | None = None, verify: bool = True
+) -> str | None:
+    """Why the entry ``final`` cannot be used as it is, or None when it can.
+
+    Args:
+        final: the entry's path.
+        sha256: the digest it must have, when known.
+        size: the size it must have, when known.
+        verify: hash the file when its identity changed since its record (and
+            record the result); when false, such a file is reported as needing
+            it, and nothing is read or written besides the sidecar.
+
+    Returns:
+        None (usable), :data:`ABSENT`, or a short reason ("its size ... ").
+    """
+    try:
+        st = final.stat()
+    except OSError:
+        return ABSENT
+    if not final.is_file():
+        return "it is not a regular file"
+    if size is not None and st.st_size != size:
+        return f"its size is {st.st_size} bytes, not the expected {size}"
+    record = read_record(final)
+    if record is not None and record.stamp is not None and record.stamp[0] != st.st_size:
+        return f"its size is {st.st_size} bytes, but {record.stamp[0]} were recorded"
+    if record is None or record.stamp != _stamp(st):
+        if not verify:
+            return "it needs verifying"
+        digest = hash_file(final).hexdigest()
+        if record is not None and digest != record.digest:
+            return "its sha256 differs from the one recorded when it was written"
+        record = Record(digest, _stamp(st))
+        with contextlib.suppress(OSError):  # a read-only cache: verified, not recorded
+            write_record(final, digest)
+    if sha256 is not None and record.digest != sha256.lower():
+        return f"its sha256 is {record.digest}, not the expected {sha256.lower()}"
+    return None
+
+
+def forget(final: Path, *also: Path) -> None:
+    """Remove the entry, its sidecar and the given companions (the lock stays)."""
+    for path in (final, sidecar(final), *also):
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path)
+        else:
+            path.unlink(missing_ok=True)
+
+
+def sweep(final: Path) -> None:
+    """Remove temporaries that crashed writers of ``final`` left; call it holding the lock."""
+    prefix = f".{final.name}."
+    with contextlib.suppress(OSError):
+        for path in final.parent.iterdir():
+            if path.name.startswith(prefix) and path.name.endswith(".tmp"):
+                path.unlink(missing_ok=True)
+
+
+def _timeout() -> float:
+    value = env_number("ALIGNER_LOCK_TIMEOUT", DEFAULT_LOCK_TIMEOUT)
+    return DEFAULT_LOCK_TIMEOUT if value is None else value
+
+
+@contextmanager
+def locked(final: Path, *, progress: Progress = SILENT) -> Iterator[None]:
+    """Hold the lock of the entry ``final``, waiting (with a progress bar) while another has it.
+
+    Raises:
+        DownloadError: another process kept it past ``ALIGNER_LOCK_TIMEOUT`` seconds.
+        OSError: the lock file cannot be created (a read-only cache).
+    """
+    path = lock_path(final)
+    lock = FileLock(str(path), thread_local=False)
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        limit = _timeout()
+        with progress.bar(f"waiting for another aligner process: {final.name}") as bar:
+            bar.status(str(path))
+            try:
+                lock.acquire(timeout=limit)
+            except Timeout:
+                raise DownloadError(
+                    f"{final}: another process has been writing it for over {limit:g} s "
+                    f"(lock {path}); wait for it to finish or stop it, or raise "
+                    "ALIGNER_LOCK_TIMEOUT"
+                ) from None
+    try:
+        yield
+    finally:
+        lock.release()

@@ -1,0 +1,350 @@
+"""One HTTP transfer of the download cache: a GET (resumed with ``Range``), streamed under limits.
+
+A transfer never trusts the server's word alone: a web page (``Content-Type:
+text/html``) is refused before a byte is written, the size the server or the
+registry announces is enforced while the body streams (more bytes stop the
+transfer at once), and a slow or endless server is cut off:
+
+==================================  =========  ==============================================
+environment variable                default    meaning
+==================================  =========  ==============================================
+``ALIGNER_DOWNLOAD_LOW_SPEED_BYTES``  1024       stop when fewer bytes than this arrived ...
+``ALIGNER_DOWNLOAD_LOW_SPEED_TIME``   60         ... in this many seconds
+``ALIGNER_DOWNLOAD_DEADLINE``         none       stop a transfer running longer (seconds)
+``ALIGNER_DOWNLOAD_MAX_BYTES``        32 GiB     the most bytes taken when no size is known
+==================================  =========  ==============================================
+
+Each is also a keyword of :func:`aligner.pretrained.download.download`, which wins.
+A transfer that is stopped keeps what arrived for the next run to resume.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import re
+import shutil
+import time
+from dataclasses import dataclass
+from http.client import HTTPException, HTTPResponse
+from pathlib import Path
+from urllib.error import HTTPError
+from urllib.parse import unquote, urlsplit
+from urllib.request import Request, urlopen
+
+from aligner.errors import ChecksumError, DownloadError
+from aligner.pretrained.cache import CHUNK_SIZE, env_number
+from aligner.progress import Progress
+
+__all__ = [
+    "LOCAL_HINT",
+    "Limits",
+    "Reply",
+    "StartOver",
+    "check_url",
+    "content_range",
+    "html_refusal",
+    "offline",
+    "receive",
+    "request",
+]
+
+USER_AGENT = "aligner-downloader"
+LOCAL_HINT = (
+    "or download the file yourself and pass its path instead "
+    "(aligner build --pretrained /path/to/vectors.txt ...)"
+)
+_HTML_TYPES = {"text/html", "application/xhtml+xml"}
+_CONTROL = re.compile(r"[\x00-\x20\x7f]")
+
+
+class StartOver(Exception):
+    """The partial file cannot be resumed; discard it and download from the start."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How long and how slowly a transfer may run (see the module's table)."""
+
+    timeout: float = 30.0
+    low_speed_bytes: int = 1024
+    low_speed_time: float = 60.0
+    deadline: float | None = None
+    max_bytes: int = 32 << 30
+
+    @classmethod
+    def resolve(
+        cls,
+        *,
+        timeout: float,
+        low_speed_bytes: int | None,
+        low_speed_time: float | None,
+        deadline: float | None,
+        max_bytes: int | None,
+    ) -> Limits:
+        """Arguments first, then the environment, then the defaults."""
+
+        def pick(value: float | None, name: str, default: float | None) -> float | None:
+            return value if value is not None else env_number(f"ALIGNER_DOWNLOAD_{name}", default)
+
+        return cls(
+            timeout=timeout,
+            low_speed_bytes=int(pick(low_speed_bytes, "LOW_SPEED_BYTES", cls.low_speed_bytes) or 0),
+            low_speed_time=pick(low_speed_time, "LOW_SPEED_TIME", cls.low_speed_time) or 60.0,
+            deadline=pick(deadline, "DEADLINE", None),
+            max_bytes=int(pick(max_bytes, "MAX_BYTES", cls.max_bytes) or cls.max_bytes),
+        )
+
+    def socket_timeout(self) -> float:
+        """Seconds a connect or a single read may wait: no longer than any limit allows."""
+        limits = [self.timeout, self.low_speed_time]
+        return min([*limits, self.deadline] if self.deadline is not None else limits)
+
+
+def check_url(url: str) -> None:
+    """Refuse, in one line, a URL that cannot be downloaded as it is.
+
+    Raises:
+        DownloadError: not http(s), no host, a bad port, or control characters
+            (raw, or percent-encoded in the path, like ``%00``).
+    """
+    if found := _CONTROL.search(url):
+        raise DownloadError(
+            f"the URL {url!r} contains {found.group()!r} at position {found.start()}: "
+            "percent-encode it (a space is %20) or check the URL"
+        )
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018  (raises ValueError for a bad port)
+    except ValueError as exc:
+        raise DownloadError(f"the URL {url} is not valid ({exc}); check it") from None
+    if parts.scheme.lower() not in ("http", "https"):
+        raise DownloadError(f"the URL {url} is not http:// or https://; only those are downloaded")
+    if not parts.hostname:
+        raise DownloadError(f"the URL {url} has no host name; check it")
+    if found := re.search(r"[\x00-\x1f\x7f]", unquote(parts.path)):
+        raise DownloadError(
+            f"the URL {url} has a control character ({found.group()!r}, percent-encoded) "
+            "in its path: no file is named so; check the URL"
+        )
+
+
+def offline(url: str, exc: BaseException) -> DownloadError:
+    reason = " ".join(str(getattr(exc, "reason", None) or exc).split()) or type(exc).__name__
+    return DownloadError(
+        f"cannot download {url} ({reason}): offline, unreachable or interrupted; "
+        f"run the same command again to resume, {LOCAL_HINT}"
+    )
+
+
+def _int(value: str | None) -> int | None:
+    return int(value) if value is not None and value.strip().isdigit() else None
+
+
+def content_range(value: str | None) -> tuple[int | None, int | None]:
+    """``bytes 100-199/1000`` → (100, 1000); ``bytes */1000`` → (None, 1000)."""
+    match = re.fullmatch(r"\s*bytes\s+(?:(\d+)-\d+|\*)/(\d+|\*)\s*", value or "")
+    if not match:
+        return None, None
+    return _int(match.group(1)), _int(match.group(2))
+
+
+@dataclass
+class Reply:
+    """The server's answer: a body starting at byte ``start`` of a file of ``total`` bytes.
+
+    ``response`` is None when a resumed request was answered 416: nothing lies
+    after byte ``start``; ``total`` then says how long the file is, if the
+    server said (``Content-Range: bytes */N``).
+    """
+
+    response: HTTPResponse | None
+    start: int
+    total: int | None
+
+
+def html_refusal(url: str, kind: str) -> DownloadError:
+    return DownloadError(
+        f"{url} answered with a web page ({kind}), not a vectors file: the link may need a "
+        "login or a confirmation page; nothing was kept: open it in a browser, download the "
+        "file and pass its path (aligner build --pretrained /path/to/file ...)"
+    )
+
+
+def request(url: str, have: int, limits: Limits) -> Reply:
+    """GET ``url``, asking for what follows byte ``have`` when it is not 0.
+
+    Raises:
+        DownloadError: an HTTP error, a web page, a reply with no content, offline.
+        StartOver: the server resumes at another byte than asked.
+    """
+    headers = {"User-Agent": USER_AGENT, "Accept-Encoding": "identity"}
+    if have:
+        headers["Range"] = f"bytes={have}-"
+    try:
+        response: HTTPResponse = urlopen(
+            Request(url, headers=headers), timeout=limits.socket_timeout()
+        )
+    except HTTPError as exc:
+        exc.close()
+        if exc.code == 416 and have:
+            return Reply(None, have, content_range(exc.headers.get("Content-Range"))[1])
+        raise DownloadError(
+            f"HTTP {exc.code} ({exc.reason}) for {url}: check the URL or name "
+            "(`aligner download --list` shows known names)"
+        ) from None
+    except (OSError, HTTPException) as exc:
+        raise offline(url, exc) from exc
+    try:
+        return _reply(url, response, have)
+    except BaseException:
+        response.close()
+        raise
+
+
+def _reply(url: str, response: HTTPResponse, have: int) -> Reply:
+    kind = (response.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+    if kind in _HTML_TYPES:
+        raise html_refusal(url, f"Content-Type {kind}")
+    length = _int(response.headers.get("Content-Length"))
+    if response.status == 206:
+        start, total = content_range(response.headers.get("Content-Range"))
+        if start != have:
+            raise StartOver
+        return Reply(response, have, total if total is not None else _plus(have, length))
+    if response.status != 200:
+        raise DownloadError(
+            f"{url} answered HTTP {response.status} ({response.reason}) without the file; "
+            f"check the URL, {LOCAL_HINT}"
+        )
+    return Reply(response, 0, length)
+
+
+def _plus(have: int, length: int | None) -> int | None:
+    return None if length is None else have + length
+
+
+class _Pace:
+    """Stops a transfer that is too slow, or that runs past its deadline."""
+
+    def __init__(self, url: str, limits: Limits, total: int | None) -> None:
+        self.url, self.limits, self.total = url, limits, total
+        self.began = self.mark = time.monotonic()
+        self.marked = 0
+
+    def check(self, have: int, got: int) -> None:
+        """``got`` bytes arrived so far in this transfer, ``have`` are in the file."""
+        now = time.monotonic()
+        deadline = self.limits.deadline
+        if deadline is not None and now - self.began > deadline:
+            why = f"it passed its deadline of {deadline:g} s"
+            raise self._stop(have, why, "raise ALIGNER_DOWNLOAD_DEADLINE")
+        if now - self.mark >= self.limits.low_speed_time:
+            if got - self.marked < self.limits.low_speed_bytes:
+                raise self.slow(have)
+            self.mark, self.marked = now, got
+
+    def slow(self, have: int) -> DownloadError:
+        limits = self.limits
+        why = f"fewer than {limits.low_speed_bytes} bytes came in {limits.low_speed_time:g} s"
+        allow = "lower ALIGNER_DOWNLOAD_LOW_SPEED_BYTES or raise ALIGNER_DOWNLOAD_LOW_SPEED_TIME"
+        return self._stop(have, why, allow)
+
+    def silent(self, have: int) -> DownloadError:
+        why = f"no data came for {self.limits.socket_timeout():g} s"
+        return self._stop(have, why, None)
+
+    def _stop(self, have: int, why: str, allow: str | None) -> DownloadError:
+        of = f" of {self.total}" if self.total is not None else ""
+        allow = f", or {allow} to allow it" if allow else ""
+        return DownloadError(
+            f"download of {self.url} stopped: {why} ({have}{of} bytes kept for resuming); "
+            f"run the same command again to resume{allow}, {LOCAL_HINT}"
+        )
+
+
+def _write_error(part: Path, exc: OSError) -> DownloadError:
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        part.unlink(missing_ok=True)
+        return DownloadError(
+            f"no space left writing {part} (the partial download was removed): free some "
+            "space or set ALIGNER_CACHE (or --cache-dir) to a folder on a bigger disk"
+        )
+    return DownloadError(
+        f"cannot write {part} ({exc.strerror or exc}): set ALIGNER_CACHE (or --cache-dir) "
+        "to a writable folder"
+    )
+
+
+def _check_space(url: str, part: Path, need: int) -> None:
+    free = shutil.disk_usage(part.parent).free
+    if need > free:
+        raise DownloadError(
+            f"{url} needs {need} more bytes but {part.parent} has {free} free: free some "
+            "space or set ALIGNER_CACHE (or --cache-dir) to a folder on a bigger disk"
+        )
+
+
+def receive(
+    url: str,
+    reply: Reply,
+    part: Path,
+    *,
+    expect: int | None,
+    hasher: hashlib._Hash,
+    limits: Limits,
+    progress: Progress,
+) -> int:
+    """Write the reply's body to ``part`` from byte ``reply.start``; return the file's size.
+
+    Raises:
+        ChecksumError: more bytes than ``expect`` (or than the limit) arrived.
+        DownloadError: too slow, past the deadline, interrupted, disk full.
+    """
+    assert reply.response is not None
+    cap = expect if expect is not None else limits.max_bytes
+    if expect is not None:
+        _check_space(url, part, expect - reply.start)
+    pace = _Pace(url, limits, expect)
+    have = reply.start
+    try:
+        out = part.open("ab" if have else "wb")
+    except OSError as exc:
+        raise _write_error(part, exc) from None
+    name = part.name.removesuffix(".part")
+    with out, progress.bar(f"download {name}", total=expect, unit="B") as bar:
+        if have:
+            bar.update(have)
+        while chunk := _read(url, reply.response, pace, have):
+            have += len(chunk)
+            if have > cap:
+                raise _too_much(url, cap, expect)
+            try:
+                out.write(chunk)
+            except OSError as exc:
+                raise _write_error(part, exc) from None
+            hasher.update(chunk)
+            bar.update(len(chunk))
+            pace.check(have, have - reply.start)
+    return have
+
+
+def _read(url: str, response: HTTPResponse, pace: _Pace, have: int) -> bytes:
+    try:
+        return response.read1(CHUNK_SIZE)
+    except TimeoutError:
+        raise pace.silent(have) from None
+    except (OSError, HTTPException) as exc:
+        raise offline(url, exc) from exc
+
+
+def _too_much(url: str, cap: int, expect: int | None) -> ChecksumError:
+    if expect is None:
+        return ChecksumError(
+            f"{url} sent more than {cap} bytes without saying how many; nothing was kept: "
+            f"raise ALIGNER_DOWNLOAD_MAX_BYTES if the file is really that big, {LOCAL_HINT}"
+        )
+    return ChecksumError(
+        f"{url} sent more than the {expect} bytes expected; nothing was kept: "
+        f"check the URL, {LOCAL_HINT}"
+    )

@@ -1,0 +1,129 @@
+"""``aligner train``: train vectors on a corpus and write them as one standalone file.
+
+The destination's name chooses the format:
+
+=========================== ============================================================
+``--out``                   written as
+=========================== ============================================================
+``.txt``, ``.vec`` (+``.gz``) word2vec text: whole-word vectors only
+``.bin`` (+``.gz``)          fastText's own binary model for ``fasttext`` (words *and*
+                            the n-gram buckets, so a later build composes vectors for
+                            words outside the table); word2vec binary for the others
+=========================== ============================================================
+
+A fastText model written as text loses its subwords; the result says so in
+its ``notes``. The destination is checked (exists, writable) before training
+starts, and written beside itself and renamed into place.
+
+Example:
+    >>> result = train_vectors_file("corpus.txt", "vectors.bin", "fasttext",
+    ...                             {"dim": 50})  # doctest: +SKIP
+    >>> result.format  # doctest: +SKIP
+    'fasttext-bin'
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any, cast
+
+from aligner.atomic import atomic_file, check_file_output
+from aligner.corpus import Corpus
+from aligner.progress import SILENT, Progress
+from aligner.tokenize import TokenizerSpec
+from aligner.train import make_params, train
+from aligner.train.fasttext import fit_fasttext, save_fasttext_bin, table_vectors
+from aligner.vectors import WordVectors
+from aligner.writable import check_writable
+
+__all__ = ["TrainedFile", "train_vectors_file"]
+
+
+@dataclass
+class TrainedFile:
+    """What ``train_vectors_file`` wrote.
+
+    Attributes:
+        path: the written file.
+        vectors: the trained table (whole words).
+        format: ``"word2vec"`` (text), ``"word2vec-binary"`` or ``"fasttext-bin"``.
+        notes: one-line remarks on what the format keeps (e.g. a fastText
+            model written as text loses its subwords).
+    """
+
+    path: Path
+    vectors: WordVectors
+    format: str
+    notes: list[str] = field(default_factory=list)
+
+
+def _is_binary(path: Path) -> bool:
+    return path.name.lower().removesuffix(".gz").endswith(".bin")
+
+
+def _write_fasttext_bin(path: Path, model: Any) -> None:
+    with atomic_file(path) as tmp, tmp.open("wb") as raw:
+        if path.suffix.lower() == ".gz":
+            with gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as fh:
+                save_fasttext_bin(model, cast(IO[bytes], fh))
+        else:
+            save_fasttext_bin(model, raw)
+
+
+def train_vectors_file(
+    corpus: str | os.PathLike[str],
+    out: str | os.PathLike[str],
+    method: str = "word2vec",
+    params: Any = None,
+    *,
+    tokenizer: TokenizerSpec | None = None,
+    text_column: str | None = None,
+    force: bool = False,
+    progress: Progress = SILENT,
+) -> TrainedFile:
+    """Train on ``corpus`` and write the vectors to ``out`` in the format its name chooses.
+
+    Args:
+        corpus: the dataset-0 corpus (any layout :class:`~aligner.corpus.Corpus` reads).
+        out: the vectors file (see the module table).
+        method: ``"word2vec"``, ``"fasttext"`` or ``"glove"``.
+        params: the method's parameters (see :func:`aligner.train.make_params`).
+        tokenizer: how the corpus is split into tokens.
+        text_column: the text column of tabular corpus files.
+        force: replace an existing ``out``.
+        progress: receives progress bars.
+
+    Returns:
+        A :class:`TrainedFile`.
+
+    Raises:
+        InputError: ``out`` exists without ``force``, is a directory, or cannot
+            be written; parameters of another method.
+        CorpusError, TrainingError: see :func:`aligner.train.train`.
+    """
+    from aligner.export import write_vectors
+
+    path = check_file_output(out, force=force)
+    check_writable(path)
+    chosen = make_params(method, params)
+    source = Corpus(corpus, tokenizer=tokenizer, text_column=text_column)
+    binary = _is_binary(path)
+    if method == "fasttext" and binary:
+        model, chosen = fit_fasttext(source, chosen, progress=progress)
+        vectors = table_vectors(model, source, chosen)
+        _write_fasttext_bin(path, model)
+        return TrainedFile(path, vectors, "fasttext-bin")
+    vectors = train(source, method, chosen, progress=progress)
+    write_vectors(path, vectors, force=force)
+    notes = []
+    if method == "fasttext":
+        plain = path.name[:-3] if path.name.lower().endswith(".gz") else path.name
+        notes.append(
+            f"{path} keeps only whole-word vectors: fastText's subwords (which compose "
+            f"vectors for unseen words) are kept only in its .bin format, e.g. --out "
+            f"{path.with_name(Path(plain).stem + '.bin')}"
+        )
+    return TrainedFile(path, vectors, "word2vec-binary" if binary else "word2vec", notes)
