@@ -37,7 +37,7 @@ from aligner.artifact import check_output, load_manifest, write_artifact
 from aligner.build_checks import check_config, data_errors, training_params
 from aligner.corpus import Corpus
 from aligner.diagnose import build_warnings
-from aligner.errors import InputError
+from aligner.errors import ArtifactExistsError, InputError
 from aligner.fill import fill
 from aligner.progress import SILENT, Progress
 from aligner.reuse import build_inputs, content_digest, corpus_identity, find_reusable, inputs_key
@@ -111,6 +111,8 @@ class BuildConfig:
         evaluate: store intrinsic figures (the bundled similarity and analogy
             sets, on the rows that found a vector; see :func:`aligner.evaluate`)
             in the manifest's ``evaluation`` section.
+        follow_links: in ``corpus`` and ``data`` directories, also follow
+            links that lead out of the directory (by default an error).
     """
 
     out: str | os.PathLike[str]
@@ -142,6 +144,7 @@ class BuildConfig:
     force: bool = False
     metadata: dict[str, Any] = field(default_factory=dict)
     evaluate: bool = False
+    follow_links: bool = False
 
 
 @dataclass
@@ -200,7 +203,7 @@ def _pretrained(config: BuildConfig, progress: Progress) -> tuple[dict[str, Any]
         result = read_vectors(
             path, vocab, format=fmt, member=member, dim=config.dim,
             fallbacks=config.fallbacks, skip_bad_rows=config.skip_bad_rows,
-            progress=progress,
+            progress=progress, cache=config.cache,
         )  # fmt: skip
         vectors = result.vectors
         vectors.source |= {"format": result.format, "dim": result.dim, "member": member}
@@ -215,7 +218,10 @@ def _pretrained(config: BuildConfig, progress: Progress) -> tuple[dict[str, Any]
 def _trained(config: BuildConfig, seed: int, progress: Progress) -> tuple[dict[str, Any], Any]:
     assert config.corpus is not None
     path, column = config.corpus, config.text_column
-    corpus = Corpus(path, text_column=column)  # checked now; its tokenizer is set in run()
+    links = config.follow_links
+    corpus = Corpus(
+        path, text_column=column, follow_links=links
+    )  # checked now; its tokenizer is set in run()
     params = training_params(config, seed)
     identity = {
         "kind": "trained",
@@ -232,7 +238,8 @@ def _trained(config: BuildConfig, seed: int, progress: Progress) -> tuple[dict[s
         if config.pieces is None or "subword" not in config.fallbacks:
             return vectors
         spec = _resolve_spec(config, config.pieces, seed, progress)
-        pieces = train(Corpus(path, tokenizer=spec, text_column=column), config.method, params)
+        text = Corpus(path, tokenizer=spec, text_column=column, follow_links=links)
+        pieces = train(text, config.method, params)
         pieces.source |= {"sentencepiece": spec.to_dict()}
         return piece_vectors(vectors, pieces, spec, words)
 
@@ -250,7 +257,9 @@ def _resolve_spec(
         path, column = config.corpus, config.text_column
     assert path is not None
     with data_errors() if spec.train_on == "data" else nullcontext():
-        return train_tokenizer(spec, path, column, seed=seed, progress=progress)
+        return train_tokenizer(
+            spec, path, column, seed=seed, progress=progress, follow_links=config.follow_links
+        )
 
 
 def _task_vocab(config: BuildConfig, tokenizer: TokenizerSpec, progress: Progress) -> Vocab:
@@ -264,6 +273,7 @@ def _task_vocab(config: BuildConfig, tokenizer: TokenizerSpec, progress: Progres
             config.data, tokenizer=tokenizer, text_column=config.data_column,
             min_count=config.vocab_min_count, max_size=config.vocab_max_size,
             pad=config.pad, unk=config.unk, progress=progress,
+            follow_links=config.follow_links,
         )  # fmt: skip
 
 
@@ -385,9 +395,18 @@ def build(config: BuildConfig, *, progress: Progress = SILENT) -> BuildResult:
         sections["evaluation"] = _evaluation(
             config, filled.matrix, vocab, alignment, sections, tokenizer, progress
         )
-    path = write_artifact(
-        out, filled.matrix, vocab, alignment.kinds,
-        sections=sections, tokenizer=tokenizer, force=config.force, dtype=config.dtype,
-    )  # fmt: skip
+    try:
+        path = write_artifact(
+            out, filled.matrix, vocab, alignment.kinds,
+            sections=sections, tokenizer=tokenizer, force=config.force, dtype=config.dtype,
+        )  # fmt: skip
+    except ArtifactExistsError:
+        # another build wrote ``out`` meanwhile: reuse it when it has the same inputs
+        raced = find_reusable(out, key, inputs, config)
+        if raced is None:
+            raise
+        art, warnings = raced
+        assert art.coverage is not None
+        return BuildResult(out, art.coverage, art.manifest, reused=True, warnings=warnings)
     manifest = load_manifest(path)
     return BuildResult(path, alignment.coverage, manifest, alignment=alignment, warnings=warnings)

@@ -244,7 +244,9 @@ def _task_identity(config: BuildConfig) -> dict[str, Any]:
     else:
         assert config.data is not None
         with data_errors():
-            data = Corpus(config.data, text_column=config.data_column)
+            data = Corpus(
+                config.data, text_column=config.data_column, follow_links=config.follow_links
+            )
             vocab = {"data": corpus_identity(data, config.cache)}
         vocab |= {"min_count": config.vocab_min_count, "max_size": config.vocab_max_size}
     return {

@@ -74,6 +74,7 @@ def texts_of(
     *,
     progress: Progress = SILENT,
     verb: str = "read",
+    follow_links: bool = False,
 ) -> Iterator[str]:
     """The texts of dataset 0 or 1 (any layout :class:`~aligner.corpus.Corpus` reads),
     with one progress bar in bytes (``"<verb> <name>"``).
@@ -81,7 +82,7 @@ def texts_of(
     Raises:
         CorpusError, InputError: see :class:`~aligner.corpus.Corpus`.
     """
-    corpus = Corpus(path, text_column=text_column)
+    corpus = Corpus(path, text_column=text_column, follow_links=follow_links)
     with progress.bar(f"{verb} {corpus.path.name}", total=corpus.size, unit="B") as bar:
         corpus.on_bytes = bar.update
         yield from corpus.lines()
@@ -94,6 +95,7 @@ def train_tokenizer(
     *,
     seed: int = 0,
     progress: Progress = SILENT,
+    follow_links: bool = False,
 ) -> TokenizerSpec:
     """Train the sentencepiece model ``training`` asks for on the texts at ``path``.
 
@@ -102,7 +104,7 @@ def train_tokenizer(
         CorpusError: the texts cannot be read.
     """
     return train_sentencepiece(
-        texts_of(path, text_column, progress=progress),
+        texts_of(path, text_column, progress=progress, follow_links=follow_links),
         vocab_size=training.vocab_size,
         model_type=training.model_type,
         lowercase=training.lowercase,

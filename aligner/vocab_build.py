@@ -34,6 +34,7 @@ from aligner.progress import SILENT, Progress
 from aligner.task import texts_of
 from aligner.tokenize import TokenizerSpec
 from aligner.vocab import DEFAULT_PAD, DEFAULT_UNK, Vocab, vocab_layout
+from aligner.writable import check_writable
 
 __all__ = [
     "VocabReport",
@@ -91,6 +92,7 @@ def count_tokens(
     tokenizer: TokenizerSpec,
     text_column: str | None = None,
     progress: Progress = SILENT,
+    follow_links: bool = False,
 ) -> Counter[str]:
     """Count the tokens of every text in a dataset.
 
@@ -100,6 +102,8 @@ def count_tokens(
         text_column: the text column of tabular files; for CSV/TSV files
             without a header line, its number counting from 1 (``"2"``).
         progress: receives one bar, in bytes of the files read.
+        follow_links: in a directory, also follow links that lead out of it
+            (by default such a link is an error).
 
     Returns:
         How often each token occurs (empty when the dataset has no tokens).
@@ -113,7 +117,7 @@ def count_tokens(
         >>> count_tokens("train.txt", tokenizer=TokenizerSpec())  # doctest: +SKIP
         Counter({'the': 217, 'guitar': 5, ...})
     """
-    texts = texts_of(data, text_column, progress=progress, verb="count")
+    texts = texts_of(data, text_column, progress=progress, verb="count", follow_links=follow_links)
     # map, chain and Counter's counting run in C: no Python loop per token. (Arrow's
     # utf8_split_whitespace + value_counts would be 2x faster for whitespace splitting,
     # but pyarrow 26 sometimes returns stray tokens from runs of non-ASCII whitespace.)
@@ -199,6 +203,7 @@ def build_vocab(
     pad: str | None = DEFAULT_PAD,
     unk: str | None = DEFAULT_UNK,
     progress: Progress = SILENT,
+    follow_links: bool = False,
 ) -> Vocab:
     """Build the task vocabulary, with counts, from dataset 1.
 
@@ -216,6 +221,7 @@ def build_vocab(
         pad: padding token (row 0), or ``None``.
         unk: unknown-word token, or ``None``.
         progress: receives the counting bar.
+        follow_links: see :func:`count_tokens`.
 
     Returns:
         The :class:`~aligner.vocab.Vocab`, specials first, with counts.
@@ -230,7 +236,7 @@ def build_vocab(
         ['<pad>', '<unk>', 'the', 'a']
     """
     limits = {"min_count": min_count, "max_size": max_size, "pad": pad, "unk": unk}
-    return _report(data, tokenizer, text_column, limits, progress).vocab
+    return _report(data, tokenizer, text_column, limits, progress, follow_links).vocab
 
 
 def _report(
@@ -239,10 +245,17 @@ def _report(
     text_column: str | None,
     limits: dict[str, Any],
     progress: Progress,
+    follow_links: bool = False,
 ) -> VocabReport:
     """Count ``data`` and select its tokens, the ``limits`` checked before reading."""
     _check_options(**limits)
-    counts = count_tokens(data, tokenizer=tokenizer, text_column=text_column, progress=progress)
+    counts = count_tokens(
+        data,
+        tokenizer=tokenizer,
+        text_column=text_column,
+        progress=progress,
+        follow_links=follow_links,
+    )
     return select_tokens(counts, source=Path(data), **limits)
 
 
@@ -336,10 +349,12 @@ def build_vocab_file(
     unk: str | None = DEFAULT_UNK,
     force: bool = False,
     progress: Progress = SILENT,
+    follow_links: bool = False,
 ) -> VocabReport:
     """Count dataset 1, build its vocabulary and write it to ``out`` (``aligner vocab``).
 
-    ``out`` is checked before counting starts; nothing is written on error.
+    ``out`` is checked (free to write, writable) before counting starts;
+    nothing is written on error.
     Arguments are those of :func:`build_vocab` and :func:`write_vocab`.
 
     Returns:
@@ -357,7 +372,8 @@ def build_vocab_file(
         (270, 2776)
     """
     out = check_file_output(out, force=force)
+    check_writable(out)
     limits = {"min_count": min_count, "max_size": max_size, "pad": pad, "unk": unk}
-    report = _report(data, tokenizer, text_column, limits, progress)
+    report = _report(data, tokenizer, text_column, limits, progress, follow_links)
     path = write_vocab(report.vocab, out, force=force)
     return replace(report, path=path)

@@ -132,6 +132,7 @@ def cli() -> None:
 def build(
     corpus: str | None,
     text_column: str | None,
+    follow_links: bool,
     pretrained: str | None,
     vectors_format: str | None,
     member: str | None,
@@ -214,6 +215,7 @@ def build(
         dtype=dtype,
         force=force,
         evaluate=run_eval,
+        follow_links=follow_links,
     )
     result = run_build(build, config, TqdmProgress())
     if as_json:
@@ -255,6 +257,7 @@ def build(
 def train(
     corpus: str,
     text_column: str | None,
+    follow_links: bool,
     out: str,
     training: dict[str, Any],
     tokenizer: dict[str, Any],
@@ -277,7 +280,7 @@ def train(
     result = train_vectors_file(
         corpus, out, method, values | {"seed": seed},
         tokenizer=given_tokenizer(tokenizer, "train"), text_column=text_column, force=force,
-        progress=TqdmProgress(),
+        progress=TqdmProgress(), follow_links=follow_links,
     )  # fmt: skip
     vectors = result.vectors
     summary = {"path": str(result.path), "method": method, "rows": len(vectors), "dim": vectors.dim}

@@ -7,7 +7,7 @@ from typing import Any, TypeVar
 
 import click
 
-from aligner_cli.common import grouped_options
+from aligner_cli.common import follow_links_option, grouped_options
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -215,6 +215,7 @@ def corpus_options(*, required: bool) -> Callable[[F], F]:
     """``--corpus`` and ``--text-column``, as ``build`` and ``train`` take them."""
 
     def decorate(func: F) -> F:
+        func = follow_links_option(func)
         func = click.option(
             "--text-column", help="Column holding the text in Parquet/Arrow/JSONL/CSV files."
         )(func)

@@ -6,7 +6,14 @@ from typing import Any
 
 import click
 
-from aligner_cli.common import OutputFile, emit, json_option, library_errors, shown
+from aligner_cli.common import (
+    OutputFile,
+    emit,
+    follow_links_option,
+    json_option,
+    library_errors,
+    shown,
+)
 from aligner_cli.tokenizer import given_tokenizer, tokenizer_options
 
 EXAMPLE = (
@@ -29,6 +36,7 @@ EXAMPLE = (
     help="Column holding the text in Parquet/Arrow/JSONL/CSV files; for CSV/TSV without a "
     "header line, its number from 1 (e.g. 2 for 'label<TAB>text').",
 )
+@follow_links_option
 @click.option(
     "--min-count",
     type=click.IntRange(min=1),
@@ -67,6 +75,7 @@ EXAMPLE = (
 def vocab(
     data: str,
     text_column: str | None,
+    follow_links: bool,
     min_count: int,
     max_size: int | None,
     tokenizer: dict[str, Any],
@@ -87,7 +96,7 @@ def vocab(
     report = build_vocab_file(
         data, out, tokenizer=given_tokenizer(tokenizer, "vocab"), text_column=text_column,
         min_count=min_count, max_size=max_size, pad=pad_token or None, unk=unk_token or None,
-        force=force, progress=TqdmProgress(),
+        force=force, progress=TqdmProgress(), follow_links=follow_links,
     )  # fmt: skip
     summary = report.to_dict()
     if as_json:

@@ -127,3 +127,17 @@ def test_two_builds_into_one_new_out(small_vectors: tuple[Path, Path], tmp_path:
     assert aligner.load(out, verify=True).vectors.shape == (6602, 64)
     assert load_manifest(out)["format_version"] == 2
     assert leftovers(out) == []
+
+
+def test_two_identical_builds_into_one_new_out_both_succeed(
+    small_vectors: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """The build that finds the other's artifact in place (same inputs) reuses it."""
+    out = tmp_path / "emb"
+    builds = [_build(*small_vectors, out, "--seed", "1") for _ in range(2)]
+    for build in builds:
+        _, err = build.communicate(timeout=300)
+        assert build.returncode == 0, err
+        assert "Traceback" not in err
+    assert aligner.load(out, verify=True).vectors.shape == (6602, 64)
+    assert leftovers(out) == []

@@ -36,6 +36,7 @@ from aligner_cli.vocab import vocab
 
 ALIGNER = Path(sys.executable).parent / "aligner"
 LONG = "n" * 250  # within NAME_MAX (255), but not with a temporary name beside it
+SAMPLES = Path(__file__).resolve().parent.parent / "data_samples"
 
 
 def invoke(command: click.Command, *args: Any) -> Result:
@@ -329,6 +330,32 @@ def test_vocab_refuses_a_link_out_of_the_data_directory(data_dir: Path, tmp_path
         "--follow-links",
     )
     assert not out.exists()
+
+
+def test_follow_links_reads_a_link_out_of_the_directory(data_dir: Path, tmp_path: Path) -> None:
+    """Without --follow-links every command that reads a directory refuses the link; with it,
+    the linked file's words are read (vocab, build --data, train --corpus)."""
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (outside / "more.txt").write_text("zanzibar quokka\n" * 20, encoding="utf-8")
+    (data_dir / "more.txt").symlink_to(outside / "more.txt")
+    vocab_out, art, vectors = tmp_path / "vocab.tsv", tmp_path / "art", tmp_path / "v.txt"
+    commands = {
+        "vocab": ["vocab", "--data", data_dir, "--out", vocab_out],
+        "build": ["build", "--pretrained", SAMPLES / "vectors.glove.txt", "--data", data_dir,
+                  "--out", art],
+        "train": ["train", "--corpus", data_dir, "--dim", 8, "--min-count", 1, "--epochs", 1,
+                  "--out", vectors],
+    }  # fmt: skip
+    for name, args in commands.items():
+        one_line_error(invoke(cli, *args), "is a symbolic link to", "--follow-links")
+        assert not any(p.exists() for p in (vocab_out, art, vectors)), name
+    for name, args in commands.items():
+        result = invoke(cli, *args, "--follow-links")
+        assert result.exit_code == 0, (name, result.output)
+    assert "quokka" in vocab_out.read_text(encoding="utf-8")
+    assert "quokka" in aligner.load(art).vocab
+    assert "quokka" in vectors.read_text(encoding="utf-8")
 
 
 def run_aligner(*args: Any) -> subprocess.CompletedProcess[str]:

@@ -882,6 +882,17 @@ def test_compressed_fasttext_bin_is_extracted_into_the_cache(
     assert [name for name in files if not name.endswith(sidecars)] == ["cc.bin"]
 
 
+def test_cache_argument_decides_where_a_compressed_model_is_extracted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fasttext_bin: Path
+) -> None:
+    monkeypatch.setenv("ALIGNER_CACHE", str(tmp_path / "env-cache"))
+    path = compress(tmp_path / "cc.bin", fasttext_bin.read_bytes(), "gz")
+    chosen = tmp_path / "chosen"
+    read_vectors(path, _vocab("guitar"), cache=chosen)
+    assert [p.name for p in chosen.rglob("cc.bin")] == ["cc.bin"]
+    assert not (tmp_path / "env-cache").exists()
+
+
 # --- batches of kept rows -----------------------------------------------------------------------
 
 

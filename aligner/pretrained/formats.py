@@ -390,6 +390,7 @@ def read_vectors(
     limit: int | None = None,
     skip_bad_rows: bool = False,
     progress: Progress = SILENT,
+    cache: str | os.PathLike[str] | None = None,
 ) -> ReadResult:
     """Read the rows of a vectors file that ``vocab`` can use, or its first rows.
 
@@ -409,6 +410,8 @@ def read_vectors(
         skip_bad_rows: skip (and count) rows with too few fields or
             unparsable numbers instead of failing.
         progress: receives a bar in on-disk bytes.
+        cache: the cache root a compressed fastText ``.bin`` is decompressed
+            into (``$ALIGNER_CACHE`` or the user cache when ``None``).
 
     Returns:
         A :class:`ReadResult`; ``vectors.keys`` are file tokens in file order.
@@ -447,9 +450,11 @@ def read_vectors(
         from aligner.pretrained.fasttext_bin import read_fasttext_bin, read_fasttext_table
 
         if vocab is None:
-            result = read_fasttext_table(path, member=member, dim=dim, limit=limit)
+            result = read_fasttext_table(path, member=member, dim=dim, limit=limit, cache=cache)
         else:
-            result = read_fasttext_bin(path, vocab, member=member, dim=dim, fallbacks=chain)
+            result = read_fasttext_bin(
+                path, vocab, member=member, dim=dim, fallbacks=chain, cache=cache
+            )
         if result.dim < 2:
             raise VectorsFormatError(
                 f"{path}: the fastText model has dimension {result.dim}; vectors have at least "

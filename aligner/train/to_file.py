@@ -83,6 +83,7 @@ def train_vectors_file(
     text_column: str | None = None,
     force: bool = False,
     progress: Progress = SILENT,
+    follow_links: bool = False,
 ) -> TrainedFile:
     """Train on ``corpus`` and write the vectors to ``out`` in the format its name chooses.
 
@@ -95,6 +96,8 @@ def train_vectors_file(
         text_column: the text column of tabular corpus files.
         force: replace an existing ``out``.
         progress: receives progress bars.
+        follow_links: in a corpus directory, also follow links that lead out
+            of it (by default an error).
 
     Returns:
         A :class:`TrainedFile`.
@@ -109,7 +112,7 @@ def train_vectors_file(
     path = check_file_output(out, force=force)
     check_writable(path)
     chosen = make_params(method, params)
-    source = Corpus(corpus, tokenizer=tokenizer, text_column=text_column)
+    source = Corpus(corpus, tokenizer=tokenizer, text_column=text_column, follow_links=follow_links)
     binary = _is_binary(path)
     if method == "fasttext" and binary:
         model, chosen = fit_fasttext(source, chosen, progress=progress)
