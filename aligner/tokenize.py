@@ -54,7 +54,7 @@ from pathlib import Path
 from typing import Any
 
 from aligner.errors import InputError
-from aligner.vocab import is_utf8
+from aligner.sniff import is_utf8
 
 __all__ = [
     "KINDS",

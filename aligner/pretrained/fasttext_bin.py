@@ -29,7 +29,7 @@ from aligner.vectors import WordVectors
 from aligner.vocab import Vocab
 
 if TYPE_CHECKING:
-    from aligner.pretrained.formats import ReadResult
+    from aligner.pretrained.rows import ReadResult
 
 __all__ = ["read_fasttext_bin", "read_fasttext_table"]
 
@@ -263,7 +263,7 @@ def read_fasttext_table(
     Raises:
         VectorsFormatError: unreadable model or a dimension other than ``dim``.
     """
-    from aligner.pretrained.formats import ReadResult, ReadStats
+    from aligner.pretrained.rows import ReadResult, ReadStats
 
     model = _load(path, member, dim, _root(cache))
     keys = list(model.index_to_key[:limit])
@@ -293,7 +293,7 @@ def read_fasttext_bin(
     Raises:
         VectorsFormatError: unreadable model or a dimension other than ``dim``.
     """
-    from aligner.pretrained.formats import ReadResult, ReadStats
+    from aligner.pretrained.rows import ReadResult, ReadStats
 
     model = _load(path, member, dim, _root(cache))
     table = model.key_to_index

@@ -5,31 +5,31 @@
 their values parsed by pyarrow in batches on a worker thread while it scans
 on. ``BinaryReader`` (word2vec binary) slices each row's float32 bytes.
 
-Without a vocabulary (:class:`~aligner.pretrained.formats.AllRows`) every
+Without a vocabulary (:class:`~aligner.pretrained.rows.AllRows`) every
 line is copied, and a row limit ends the pass at the row that reaches it.
 
 Memory stays bounded on hostile input: before the dimension is known a line
 may hold at most :data:`FIRST_LINES_MAX` bytes, after it ``dim`` ×
-:data:`BYTES_PER_VALUE` + :data:`TOKEN_MAX`; a longer line is an error naming
-it. A file that yields no vector (a header and no rows, every usable row
-skipped), a dimension below 2 (a ``word count`` file) or rows that disagree
-with the header's dimension is an error too.
+:data:`BYTES_PER_VALUE` + :data:`~aligner.pretrained.sanity.TOKEN_MAX`; a
+longer line is an error naming it. A file that yields no vector (a header and
+no rows, every usable row skipped), a dimension below 2 (a ``word count``
+file) or rows that disagree with the header's dimension is an error too
+(:mod:`aligner.pretrained.sanity`).
 """
 
 from __future__ import annotations
 
-import io
-import re
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from aligner.errors import VectorsFormatError
 from aligner.pretrained.archive import Opened
-from aligner.pretrained.formats import HEADER, AllRows, ReadResult, ReadStats, Wanted, lower_key
+from aligner.pretrained.batches import Batch, parse_batch
+from aligner.pretrained.rows import AllRows, ReadResult, ReadStats, Wanted, lower_key
+from aligner.pretrained.sanity import CHECKED_TOKENS, TOKEN_MAX, Checks, count_values
 from aligner.progress import ProgressBar
 from aligner.vectors import WordVectors
 
@@ -38,7 +38,6 @@ __all__ = [
     "BYTES_PER_VALUE",
     "CHUNK",
     "FIRST_LINES_MAX",
-    "TOKEN_MAX",
     "BinaryReader",
     "Reader",
     "TextReader",
@@ -48,13 +47,9 @@ CHUNK = 1 << 22  # bytes read from the file at a time
 BATCH = 1 << 22  # bytes of kept rows' values parsed together
 FIRST_LINES_MAX = 1 << 22  # bytes a line may hold before the dimension is known
 BYTES_PER_VALUE = 48  # bytes a printed number may take, with its separator
-TOKEN_MAX = 1 << 16  # bytes a token may take
-CHECKED_TOKENS = 1000  # binary rows whose tokens are checked (see BinaryReader.check_row)
-_CONTROL = re.compile(rb"[\x00-\x1f\x7f]")
-_PRINTED = re.compile(rb"[\t\n\r\x20-\x7e]*")  # text where float32 bytes should be
 
 
-class Reader:
+class Reader(Checks):
     def __init__(
         self,
         path: Path,
@@ -83,46 +78,6 @@ class Reader:
         self.reported = now
         return data
 
-    def header(self, line: bytes, lineno: int, rows: list[bytes] | None = None) -> None:
-        """Read the ``rows dim`` header; ``rows``: the first rows below it, when text."""
-        match = HEADER.match(line)
-        if match is None:
-            raise VectorsFormatError(
-                f"{self.path}, line {lineno}: expected a 'rows dim' header, found {line[:40]!r}; "
-                "pass --format glove if the file has no header"
-            )
-        self.stats.header_rows = int(match.group(1))
-        dim = int(match.group(2))
-        self.set_dim(dim, lineno, "the header says", rows or [])
-        found = [n for n in map(_values, rows or []) if n]
-        values = max(set(found), key=found.count) if found else dim
-        if values != dim:
-            raise VectorsFormatError(
-                f"{self.path}, line {lineno}: the header says dimension {dim}, but the rows "
-                f"below it have {values} values; fix the header line, or pass --format glove "
-                "to read the file without it"
-            )
-
-    def set_dim(self, dim: int, lineno: int, how: str, rows: list[bytes]) -> None:
-        """Take the dimension; refuse one below 2 (saying so when it is a counts file)."""
-        if _counts_like(rows):
-            raise VectorsFormatError(
-                f"{self.path}: every row is a token and one integer: this looks like a "
-                "vocabulary with counts, not vectors; pass it to --vocab, and vectors to "
-                "--pretrained"
-            )
-        if dim < 2:
-            raise VectorsFormatError(
-                f"{self.path}, line {lineno}: {how} dimension {dim}; vectors have at least 2 "
-                "values per row: check that this is a vectors file"
-            )
-        if self.expected_dim is not None and dim != self.expected_dim:
-            raise VectorsFormatError(
-                f"{self.path}, line {lineno}: {how} dimension {dim}, but --dim is "
-                f"{self.expected_dim}; pass the file of the right dimension or drop --dim"
-            )
-        self.dim = dim
-
     @property
     def line_max(self) -> int:
         """The longest line allowed: fixed until the dimension is known, then from it."""
@@ -143,23 +98,6 @@ class Reader:
                 f"{self.path}, line {lineno}: {problem}; fix the file or pass --skip-bad-rows"
             )
         self.stats.bad_rows += 1
-
-    def check_yield(self) -> None:
-        """Refuse a pass that yields no vector: no rows at all, or every usable row skipped."""
-        stats = self.stats
-        if stats.rows_read == 0 and not self.stopped:
-            said = f"the header says {stats.header_rows} rows, but " if stats.header_rows else ""
-            raise VectorsFormatError(
-                f"{self.path}: {said}no row of vectors follows; the file is truncated or "
-                "empty: download it again"
-            )
-        if stats.rows_kept == 0 and stats.bad_rows + stats.nonfinite_rows:
-            usable = "" if isinstance(self.wanted, AllRows) else " the vocabulary can use"
-            raise VectorsFormatError(
-                f"{self.path}: every row{usable} was skipped ({stats.bad_rows} malformed, "
-                f"{stats.nonfinite_rows} not finite), so it yields no vector; fix or replace "
-                "the file"
-            )
 
     def decode_key(self, key: bytes) -> str:
         try:
@@ -196,8 +134,8 @@ class TextReader(Reader):
         self.values: list[bytes] = []
         self.lines: list[int] = []
         self.batch_bytes = 0
-        self.jobs: deque[Future[_Batch]] = deque()
-        self.done: list[_Batch] = []
+        self.jobs: deque[Future[Batch]] = deque()
+        self.done: list[Batch] = []
         with ThreadPoolExecutor(max_workers=1) as self.pool:
             try:
                 self.scan_file()
@@ -277,7 +215,7 @@ class TextReader(Reader):
             self.header(first, 1, _sample(rest))
             return 1, rest
         sample = _sample(data)
-        counts = [n for n in map(_values, sample) if n]
+        counts = [n for n in map(count_values, sample) if n]
         if not counts:
             raise VectorsFormatError(f"{self.path}, line 1: no values after the token")
         self.set_dim(max(set(counts), key=counts.count), 1, "its rows have", sample)
@@ -350,7 +288,7 @@ class TextReader(Reader):
         if len(self.jobs) >= 2:
             self.done.append(self.jobs.popleft().result())
         job = self.pool.submit(
-            _parse_batch, self.path, self.dim, self.values, self.lines, self.skip_bad_rows
+            parse_batch, self.path, self.dim, self.values, self.lines, self.skip_bad_rows
         )
         self.jobs.append(job)
         self.values, self.lines, self.batch_bytes = [], [], 0
@@ -382,77 +320,6 @@ def _sample(data: bytes) -> list[bytes]:
         head = data[: data.find(b"\n")] if b"\n" in data else data
     lines = (line.rstrip(b"\r ") for line in head.split(b"\n", 20)[:20])
     return [line for line in lines if line]
-
-
-def _values(line: bytes) -> int:
-    """How many values follow the token of a row (space-separated)."""
-    return line.count(b" ")
-
-
-def _counts_like(rows: list[bytes]) -> bool:
-    """True when every row is a token and one integer (a ``word count`` vocabulary)."""
-    return bool(rows) and all(
-        _values(row) == 1 and row.rpartition(b" ")[2].isdigit() for row in rows
-    )
-
-
-@dataclass
-class _Batch:
-    """Parsed rows of one batch; ``keep`` is False for rows skipped as bad."""
-
-    matrix: np.ndarray
-    keep: np.ndarray
-    bad_rows: int = 0
-
-
-def _parse_batch(
-    path: Path, dim: int, values: list[bytes], lines: list[int], skip_bad_rows: bool
-) -> _Batch:
-    """Parse rows of D space-separated floats at once (pyarrow), or row by row on error."""
-    import pyarrow as pa
-    import pyarrow.csv as pacsv
-
-    names = [f"v{i}" for i in range(dim)]
-    try:
-        table = pacsv.read_csv(
-            io.BytesIO(b"\n".join(values)),
-            read_options=pacsv.ReadOptions(
-                column_names=names, block_size=1 << 23, use_threads=False
-            ),
-            parse_options=pacsv.ParseOptions(
-                delimiter=" ", quote_char=False, escape_char=False, double_quote=False
-            ),
-            convert_options=pacsv.ConvertOptions(
-                column_types=dict.fromkeys(names, pa.float32()), quoted_strings_can_be_null=False
-            ),
-        )
-    except (pa.ArrowInvalid, pa.ArrowTypeError):
-        return _parse_slowly(path, dim, values, lines, skip_bad_rows)
-    if table.num_rows != len(values) or any(column.null_count for column in table.columns):
-        return _parse_slowly(path, dim, values, lines, skip_bad_rows)
-    matrix = np.empty((table.num_rows, dim), dtype=np.float32)
-    for i, column in enumerate(table.columns):
-        matrix[:, i] = column.to_numpy()
-    return _Batch(matrix, np.ones(len(values), dtype=bool))
-
-
-def _parse_slowly(
-    path: Path, dim: int, values: list[bytes], lines: list[int], skip_bad_rows: bool
-) -> _Batch:
-    """Row by row, to name the bad line (or skip it with skip_bad_rows)."""
-    matrix = np.zeros((len(values), dim), dtype=np.float32)
-    keep = np.ones(len(values), dtype=bool)
-    for i, (row, lineno) in enumerate(zip(values, lines, strict=True)):
-        try:
-            matrix[i] = [float(x) for x in row.split(b" ")]
-        except ValueError:
-            if not skip_bad_rows:
-                raise VectorsFormatError(
-                    f"{path}, line {lineno}: a value is not a number; "
-                    "fix the file or pass --skip-bad-rows"
-                ) from None
-            keep[i] = False
-    return _Batch(matrix[keep], keep, bad_rows=int((~keep).sum()))
 
 
 class BinaryReader(Reader):
@@ -505,27 +372,3 @@ class BinaryReader(Reader):
         raw = b"".join(values)
         matrix = np.frombuffer(raw, dtype="<f4").astype(np.float32).reshape(-1, self.dim)
         return self.finish(matrix)
-
-    def check_row(self, key: bytes, values: bytes) -> None:
-        """Refuse one of the first rows when it shows the file is not what its header says.
-
-        A token that is empty, long or holds control bytes means the rows are not
-        ``dim`` float32 values wide; values that are printed text, a text file.
-        """
-        row = self.stats.rows_read
-        if not key or len(key) > TOKEN_MAX or _CONTROL.search(key):
-            self.misaligned(row, key[:20])
-        if row == 1 and len(values) >= 16 and _PRINTED.fullmatch(values):
-            raise VectorsFormatError(
-                f"{self.path}, row 1: the values are printed text, not float32 bytes; "
-                "pass --format word2vec (or glove)"
-            )
-
-    def misaligned(self, row: int, key: bytes) -> None:
-        """Refuse a row whose token is not one: the rows do not have the header's width."""
-        problem = f"is empty, longer than {TOKEN_MAX} bytes or holds control bytes"
-        raise VectorsFormatError(
-            f"{self.path}, row {row}: the token {key!r}... {problem}, so the "
-            f"rows are not {self.dim} float32 values each as the header says (or the file is "
-            "not word2vec binary); fix the header, or pass the right --format"
-        )
