@@ -18,6 +18,7 @@ Example:
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import hashlib
 import os
@@ -144,14 +145,26 @@ def check_file_output(path: str | os.PathLike[str], *, force: bool = False) -> P
 
 
 @contextmanager
-def atomic_file(path: Path) -> Iterator[Path]:
-    """Yield a temporary path beside ``path``; rename it over ``path`` when the block ends.
+def atomic_file(path: Path, *, replace: bool = True) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; move it to ``path`` when the block ends.
 
     The caller writes the temporary file in any way it likes. When the block
-    completes, the file is flushed to disk and renamed to ``path`` (with the
+    completes, the file is flushed to disk and moved to ``path`` (with the
     usual permissions, ``0o666`` less the umask); when it raises, the file is
     removed, and so are the directories made for it. Temporaries left beside
     ``path`` by writers that were killed are removed first.
+
+    Args:
+        path: the final file.
+        replace: rename over an existing ``path``; ``False``: the last step
+            creates ``path`` only if it is still absent (a hard link, which
+            fails when the name exists), so of two writers racing for one
+            name without ``--force`` the second fails instead of silently
+            replacing the first one's output.
+
+    Raises:
+        InputError: ``replace`` is false and ``path`` appeared meanwhile (the
+            temporary file is removed).
     """
     created = [p for p in (path.parent, *path.parent.parents) if not p.exists()]
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -161,7 +174,10 @@ def atomic_file(path: Path) -> Iterator[Path]:
     try:
         yield tmp
         fsync_path(tmp)
-        os.replace(tmp, path)
+        if replace:
+            os.replace(tmp, path)
+        else:
+            _place_new(tmp, path)
         fsync_path(path.parent)
     except BaseException:
         tmp.unlink(missing_ok=True)
@@ -171,6 +187,40 @@ def atomic_file(path: Path) -> Iterator[Path]:
             except OSError:
                 break
         raise
+
+
+def _place_new(tmp: Path, path: Path) -> None:
+    """Give ``tmp`` the name ``path`` only if no file holds that name (atomically).
+
+    A hard link fails with ``EEXIST`` when the name exists; where the file
+    system has no hard links, a rename after a last check (a narrow window).
+
+    Raises:
+        InputError: ``path`` exists.
+    """
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        raise _exists(path) from None
+    except OSError as exc:
+        if exc.errno not in _NO_LINKS:
+            raise
+        if os.path.lexists(path):
+            raise _exists(path) from None
+        os.rename(tmp, path)
+        return
+    tmp.unlink()
+
+
+# the errors of file systems without hard links (FAT, some network and FUSE mounts)
+_NO_LINKS = {errno.EPERM, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EMLINK, errno.EXDEV, errno.ENOSYS}
+
+
+def _exists(path: Path) -> InputError:
+    return InputError(
+        f"output file {path} already exists (another run wrote it meanwhile); "
+        "pass --force to replace it"
+    )
 
 
 def temp_directory(out: Path) -> Path:

@@ -59,6 +59,8 @@ BATCH_ROWS = 1024
 # The longest line read (text8, a common corpus, is one line of 100 MB): a file, or a
 # small compressed one, without line breaks must not fill the memory.
 MAX_LINE = 1 << 28
+# The longest CSV/TSV header read: its column names (a bounded read, whatever the file).
+MAX_HEADER = 1 << 20
 # What a truncated or corrupt compressed stream (or a failing disk) raises.
 READ_ERRORS = (OSError, EOFError, zlib.error, lzma.LZMAError)
 _JSON_TYPES = {bool: "a boolean", int: "a number", float: "a number", list: "an array"}
@@ -377,6 +379,11 @@ def _record(path: Path, lineno: int, data: bytes) -> dict[str, Any] | None:
             f"{path}, line {lineno}: not valid JSON ({exc.msg} at column {exc.colno}); "
             "a JSONL file holds one JSON object per line"
         ) from None
+    except RecursionError:
+        raise CorpusError(
+            f"{path}, line {lineno}: not valid JSON (nested too deeply to read); "
+            "a JSONL file holds one flat JSON object per line"
+        ) from None
     if not isinstance(record, dict):
         raise CorpusError(
             f"{path}, line {lineno}: {_JSON_TYPES.get(type(record), 'a value')}, not an object; "
@@ -433,17 +440,36 @@ def _delimiter(file: CorpusFile) -> str:
 
 
 def csv_columns(file: CorpusFile) -> Columns | None:
-    """The header names of a CSV/TSV file (all text), or None when it is empty."""
+    """The header names of a CSV/TSV file (all text), or None when it is empty.
+
+    At most :data:`MAX_HEADER` bytes are read: a first line that does not end
+    within them is an error naming the file (memory stays bounded).
+    """
     with open_file(file.path, file.compression) as (stream, _):
-        # Bad bytes past the header are pyarrow's to report, with the data rows.
-        text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="replace", newline="")
         try:
-            header = next(csv.reader(text, delimiter=_delimiter(file)), None)
-            text.detach()
-        except (*READ_ERRORS, csv.Error) as exc:
+            head = stream.read(MAX_HEADER + 1)
+        except READ_ERRORS as exc:
             raise read_error(file.path, "in the header", file.compression, exc) from None
+    if len(head) > MAX_HEADER and b"\n" not in head and b"\r" not in head:
+        raise CorpusError(
+            f"{file.path}, line 1: longer than {_size(MAX_HEADER)} without a line break; "
+            "this is not CSV/TSV text with one record per line"
+        )
+    # Bad bytes past the header are pyarrow's to report, with the data rows.
+    text = io.StringIO(head.decode("utf-8-sig", errors="replace"), newline="")
+    try:
+        header = next(csv.reader(text, delimiter=_delimiter(file)), None)
+    except csv.Error as exc:
+        raise CorpusError(
+            f"{file.path}, line 1: not a valid {KINDS[file.layout][2:]} header line ({exc}); "
+            "fix the first line or check the file's format"
+        ) from None
     # CSV cells are all text: the column is read as strings, never inferred.
     return None if header is None else {name: ("string", True) for name in header}
+
+
+def _size(n: int) -> str:
+    return f"{n >> 20} MiB" if n >= 1 << 20 and not n % (1 << 20) else f"{n} bytes"
 
 
 def _csv(file: CorpusFile, column: str, meter: Meter) -> Iterator[str]:

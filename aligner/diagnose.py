@@ -150,6 +150,27 @@ def _tokenizer_warnings(words: list[str], tokenizer: TokenizerSpec, vocab: str) 
     return found
 
 
+def _header_warnings(vectors: WordVectors, names: dict[str, str]) -> list[str]:
+    """A word2vec header whose row count the file does not hold (truncated or repeated)."""
+    stats = vectors.source.get("read_stats")
+    if not isinstance(stats, dict) or not stats.get("header_mismatch"):
+        return []
+    declared, found = stats.get("header_rows"), stats.get("rows_read")
+    if not isinstance(declared, int) or not isinstance(found, int):
+        return []
+    path = names.get("vectors") or vectors.source.get("path", "the vectors file")
+    if found < declared:
+        return [
+            f"{path}: the header declares {declared} rows but only {found} follow: the file "
+            "is likely truncated (an interrupted download or copy); download or copy it again"
+        ]
+    cause = "its header line repeated" if found == declared + 1 else "files joined together"
+    return [
+        f"{path}: the header declares {declared} rows but {found} follow: likely {cause}; "
+        "fix the file so the header matches its rows"
+    ]
+
+
 def build_warnings(
     alignment: Alignment,
     vectors: WordVectors,
@@ -176,7 +197,7 @@ def build_warnings(
     # pretrained vectors keep only the rows the vocabulary wanted: their keys tell nothing
     table = vectors.keys[: len(vectors.keys) - vectors.n_subword]
     keys = None if "read_stats" in vectors.source else table
-    found = []
+    found = _header_warnings(vectors, names)
     head = _coverage_head(alignment)
     if head is not None:
         found += [f"{head}: {cause}" for cause in _causes(alignment, words, keys, names)]

@@ -28,6 +28,7 @@ Example:
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, overload
 
@@ -116,6 +117,11 @@ def _batch_bounds(texts: Any, rows: int) -> list[tuple[int, int]]:
     return list(zip(starts.tolist(), cuts.tolist(), strict=True))
 
 
+def _positive_int(value: object) -> bool:
+    """Whether ``value`` is an integer of at least 1 (a bool or a float is not)."""
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool) and int(value) >= 1
+
+
 class Encoder:
     """Text → token ids for data pipelines, with the artifact's tokenizer.
 
@@ -163,8 +169,10 @@ class Encoder:
         unknown: str = "unk",
         batch_rows: int | None = None,
     ) -> None:
-        if max_length is not None and (isinstance(max_length, bool) or max_length < 1):
+        if max_length is not None and not _positive_int(max_length):
             raise InputError(f"max_length must be a positive integer or None, not {max_length!r}")
+        if not isinstance(pad, bool | np.bool_):
+            raise InputError(f"pad must be True or False, not {pad!r}; the width is max_length")
         if unknown not in UNKNOWN:
             raise InputError(f"unknown={unknown!r} is not one of: {', '.join(UNKNOWN)}")
         if pad and vocab.pad_id is None:
@@ -174,11 +182,14 @@ class Encoder:
             )
         if batch_rows is None:
             batch_rows = max(BATCH_ROWS, 4 * len(vocab))
-        if batch_rows < 1:
-            raise InputError(f"batch_rows must be positive, not {batch_rows!r}")
+        if not _positive_int(batch_rows):
+            raise InputError(
+                f"batch_rows must be positive: an integer of at least 1, not {batch_rows!r}"
+            )
         self.vocab, self.tokenizer = vocab, tokenizer
-        self.max_length, self.pad, self.column = max_length, pad, column
-        self.unknown, self.batch_rows = unknown, batch_rows
+        max_length = None if max_length is None else int(max_length)
+        self.max_length, self.pad, self.column = max_length, bool(pad), column
+        self.unknown, self.batch_rows = unknown, int(batch_rows)
         self._value_sets: dict[bool, Any] = {}
 
     def __repr__(self) -> str:

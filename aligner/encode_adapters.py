@@ -15,7 +15,9 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import math
+import numbers
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -114,10 +116,10 @@ class Collate:
     def __repr__(self) -> str:
         return f"Collate(text_key={self.text_key!r}, label_key={self.label_key!r})"
 
-    def _split(self, examples: Sequence[Any]) -> tuple[list[str], list[Any]]:
+    def _split(self, examples: Sequence[Any]) -> tuple[list[str], list[int | float]]:
         texts: list[str] = []
-        labels: list[Any] = []
-        for i, example in enumerate(examples):
+        labels: list[int | float] = []
+        for i, example in enumerate(_examples(examples)):
             if isinstance(example, Mapping):
                 if self.text_key not in example:
                     raise InputError(
@@ -126,7 +128,7 @@ class Collate:
                     )
                 text = example[self.text_key]
                 if self.label_key in example:
-                    labels.append(example[self.label_key])
+                    labels.append(_label(i, self.label_key, example[self.label_key]))
             else:
                 text = example
             if not isinstance(text, str):
@@ -142,12 +144,20 @@ class Collate:
     def __call__(self, examples: Sequence[Any]) -> dict[str, torch.Tensor]:
         """Encode and pad one batch of examples.
 
+        Args:
+            examples: a list of examples, each a text or a dict with
+                ``text_key`` (and ``label_key``); a lone ``str`` is a batch of
+                one. A dict of columns is refused: pass a list of examples.
+
         Returns:
             ``{"input_ids": (B, T) int64, "lengths": (B,) int64}``, plus
-            ``"labels"`` (``torch.tensor(labels)``) when the examples have them.
+            ``"labels"`` when the examples have them: int64 for integer
+            labels, float32 when one of them is a float (regression).
 
         Raises:
-            InputError: an example without text, or labels on some examples only.
+            InputError: a batch that is not a list of examples, an example
+                without text, labels on some examples only, or a label that
+                is not a number (a string, None: map labels to ids first).
         """
         import torch
 
@@ -162,8 +172,44 @@ class Collate:
         matrix[np.repeat(np.arange(len(texts)), lengths), _positions(lengths)] = rows.ids
         out = {"input_ids": torch.from_numpy(matrix), "lengths": torch.from_numpy(lengths)}
         if labels:
-            out["labels"] = torch.tensor(labels)
+            floats = any(isinstance(label, float) for label in labels)
+            out["labels"] = torch.tensor(labels, dtype=torch.float32 if floats else torch.int64)
         return out
+
+
+def _examples(batch: Any) -> list[Any]:
+    """The examples of a batch: a list of them, or one text."""
+    if isinstance(batch, str):
+        return [batch]
+    if isinstance(batch, Mapping):
+        raise InputError(
+            f"collate got a dict (keys: {', '.join(map(str, list(batch)[:5]))}), not a "
+            "batch of examples; pass a list of examples, e.g. [{'text': ..., 'label': ...}, ...]"
+        )
+    if isinstance(batch, bytes | bytearray) or not isinstance(batch, Iterable):
+        raise InputError(
+            f"collate got {type(batch).__name__}, not a batch of examples; pass a list of "
+            "texts or of dicts with the text (and label)"
+        )
+    return list(batch)
+
+
+def _label(index: int, key: str, value: Any) -> int | float:
+    """An example's label as a number, or an InputError naming the example."""
+    if getattr(value, "ndim", None) == 0 and hasattr(value, "item"):
+        value = value.item()  # a numpy or torch scalar
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        return int(value)
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):
+        if math.isfinite(value):
+            return float(value)
+        reason = "not a finite number"
+    else:
+        reason = "not an integer class id (nor a float, for regression)"
+    raise InputError(
+        f"example {index}: label {key!r} is {value!r}, {reason}; map labels to ids first "
+        "(a label→id mapping, e.g. {'music': 0, 'sport': 1}), and drop examples without one"
+    )
 
 
 def _not_text(value: object) -> str:

@@ -2,8 +2,9 @@
 
 The input is read in record batches (never whole): Parquet, Arrow IPC
 (file or stream), JSON Lines, CSV/TSV (optionally compressed, as corpus files
-are), or plain text, one text per line (a column named ``text``, or the
-``text_column`` given). The output is a Parquet file with the input's
+are), or plain text, one text per line (a column named ``text``; a
+``text_column`` is refused there, as it is for corpora). The output, whose
+name must end in ``.parquet``, is a Parquet file with the input's
 columns (or none, ``keep_columns=False``) plus ``ids`` (``list<int32>``) and
 ``length`` (``int32``, the number of ids before padding), one row per input
 row, null where the text is null. It is written to a temporary file beside
@@ -78,7 +79,7 @@ class EncodeFileResult:
 def _name(file: CorpusFile, column: str | None) -> tuple[str, bool]:
     """(the column name pyarrow will use, whether the CSV/TSV has no header line)."""
     if file.layout == "text":
-        return column or "text", False
+        return "text", False
     assert column is not None  # check_column refused None
     if file.layout in ("csv", "tsv") and column.isascii() and column.isdigit():
         return f"f{int(column) - 1}", True
@@ -246,7 +247,7 @@ def _artifact_above(path: Path) -> Path | None:
                 continue
             with manifest.open("rb") as fh:
                 head = json.loads(fh.read(1 << 20))
-        except (OSError, ValueError):
+        except (OSError, ValueError, RecursionError):
             continue
         if isinstance(head, dict) and "format_version" in head and "vectors" in head:
             return folder
@@ -297,9 +298,11 @@ def encode_file(
         An :class:`EncodeFileResult`.
 
     Raises:
-        InputError: ``out`` exists (without ``force``), is a directory or a
-            device, lies inside an artifact, or cannot be created (a parent is
-            a file, a read-only folder); the column is missing or not text,
+        InputError: ``out`` is not named ``.parquet``, exists (without
+            ``force``, or appears meanwhile), is a directory or a device, lies
+            inside an artifact, or cannot be created (a parent is a file, a
+            read-only folder); ``text_column`` with plain text; the column is
+            missing or not text,
             the data has no rows, or a token cannot be encoded. Nothing is
             written then.
         CorpusError: the data file cannot be read, or is not a regular file.
@@ -317,11 +320,21 @@ def encode_file(
     check_file_output(out, force=force)
     check_writable(out)
     check_regular_file(data)
+    if out.suffix.lower() != ".parquet":
+        raise InputError(
+            f"output {out} would hold Parquet, and its name says otherwise; "
+            f"name it {out.stem or out.name}.parquet"
+        )
     file = layout_of(data)
+    if file.layout == "text" and text_column is not None:
+        raise InputError(
+            f"--text-column {text_column!r} applies to Parquet, Arrow, JSONL and CSV/TSV "
+            f"files, and {data} is plain text (one text per line); drop --text-column"
+        )
     if file.layout != "text":
         check_column(file, text_column)
     try:
-        with atomic_file(out) as tmp:
+        with atomic_file(out, replace=force) as tmp:
             rows, tokens, unknown = _write(encoder, file, text_column, tmp, keep_columns)
             if rows == 0:
                 raise InputError(f"{data} holds no rows to encode; check the file")

@@ -1,11 +1,12 @@
 """Write word vectors as a standalone file: word2vec text or binary.
 
-The format follows the extension: ``.bin`` is word2vec binary (little-endian
-float32), anything else (``.txt``, ``.vec``) word2vec text with a ``N D``
-header; ``.gz`` on top compresses it. Values are written with 9 significant
-digits, so text files read back to the same float32 values. The file is
-written beside its destination and renamed into place: a failed write leaves
-nothing behind.
+The format follows the name: ``.bin`` is word2vec binary (little-endian
+float32), ``.txt`` or ``.vec`` word2vec text with a ``N D`` header; ``.gz``,
+``.bz2`` or ``.xz`` on top compresses it. Any other name is refused before
+anything is written (see :func:`vectors_file_format`). Values are written with
+9 significant digits, so text files read back to the same float32 values. The
+file is written beside its destination and moved into place: a failed write
+leaves nothing behind.
 
 Example:
     >>> write_vectors("vectors.txt", wv)  # doctest: +SKIP
@@ -13,8 +14,12 @@ Example:
 
 from __future__ import annotations
 
+import bz2
+import contextlib
 import gzip
+import lzma
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, cast
 
@@ -22,12 +27,53 @@ from aligner.atomic import atomic_file, check_file_output
 from aligner.errors import InputError
 from aligner.vectors import WordVectors
 
-__all__ = ["write_vectors"]
+__all__ = ["VECTORS_SUFFIXES", "vectors_file_format", "write_vectors"]
+
+#: the names a vectors file may have: a format, then a compression (optional)
+FORMAT_SUFFIXES = {".txt": "text", ".vec": "text", ".bin": "binary"}
+COMPRESSION_SUFFIXES = (".gz", ".bz2", ".xz")
+VECTORS_SUFFIXES = "NAME.txt, NAME.vec or NAME.bin, optionally + .gz, .bz2 or .xz"
 
 
-def _binary(path: Path) -> bool:
-    name = path.name.lower().removesuffix(".gz")
-    return name.endswith(".bin")
+def vectors_file_format(path: str | os.PathLike[str]) -> tuple[str, str | None]:
+    """``("text" | "binary", compression suffix or None)`` that ``path``'s name asks for.
+
+    Example:
+        >>> vectors_file_format("wiki.vec.xz")
+        ('text', '.xz')
+
+    Raises:
+        InputError: a name that says another format (``.npy``, ``.parquet``),
+            or none.
+    """
+    name = Path(path).name.lower()
+    compression = next((c for c in COMPRESSION_SUFFIXES if name.endswith(c)), None)
+    inner = name.removesuffix(compression or "")
+    kind = FORMAT_SUFFIXES.get(os.path.splitext(inner)[1])
+    if kind is None:
+        raise InputError(
+            f"cannot write vectors to {path}: its name says no format aligner writes; "
+            f"name it {VECTORS_SUFFIXES}"
+        )
+    return kind, compression
+
+
+@contextlib.contextmanager
+def compressed(raw: IO[bytes], compression: str | None) -> Iterator[IO[bytes]]:
+    """``raw``, or a writer compressing into it as ``compression`` (a suffix) says."""
+    if compression is None:
+        yield raw
+        return
+    with _compressor(raw, compression) as opened:
+        yield cast(IO[bytes], opened)
+
+
+def _compressor(raw: IO[bytes], compression: str) -> gzip.GzipFile | bz2.BZ2File | lzma.LZMAFile:
+    if compression == ".gz":
+        return gzip.GzipFile(fileobj=raw, mode="wb", mtime=0)
+    if compression == ".bz2":
+        return bz2.BZ2File(raw, mode="wb")
+    return lzma.LZMAFile(raw, mode="wb")
 
 
 def _rows(fh: IO[bytes], vectors: WordVectors, binary: bool) -> None:
@@ -49,7 +95,7 @@ def write_vectors(
     """Write the table rows of ``vectors`` (subword rows are not part of a table).
 
     Args:
-        path: destination; the extension chooses the format (see the module).
+        path: destination; the name chooses the format (see the module).
         vectors: the vectors to write.
         force: replace an existing file.
 
@@ -57,14 +103,16 @@ def write_vectors(
         The written path.
 
     Raises:
-        InputError: the file exists without ``force``, or a token holds
+        InputError: the name says no format written here, the file exists
+            without ``force`` (or appears meanwhile), or a token holds
             whitespace.
     """
+    kind, compression = vectors_file_format(path)
     path = check_file_output(path, force=force)
-    with atomic_file(path) as tmp, tmp.open("wb") as raw:
-        if path.suffix.lower() == ".gz":
-            with gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as fh:
-                _rows(cast(IO[bytes], fh), vectors, _binary(path))
-        else:
-            _rows(raw, vectors, _binary(path))
+    with (
+        atomic_file(path, replace=force) as tmp,
+        tmp.open("wb") as raw,
+        compressed(raw, compression) as fh,
+    ):
+        _rows(fh, vectors, kind == "binary")
     return path

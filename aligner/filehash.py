@@ -66,7 +66,7 @@ def _entry(root: Path, absolute: str) -> Path:
 def _read_entry(entry: Path, absolute: str, identity: dict[str, int]) -> str | None:
     try:
         data: Any = json.loads(entry.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
         return None
     if not isinstance(data, dict) or data.get("path") != absolute:
         return None

@@ -61,7 +61,12 @@ def token_rng(seed: int, token: str) -> np.random.Generator:
 
 def _statistics(found: np.ndarray, dim: int) -> tuple[np.ndarray, np.ndarray]:
     if len(found) >= 2:
-        return found.mean(axis=0, dtype=np.float64), found.std(axis=0, dtype=np.float64)
+        std = found.std(axis=0, dtype=np.float64)
+        if std.any():
+            return found.mean(axis=0, dtype=np.float64), std
+        # every found row the same: no spread to match, so random rows of roughly unit norm
+        # around them (a zero spread would make every filled row identical)
+        return found.mean(axis=0, dtype=np.float64), np.full(dim, 1.0 / np.sqrt(dim))
     # Nothing (or one row) to learn from: rows of roughly unit norm.
     return np.zeros(dim), np.full(dim, 1.0 / np.sqrt(dim))
 

@@ -226,6 +226,7 @@ def changes(old: dict[str, Any], new: dict[str, Any], names: dict[str, str]) -> 
             continue
         else:
             found.append(_leaf_change(path, before, after))
+    found = list(dict.fromkeys(found))  # one option may be recorded twice (the seed)
     if len(found) > SHOWN:
         found = [*found[: SHOWN - 1], f"and {len(found) - SHOWN + 1} more changes"]
     return found

@@ -332,7 +332,10 @@ def write_vocab(vocab: Vocab, path: str | os.PathLike[str], *, force: bool = Fal
         lines = (f"{token}\n" for token in tokens)
     else:
         lines = (f"{t}\t{n}\n" for t, n in zip(tokens, vocab.counts[first:], strict=True))
-    with atomic_file(path) as tmp, tmp.open("w", encoding="utf-8", newline="\n") as fh:
+    with (
+        atomic_file(path, replace=force) as tmp,
+        tmp.open("w", encoding="utf-8", newline="\n") as fh,
+    ):
         fh.writelines(lines)
     return path
 

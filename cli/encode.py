@@ -28,14 +28,15 @@ EXAMPLE = (
 )
 @click.option(
     "--text-column",
-    help="Column holding the text (required for tabular data; a number picks a CSV/TSV "
-    "column of a file without a header line).",
+    help="Column holding the text (required for tabular data, refused for plain text; a "
+    "number picks a CSV/TSV column of a file without a header line).",
 )
 @click.option(
     "--out",
     required=True,
     type=OutputFile(),
-    help="Parquet file to write: the columns of --data plus ids (list<int32>) and length.",
+    help="Parquet file to write (NAME.parquet): the columns of --data plus ids (list<int32>) "
+    "and length.",
 )
 @click.option(
     "--max-length",
@@ -68,7 +69,8 @@ def encode(
 
     Each row of --data becomes one row of --out, null where the text is null;
     tokens missing from the vocabulary become the unk row. The output is
-    written to a temporary file and renamed into place: a failure leaves none.
+    written to a temporary file and moved into place: a failure leaves none,
+    and without --force a file that another run wrote meanwhile is kept.
     """
     from aligner.artifact import open_artifact
     from aligner.encode_files import encode_file

@@ -13,7 +13,7 @@ from aligner_cli.encode import encode
 from aligner_cli.evaluate import eval_command
 from aligner_cli.evaluate import manifest_lines as eval_manifest_lines
 from aligner_cli.neighbors import neighbors
-from aligner_cli.report import build_lines, manifest_lines
+from aligner_cli.report import build_lines, manifest_lines, one_line
 from aligner_cli.task import alignment_config, alignment_options, vocab_options
 from aligner_cli.tokenizer import given_tokenizer, make_tokenizer, tokenizer_options
 from aligner_cli.training import (
@@ -245,8 +245,9 @@ def build(
     "--out",
     required=True,
     type=OutputFile(),
-    help="Vectors file: word2vec text (.txt, .vec) or binary (.bin), optionally .gz; "
-    "with --method fasttext, .bin is fastText's own model, subwords included.",
+    help="Vectors file: word2vec text (.txt, .vec) or binary (.bin), optionally .gz, .bz2 "
+    "or .xz (other names are refused); with --method fasttext, .bin is fastText's own "
+    "model, subwords included.",
 )
 @training_options
 @tokenizer_options
@@ -267,7 +268,7 @@ def train(
 ) -> None:
     """Train vectors on a corpus and write them as a standalone vectors file.
 
-    --out NAME.txt or .vec (optionally .gz) writes word2vec text; NAME.bin
+    --out NAME.txt or .vec (optionally .gz, .bz2, .xz) writes word2vec text; NAME.bin
     writes fastText's own model with --method fasttext (it keeps the subwords
     that compose vectors for unseen words), word2vec binary otherwise.
     """
@@ -313,7 +314,7 @@ def info(artifact: str, verify: bool, as_json: bool) -> None:
     if as_json:
         emit(art.manifest)
         return
-    click.echo(f"artifact {art.path}")
+    click.echo(one_line(f"artifact {art.path}"))
     for line in manifest_lines(art.manifest):
         click.echo(line)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from typing import Any
 
 
@@ -102,10 +104,42 @@ def build_lines(path: object, manifest: dict[str, Any], reused: bool) -> list[st
 
 
 def manifest_lines(manifest: dict[str, Any]) -> list[str]:
-    """A human summary of an artifact manifest."""
-    vec, voc, src = manifest["vectors"], manifest["vocab"], manifest.get("source", {})
+    """A human summary of an artifact manifest.
+
+    A section that is not what aligner writes (hand-edited, corrupt) is shown
+    as one ``<section>: malformed in the manifest`` line instead of failing.
+    """
+    parts: list[tuple[str, Callable[[dict[str, Any]], list[str]]]] = [
+        ("format_version", _head_lines),
+        ("source", _source_lines),
+        ("fill", lambda m: [f"fill: {m['fill']}"] if m.get("fill") else []),
+        ("alignment", _alignment_lines),
+        ("coverage", lambda m: coverage_lines(m["coverage"]) if "coverage" in m else []),
+        ("build", _warning_lines),
+    ]
+    lines: list[str] = []
+    for name, render in parts:
+        try:
+            lines += [one_line(line) for line in render(manifest)]
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError):
+            lines.append(f"{name}: malformed in the manifest (not shown)")
+    return lines
+
+
+def one_line(line: str) -> str:
+    """``line`` with control characters escaped, so that it stays one line."""
+    if _CONTROL.search(line) is None:
+        return line
+    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], line)
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def _head_lines(manifest: dict[str, Any]) -> list[str]:
+    vec, voc = manifest["vectors"], manifest["vocab"]
     rows, dim = vec["shape"]
-    lines = [
+    return [
         f"format_version: {manifest['format_version']} "
         f"(aligner {manifest.get('aligner_version')}, created {manifest.get('created')})",
         f"vectors: {rows} x {dim} {vec['dtype']}, sha256 {vec['sha256'][:16]}…",
@@ -113,8 +147,13 @@ def manifest_lines(manifest: dict[str, Any]) -> list[str]:
         f"(row {voc['unk_id']})",
         f"tokenizer: {manifest.get('tokenizer')}",
     ]
+
+
+def _source_lines(manifest: dict[str, Any]) -> list[str]:
+    src = manifest.get("source") or {}
+    lines = []
     if src.get("kind") == "trained":
-        corpus = src.get("corpus", {})
+        corpus = src.get("corpus") or {}
         lines.append(
             f"source: {src.get('kind')} {src.get('method')} on {corpus.get('path')} "
             f"({corpus.get('tokens')} tokens), params {src.get('params')}"
@@ -122,14 +161,15 @@ def manifest_lines(manifest: dict[str, Any]) -> list[str]:
     elif src:
         name = f"{src['name']} " if src.get("name") else ""
         lines.append(f"source: pretrained {name}{src.get('path')} ({src.get('format')})")
-    lines += read_lines(src.get("read_stats"))
-    fill = manifest.get("fill")
-    if fill:
-        lines.append(f"fill: {fill}")
-    if "alignment" in manifest:
-        lines.append(f"fallbacks: {' -> '.join(manifest['alignment']['fallbacks'])}")
-    if "coverage" in manifest:
-        lines.extend(coverage_lines(manifest["coverage"]))
+    return lines + read_lines(src.get("read_stats"))
+
+
+def _alignment_lines(manifest: dict[str, Any]) -> list[str]:
+    if "alignment" not in manifest:
+        return []
+    return [f"fallbacks: {' -> '.join(manifest['alignment']['fallbacks'])}"]
+
+
+def _warning_lines(manifest: dict[str, Any]) -> list[str]:
     build = manifest.get("build") or {}
-    lines += [f"warning: {line}" for line in build.get("warnings") or []]
-    return lines
+    return [f"warning: {line}" for line in build.get("warnings") or []]

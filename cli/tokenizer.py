@@ -1,4 +1,4 @@
-"""Tokenizer options shared by ``build`` and ``vocab``: one decorator, one spec."""
+"""Tokenizer options shared by ``build``, ``train`` and ``vocab``: one decorator, one spec."""
 
 from __future__ import annotations
 
@@ -58,13 +58,16 @@ def make_tokenizer(
 
     Raises:
         click.UsageError: sentencepiece options without ``--tokenizer
-            sentencepiece``, or both or neither of ``--sp-model`` and
-            ``--sp-vocab-size`` with it.
+            sentencepiece``, both or neither of ``--sp-model`` and
+            ``--sp-vocab-size`` with it, or ``--sp-model-type`` without
+            ``--sp-vocab-size``.
     """
     from aligner.task import SentencePieceTraining
     from aligner.tokenize import TokenizerSpec
 
     kind, model, size = options["tokenizer"], options["sp_model"], options["sp_vocab_size"]
+    if size is None and _given("sp_model_type"):
+        raise click.UsageError("--sp-model-type applies when training one with --sp-vocab-size")
     common = {"lowercase": options["lowercase"], "normalize": "nfkc" if options["nfkc"] else None}
     if kind != "sentencepiece":
         if model is not None or size is not None:
@@ -96,3 +99,13 @@ def given_tokenizer(options: dict[str, Any], command: str) -> TokenizerSpec:
             "--tokenizer sentencepiece --sp-vocab-size N (the artifact keeps the model)"
         )
     return spec
+
+
+def _given(name: str) -> bool:
+    """Whether the user set the option ``name`` (command line or environment) in the
+    running command; ``False`` outside one."""
+    ctx = click.get_current_context(silent=True)
+    if ctx is None:
+        return False
+    sources = (click.core.ParameterSource.COMMANDLINE, click.core.ParameterSource.ENVIRONMENT)
+    return ctx.get_parameter_source(name) in sources

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import click
@@ -67,7 +68,8 @@ EXAMPLE = (
     "--out",
     required=True,
     type=OutputFile(),
-    help="Vocabulary file to write: 'token<TAB>count' per line, most frequent first.",
+    help="Vocabulary file to write (.tsv, .txt or .vocab): 'token<TAB>count' per line, "
+    "most frequent first.",
 )
 @click.option("--force", is_flag=True, help="Replace an existing --out file.")
 @json_option
@@ -93,8 +95,10 @@ def vocab(
     from aligner.progress import TqdmProgress
     from aligner.vocab_build import build_vocab_file
 
+    spec = given_tokenizer(tokenizer, "vocab")
+    check_vocab_name(out)
     report = build_vocab_file(
-        data, out, tokenizer=given_tokenizer(tokenizer, "vocab"), text_column=text_column,
+        data, out, tokenizer=spec, text_column=text_column,
         min_count=min_count, max_size=max_size, pad=pad_token or None, unk=unk_token or None,
         force=force, progress=TqdmProgress(), follow_links=follow_links,
     )  # fmt: skip
@@ -103,6 +107,31 @@ def vocab(
         emit(summary)
         return
     click.echo(_summary_line(summary))
+
+
+#: suffixes that say a format other than the vocabulary's plain text (tables, archives,
+#: arrays, vectors): such an --out is refused, never written as text under that name
+OTHER_FORMATS = frozenset(
+    (".parquet", ".arrow", ".feather", ".ipc", ".jsonl", ".ndjson", ".json", ".csv", ".gz",
+     ".bz2", ".xz", ".zip", ".zst", ".tar", ".tgz", ".7z", ".bin", ".vec", ".npy", ".npz",
+     ".pkl", ".pt", ".safetensors", ".model")
+)  # fmt: skip
+
+
+def check_vocab_name(out: str) -> None:
+    """Refuse an --out whose name says another format (.parquet, .gz, .json...).
+
+    Raises:
+        InputError: the suffix is one of :data:`OTHER_FORMATS`.
+    """
+    from aligner.errors import InputError
+
+    suffix = Path(out).suffix.lower()
+    if suffix in OTHER_FORMATS:
+        raise InputError(
+            f"cannot write the vocabulary to {shown(out)}: it is plain text ('token<TAB>count' "
+            f"lines), not {suffix}; name it NAME.tsv, NAME.txt or NAME.vocab"
+        )
 
 
 def _summary_line(summary: dict[str, Any]) -> str:

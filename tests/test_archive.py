@@ -169,7 +169,32 @@ def test_zip_member_that_is_missing(tmp_path: Path) -> None:
 
 def test_empty_zip_has_no_member(tmp_path: Path) -> None:
     path = _zip(tmp_path / "empty.zip", {})
-    assert "0 files" in _error(zip_member, path)
+    for member in (None, "v.txt"):
+        message = _error(zip_member, path, member)
+        assert "is an empty zip archive (no files at all)" in message and "0 files" not in message
+
+
+def test_zip_of_only_folders_is_empty(tmp_path: Path) -> None:
+    path = tmp_path / "dirs.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr(zipfile.ZipInfo("glove/"), b"")
+    assert "is an empty zip archive (only folders)" in _error(zip_member, path)
+
+
+def test_empty_zip_as_vectors_through_the_cli(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from aligner_cli.main import cli
+
+    path = _zip(tmp_path / "empty.zip", {})
+    out = tmp_path / "art"
+    vocab = Path(__file__).resolve().parent.parent / "data_samples" / "vocab.txt"
+    args = ["build", "--pretrained", str(path), "--vocab", str(vocab), "--out", str(out)]
+    result = CliRunner().invoke(cli, args)
+    lines = result.output.strip().splitlines()
+    assert result.exit_code == 1 and len(lines) == 1, result.output
+    assert "empty.zip is an empty zip archive" in lines[0] and "--member" not in lines[0]
+    assert not out.exists()
 
 
 @pytest.mark.parametrize("evil", ["../evil.txt", "/abs.txt", "a/../../evil.txt"])

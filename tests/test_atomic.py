@@ -163,3 +163,43 @@ def _umask() -> int:
     mask = os.umask(0o022)
     os.umask(mask)
     return mask
+
+
+def test_without_replace_a_file_that_appeared_meanwhile_is_kept(tmp_path: Path) -> None:
+    out = tmp_path / "v.tsv"
+    with (
+        pytest.raises(InputError, match=r"already exists .*; pass --force"),
+        atomic_file(out, replace=False) as second,
+    ):
+        second.write_text("second\n")
+        with atomic_file(out, replace=False) as first:
+            first.write_text("first\n")
+    assert out.read_text() == "first\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["v.tsv"]
+
+
+def test_with_replace_the_last_writer_wins(tmp_path: Path) -> None:
+    out = tmp_path / "v.tsv"
+    with atomic_file(out) as second:
+        second.write_text("second\n")
+        with atomic_file(out) as first:
+            first.write_text("first\n")
+    assert out.read_text() == "second\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["v.tsv"]
+
+
+def test_without_hard_links_a_checked_rename(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_links(src: object, dst: object) -> None:
+        raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr(os, "link", no_links)
+    out = tmp_path / "v.tsv"
+    with atomic_file(out, replace=False) as tmp:
+        tmp.write_text("new\n")
+    assert out.read_text() == "new\n"
+    with pytest.raises(InputError, match="already exists"), atomic_file(out, replace=False) as tmp:
+        tmp.write_text("newer\n")
+    assert out.read_text() == "new\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["v.tsv"]

@@ -124,6 +124,7 @@ def test_writer_killed_mid_download_the_next_one_resumes(
     server: FileServer, tmp_path: Path
 ) -> None:
     url = server.serve("/v.bin", BODY)
+    server.headers["/v.bin"] = {"ETag": '"body-1"'}  # what a resume needs to be trusted
     server.paced["/v.bin"] = (16384, 0.01)
     final = cached_path(url, tmp_path)
     part = final.with_name("v.bin.part")
@@ -135,6 +136,7 @@ def test_writer_killed_mid_download_the_next_one_resumes(
     code, out, _ = finish(start("download", url, cache=tmp_path))
     assert code == 0 and out.strip() == str(final) and final.read_bytes() == BODY
     assert server.requests[-1][1] is not None  # asked for the rest only
+    assert server.if_ranges[-1] == '"body-1"'  # of the same file
     assert kept(final) == ["v.bin", "v.bin.sha256"]
 
 

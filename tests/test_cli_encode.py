@@ -251,3 +251,29 @@ def test_failure_leaves_no_directories(built: Path, tmp_path: Path) -> None:
     result = run("--artifact", built, "--data", data, "--out", tmp_path / "new" / "ids.parquet")
     assert result.exit_code == 1 and "no rows" in result.output
     assert not (tmp_path / "new").exists()
+
+
+@pytest.mark.parametrize("name", ["e.csv", "e.jsonl", "e", "e.parquet.gz", "e.arrow"])
+def test_an_output_not_named_parquet_is_refused(built: Path, tmp_path: Path, name: str) -> None:
+    data = tmp_path / "texts.txt"
+    data.write_text("The guitar\n", encoding="utf-8")
+    out = tmp_path / name
+    result = run("--artifact", built, "--data", data, "--out", out)
+    assert result.exit_code == 1, result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in result.output
+    assert f"output {out} would hold Parquet" in lines[0] and ".parquet" in lines[0]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["texts.txt"]
+
+
+def test_text_column_with_plain_text_is_refused(built: Path, tmp_path: Path) -> None:
+    data = tmp_path / "texts.txt"
+    data.write_text("The guitar\n", encoding="utf-8")
+    out = tmp_path / "ids.parquet"
+    result = run("--artifact", built, "--data", data, "--text-column", "nonexistent", "--out", out)
+    assert result.exit_code == 1, result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in result.output
+    assert "--text-column 'nonexistent' applies to Parquet" in lines[0]
+    assert f"{data} is plain text" in lines[0] and "drop --text-column" in lines[0]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["texts.txt"]

@@ -135,6 +135,20 @@ def test_a_failure_while_writing_leaves_no_directory_and_keeps_the_old_one(tmp_p
     assert [p.name for p in tmp_path.iterdir()] == ["old"]
 
 
+def test_results_another_run_wrote_meanwhile_are_kept_without_force(tmp_path: Path) -> None:
+    out = check_out(tmp_path / "results")  # free when this run started ...
+    first = write_results(comparison(seeds=(0,)), out, plot=None)  # ... another run wrote it
+    before = (out / "results.json").read_bytes()
+    with pytest.raises(InputError, match="written by another run while this one trained"):
+        write_results(comparison(), out, plot=None)
+    assert (out / "results.json").read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["results"]  # no temporary left
+    replaced = write_results(comparison(), out, plot=None, force=True)
+    assert first.seeds == (0,)
+    assert json.loads((out / "results.json").read_text())["seeds"] == [0, 1]
+    assert replaced.out == out
+
+
 def test_check_out(tmp_path: Path) -> None:
     (tmp_path / "file").write_text("x")
     (tmp_path / "other").mkdir()

@@ -39,6 +39,11 @@ class _Handler(BaseHTTPRequestHandler):
         owner = self.server.owner
         rng = self.headers.get("Range")
         owner.requests.append((self.path, rng))
+        owner.if_ranges.append(self.headers.get("If-Range"))
+        owner.auths.append(self.headers.get("Authorization"))
+        if self.path in owner.redirects:
+            self._headers(302, 0, {"Location": owner.redirects[self.path]})
+            return
         body = owner.files.get(self.path)
         if body is None:
             self.send_error(404, "Not Found")
@@ -46,6 +51,10 @@ class _Handler(BaseHTTPRequestHandler):
         extra = dict(owner.headers.get(self.path, {}))
         start, end = 0, len(body)
         match = re.fullmatch(r"bytes=(\d+)-", rng or "")
+        if_range = self.headers.get("If-Range")
+        current = {extra.get("ETag"), extra.get("Last-Modified")} - {None}
+        if if_range is not None and if_range not in current and not owner.ignore_if_range:
+            match = None  # the file changed since: RFC 9110 says send it whole
         if match and not owner.ignore_range:
             start = int(match.group(1))
             if start >= len(body) or owner.bare_416:
@@ -109,8 +118,11 @@ class FileServer:
     Content-Length: the body ends when the connection closes), ``endless`` (the
     body repeats forever, without a length), ``paced`` ((bytes, seconds): that
     many bytes, then a pause), ``silent`` (headers, then nothing), ``short_206``
-    (a resumed request gets half the rest); and for every path ``ignore_range``
-    (200 with the whole body) and ``bare_416`` (416 without Content-Range).
+    (a resumed request gets half the rest), ``redirects`` (302 to a location);
+    and for every path ``ignore_range`` (200 with the whole body), ``bare_416``
+    (416 without Content-Range) and ``ignore_if_range`` (a range even when the
+    ``If-Range`` validator is not the path's current ``ETag`` / ``Last-Modified``).
+    ``if_ranges`` and ``auths`` record each request's If-Range and Authorization.
     """
 
     def __init__(self) -> None:
@@ -122,8 +134,12 @@ class FileServer:
         self.paced: dict[str, tuple[int, float]] = {}
         self.silent: set[str] = set()
         self.short_206: set[str] = set()
+        self.redirects: dict[str, str] = {}
         self.ignore_range = False
         self.bare_416 = False
+        self.ignore_if_range = False
+        self.if_ranges: list[str | None] = []
+        self.auths: list[str | None] = []
         self.closing = threading.Event()
         self.requests: list[tuple[str, str | None]] = []
         self.httpd = _Server(("127.0.0.1", 0), _Handler)

@@ -20,6 +20,7 @@ from click.testing import CliRunner
 from filelock import FileLock
 
 from aligner.errors import ChecksumError, DownloadError, InputError, VectorsFormatError
+from aligner.pretrained.cache import write_validator
 from aligner.pretrained.download import cached_path, download, fetch, file_sha256
 from aligner_cli.main import cli
 
@@ -122,9 +123,11 @@ def test_416_without_content_range_does_not_promote_the_part(
     server: FileServer, tmp_path: Path
 ) -> None:
     url = server.serve("/v.bin", BODY)
+    server.headers["/v.bin"] = {"ETag": '"v1"'}
     final = cached_path(url, tmp_path)
     final.parent.mkdir(parents=True)
     (final.parent / "v.bin.part").write_bytes(BODY[: len(BODY) // 2])
+    write_validator(final.parent / "v.bin.part", {"if_range": '"v1"', "etag": '"v1"'})
     server.bare_416 = True
     assert download(url, cache=tmp_path).read_bytes() == BODY  # started over, not promoted
     assert server.requests == [("/v.bin", f"bytes={len(BODY) // 2}-"), ("/v.bin", None)]
@@ -149,6 +152,8 @@ def test_a_shorter_range_than_asked_is_not_promoted(server: FileServer, tmp_path
     final.parent.mkdir(parents=True)
     part = final.parent / "v.bin.part"
     part.write_bytes(BODY[:1000])
+    server.headers["/v.bin"] = {"Last-Modified": "Mon, 01 Jan 2024 00:00:00 GMT"}
+    write_validator(part, {"if_range": server.headers["/v.bin"]["Last-Modified"]})
     server.short_206.add("/v.bin")
     with pytest.raises(DownloadError, match="interrupted") as info:
         download(url, cache=tmp_path)

@@ -226,3 +226,15 @@ def test_unusable_huge_scale_is_an_input_error(scale: float) -> None:
     alignment, vectors = _setup(["a", "miss"])
     with pytest.raises(InputError):
         fill(alignment, vectors, method="uniform", scale=scale)
+
+
+@pytest.mark.parametrize("method", ["normal", "uniform"])
+def test_identical_found_rows_still_give_distinct_random_rows(method: str) -> None:
+    """No spread to match: filled rows fall back to unit-norm randomness, never all alike."""
+    vocab = Vocab(["a", "b", "c", "x", "y"], pad="<pad>", unk=None)
+    vectors = WordVectors(["a", "b", "c"], np.ones((3, 4), dtype=np.float32))
+    result = fill(align(vocab, vectors), vectors, method=method, seed=0)
+    filled = result.matrix[[vocab["x"], vocab["y"]]]
+    assert (np.abs(filled).max(axis=1) > 0).all()  # no filled row is all zero
+    assert not np.array_equal(filled[0], filled[1])
+    assert np.isfinite(result.matrix).all()

@@ -27,11 +27,11 @@ KINDS = ["lowercase", "accents", "digits", "lowercase", "accents", "digits"]
 
 
 def _matrix(n: int) -> np.ndarray:
-    return np.array([[i, -i] for i in range(n)], dtype=np.float32)
+    return np.array([[i + 1, -i] for i in range(n)], dtype=np.float32)  # no all-zero row
 
 
 def _glove(path: Path, keys: Sequence[str]) -> Path:
-    path.write_bytes("".join(f"{k} {i} {-i}\n" for i, k in enumerate(keys)).encode())
+    path.write_bytes("".join(f"{k} {i + 1} {-i}\n" for i, k in enumerate(keys)).encode())
     return path
 
 
@@ -53,7 +53,7 @@ def test_keeps_fold_rows_and_drops_the_rest(tmp_path: Path, write: object) -> No
     for key in KEPT:
         row = result.vectors.row(key)
         assert row is not None
-        assert result.vectors.vectors[row].tolist() == [KEYS.index(key), -KEYS.index(key)]
+        assert result.vectors.vectors[row].tolist() == [KEYS.index(key) + 1, -KEYS.index(key)]
     alignment = align(Vocab(VOCAB), result.vectors)
     assert alignment.kinds[2:] == KINDS
     assert [result.vectors.keys[r] for r in alignment.source_rows[2:]] == [

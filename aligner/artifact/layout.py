@@ -35,6 +35,17 @@ import numpy as np
 
 from aligner.errors import ArtifactCorruptError, ArtifactError
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def shown(path: object) -> str:
+    """``path`` for a one-line message: as is, or escaped when it holds control characters."""
+    text = str(path)
+    if _CONTROL.search(text) is None:
+        return text
+    return repr(text)[1:-1]
+
+
 __all__ = [
     "DATA_NAME",
     "DTYPES",
@@ -46,6 +57,7 @@ __all__ = [
     "load_manifest",
     "open_member",
     "read_manifest",
+    "shown",
 ]
 
 FORMAT_VERSION = 2
@@ -118,13 +130,13 @@ class Member:
         """Raise unless the file holds ``expected`` bytes (when known) and at most ``cap``."""
         if expected is not None and self.size != expected:
             raise ArtifactCorruptError(
-                f"{self.path} ({self.key}) holds {self.size} bytes, the manifest says "
+                f"{shown(self.path)} ({self.key}) holds {self.size} bytes, the manifest says "
                 f"{expected}: it was truncated or edited; rebuild the artifact"
             )
         if self.size > cap:
             raise ArtifactCorruptError(
-                f"{self.path} ({self.key}) is {self.size} bytes, more than such a file can be "
-                f"({cap}); rebuild the artifact"
+                f"{shown(self.path)} ({self.key}) is {self.size} bytes, more than such a file can "
+                f"be ({cap}); rebuild the artifact"
             )
 
 
@@ -132,7 +144,7 @@ class Vanished(Exception):
     """A file the manifest names is not there (a replacement may have removed it)."""
 
     def __init__(self, path: Path, key: str) -> None:
-        super().__init__(f"{path} ({key}) is missing; rebuild the artifact")
+        super().__init__(f"{shown(path)} ({key}) is missing; rebuild the artifact")
         self.path, self.key = path, key
 
 
@@ -143,11 +155,11 @@ def check_name(name: object, where: Path, key: str) -> str:
         or name in ("", ".", "..")
         or "/" in name
         or "\\" in name
-        or "\0" in name
+        or _CONTROL.search(name) is not None
     ):
         raise ArtifactCorruptError(
-            f"{where / MANIFEST}: {key} is {name!r}, not the name of a file inside the artifact; "
-            "rebuild the artifact (a manifest may name only files beside it)"
+            f"{shown(where / MANIFEST)}: {key} is {name!r}, not the name of a file inside the "
+            "artifact; rebuild the artifact (a manifest may name only files beside it)"
         )
     return name
 
@@ -172,15 +184,17 @@ def open_member(dfd: int, where: Path, name: object, key: str) -> Member:
     except OSError as exc:
         if exc.errno == errno.ELOOP:
             raise ArtifactCorruptError(
-                f"{path} ({key}) is a symbolic link, and an artifact is read only through its "
-                "own regular files; put a copy of the file in its place (cp -L) or rebuild"
+                f"{shown(path)} ({key}) is a symbolic link, and an artifact is read only through "
+                "its own regular files; put a copy of the file in its place (cp -L) or rebuild"
             ) from None
         raise ArtifactError(
-            f"cannot read {path} ({key}): {exc.strerror}; check its permissions"
+            f"cannot read {shown(path)} ({key}): {exc.strerror}; check its permissions"
         ) from None
     if not stat.S_ISREG(os.fstat(fd).st_mode):
         os.close(fd)
-        raise ArtifactCorruptError(f"{path} ({key}) is not a regular file; rebuild the artifact")
+        raise ArtifactCorruptError(
+            f"{shown(path)} ({key}) is not a regular file; rebuild the artifact"
+        )
     return Member(fd, path, key)
 
 
@@ -189,7 +203,9 @@ def read_manifest(dfd: int, where: Path) -> tuple[dict[str, Any], os.stat_result
     try:
         member = open_member(dfd, where, MANIFEST, MANIFEST)
     except Vanished:
-        raise ArtifactError(f"{where} is not an aligner artifact: it has no {MANIFEST}") from None
+        raise ArtifactError(
+            f"{shown(where)} is not an aligner artifact: it has no {MANIFEST}"
+        ) from None
     with member:
         raw = member.read(expected=None, cap=MANIFEST_CAP)
         st = os.fstat(member.fd)
@@ -202,13 +218,19 @@ def parse_manifest(raw: bytes, path: Path) -> dict[str, Any]:
         manifest = json.loads(raw.decode("utf-8"))
     except (ValueError, UnicodeDecodeError) as exc:
         reason = str(exc).splitlines()[0]
-        raise ArtifactCorruptError(f"{path} is not valid JSON ({reason}); rebuild it") from None
+        raise ArtifactCorruptError(
+            f"{shown(path)} is not valid JSON ({reason}); rebuild it"
+        ) from None
+    except RecursionError:
+        raise ArtifactCorruptError(
+            f"{shown(path)} is not valid JSON (nested too deeply to read); rebuild it"
+        ) from None
     if not isinstance(manifest, dict):
-        raise ArtifactCorruptError(f"{path} is not a JSON object; rebuild the artifact")
+        raise ArtifactCorruptError(f"{shown(path)} is not a JSON object; rebuild the artifact")
     version = manifest.get("format_version")
     if not isinstance(version, int) or isinstance(version, bool) or version > FORMAT_VERSION:
         raise ArtifactError(
-            f"{path}: format_version {version!r} is not supported by this aligner "
+            f"{shown(path)}: format_version {version!r} is not supported by this aligner "
             f"(reads up to {FORMAT_VERSION}); upgrade aligner"
         )
     return manifest
@@ -219,12 +241,12 @@ def open_directory(path: Path) -> int:
     try:
         return os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
     except FileNotFoundError:
-        raise ArtifactError(f"artifact directory {path} does not exist") from None
+        raise ArtifactError(f"artifact directory {shown(path)} does not exist") from None
     except NotADirectoryError:
-        raise ArtifactError(f"{path} is not an artifact directory (it is a file)") from None
+        raise ArtifactError(f"{shown(path)} is not an artifact directory (it is a file)") from None
     except OSError as exc:
         raise ArtifactError(
-            f"cannot open artifact directory {path}: {exc.strerror}; check its permissions"
+            f"cannot open artifact directory {shown(path)}: {exc.strerror}; check its permissions"
         ) from None
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from aligner.artifact.layout import DTYPES, Member
+from aligner.artifact.layout import DTYPES, Member, shown
 from aligner.errors import ArtifactCorruptError, ArtifactError
 
 __all__ = ["MappedVectors", "sha256_fd"]
@@ -76,7 +76,7 @@ def _header(member: Member) -> tuple[tuple[int, ...], bool, np.dtype[Any], int]:
     except (ValueError, SyntaxError, TypeError) as exc:
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise ArtifactCorruptError(
-            f"{member.path} ({member.key}) is not an .npy matrix ({reason}); "
+            f"{shown(member.path)} ({member.key}) is not an .npy matrix ({reason}); "
             "it was truncated or edited: rebuild the artifact"
         ) from None
     return tuple(shape), bool(fortran), np.dtype(dtype), head.tell()
@@ -103,18 +103,18 @@ class MappedVectors:
         if found_shape != shape or found_dtype != dtype or fortran:
             order = "Fortran" if fortran else "C"
             raise ArtifactCorruptError(
-                f"{member.path} holds {found_dtype.str} {found_shape} ({order} order), the "
+                f"{shown(member.path)} holds {found_dtype.str} {found_shape} ({order} order), the "
                 f"manifest says {dtype.str} {shape}; rebuild the artifact"
             )
         if member.size != offset + int(np.prod(shape)) * dtype.itemsize:
             raise ArtifactCorruptError(
-                f"{member.path} holds {member.size} bytes, {dtype.str} {shape} needs "
+                f"{shown(member.path)} holds {member.size} bytes, {dtype.str} {shape} needs "
                 f"{offset + int(np.prod(shape)) * dtype.itemsize}: it was truncated; "
                 "rebuild the artifact"
             )
         if verify and sha256_fd(member.fd, member.size) != section.get("sha256"):
             raise ArtifactCorruptError(
-                f"{member.path}: sha256 differs from the manifest (the vectors file was "
+                f"{shown(member.path)}: sha256 differs from the manifest (the vectors file was "
                 "modified or truncated); rebuild the artifact"
             )
         self.fd, self.path = member.fd, member.path
@@ -125,7 +125,7 @@ class MappedVectors:
     def map(self) -> np.memmap:
         """A fresh copy-on-write map of the verified file: writes never reach it."""
         if not self._closer.alive:
-            raise ArtifactError(f"{self.path} was closed; open the artifact again")
+            raise ArtifactError(f"{shown(self.path)} was closed; open the artifact again")
         return np.memmap(
             _Handle(self.fd, str(self.path)),
             dtype=self.dtype,
@@ -150,7 +150,7 @@ def _section_shape(
         or not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in shape)
     ):
         raise ArtifactCorruptError(
-            f"{member.path.parent / 'manifest.json'}: vectors.shape is {shape!r}, not two "
+            f"{shown(member.path.parent / 'manifest.json')}: vectors.shape is {shape!r}, not two "
             "row and column counts; rebuild the artifact"
         )
     try:
@@ -158,5 +158,7 @@ def _section_shape(
     except (TypeError, ValueError):
         dtype = None
     if dtype is None or dtype not in DTYPES.values() or not isinstance(dtype_str, str):
-        raise ArtifactError(f"{member.path}: dtype {dtype_str!r} is not supported; upgrade aligner")
+        raise ArtifactError(
+            f"{shown(member.path)}: dtype {dtype_str!r} is not supported; upgrade aligner"
+        )
     return (shape[0], shape[1]), dtype

@@ -23,6 +23,7 @@ from aligner.artifact.layout import (
     open_directory,
     open_member,
     read_manifest,
+    shown,
 )
 from aligner.artifact.mapped import MappedVectors
 from aligner.errors import ArtifactCorruptError, InputError
@@ -70,7 +71,7 @@ def open_artifact(path: str | os.PathLike[str], *, verify: bool = True) -> Artif
         finally:
             os.close(dfd)
     raise ArtifactCorruptError(
-        f"{path} was replaced {ATTEMPTS} times while it was being opened; open it again"
+        f"{shown(path)} was replaced {ATTEMPTS} times while it was being opened; open it again"
     )
 
 
@@ -91,7 +92,7 @@ def _section(manifest: dict[str, Any], path: Path, name: str) -> dict[str, Any]:
     entry = manifest.get(name)
     if not isinstance(entry, dict):
         raise ArtifactCorruptError(
-            f"{path / MANIFEST} lacks the {name!r} section; rebuild the artifact"
+            f"{shown(path / MANIFEST)} lacks the {name!r} section; rebuild the artifact"
         )
     return entry
 
@@ -101,7 +102,9 @@ def _open(path: Path, dfd: int, manifest: dict[str, Any], *, verify: bool) -> Ar
     prov = _section(manifest, path, "provenance")
     tok = manifest.get("tokenizer", {})
     if not isinstance(tok, dict):
-        raise ArtifactCorruptError(f"{path / MANIFEST}: tokenizer is not a JSON object; rebuild")
+        raise ArtifactCorruptError(
+            f"{shown(path / MANIFEST)}: tokenizer is not a JSON object; rebuild"
+        )
     members: list[Member] = []
     try:
         # open everything first: from here on, a replacement cannot take a file away
@@ -123,8 +126,8 @@ def _open(path: Path, dfd: int, manifest: dict[str, Any], *, verify: bool) -> Ar
     vectors = mapped.map()
     if len(tokens) != vectors.shape[0] or len(provenance) != len(tokens):
         raise ArtifactCorruptError(
-            f"{path}: vocabulary ({len(tokens)}), provenance ({len(provenance)}) and vectors "
-            f"({vectors.shape[0]}) rows disagree; rebuild the artifact"
+            f"{shown(path)}: vocabulary ({len(tokens)}), provenance ({len(provenance)}) and "
+            f"vectors ({vectors.shape[0]}) rows disagree; rebuild the artifact"
         )
     return Artifact(path, manifest, vocab, vectors, provenance, tokenizer, mapped=mapped)
 
@@ -133,7 +136,7 @@ def _size(section: dict[str, Any], key: str, path: Path) -> int | None:
     value = section.get(key)
     if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
         raise ArtifactCorruptError(
-            f"{path / MANIFEST}: {key} is {value!r}, not a byte count; rebuild the artifact"
+            f"{shown(path / MANIFEST)}: {key} is {value!r}, not a byte count; rebuild the artifact"
         )
     return value
 
@@ -143,20 +146,20 @@ def _lines(member: Member, section: dict[str, Any], what: str) -> list[str]:
     data = member.read(expected=_size(section, "bytes", member.path.parent))
     if hashlib.sha256(data).hexdigest() != section.get("sha256"):
         raise ArtifactCorruptError(
-            f"{member.path}: sha256 differs from the manifest ({what} was modified or "
+            f"{shown(member.path)}: sha256 differs from the manifest ({what} was modified or "
             "truncated); rebuild the artifact"
         )
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         raise ArtifactCorruptError(
-            f"{member.path} is not valid UTF-8; rebuild the artifact"
+            f"{shown(member.path)} is not valid UTF-8; rebuild the artifact"
         ) from None
     if not text:
         return []
     if not text.endswith("\n"):
         raise ArtifactCorruptError(
-            f"{member.path} does not end with a line break: it was truncated"
+            f"{shown(member.path)} does not end with a line break: it was truncated"
         )
     return text[:-1].split("\n")
 
@@ -165,7 +168,7 @@ def _vocab(path: Path, file: Path, section: dict[str, Any], tokens: list[str]) -
     pad, unk = section.get("pad"), section.get("unk")
     if not all(s is None or isinstance(s, str) for s in (pad, unk)):
         raise ArtifactCorruptError(
-            f"{path / MANIFEST}: vocab.pad and vocab.unk must be tokens or null; rebuild"
+            f"{shown(path / MANIFEST)}: vocab.pad and vocab.unk must be tokens or null; rebuild"
         )
     n_specials = sum(s is not None for s in (pad, unk))
     try:
@@ -186,4 +189,4 @@ def _tokenizer(path: Path, section: dict[str, Any], model: bytes | None) -> Toke
         return TokenizerSpec.from_dict(section, model=model)
     except (InputError, TypeError, ValueError) as exc:
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise ArtifactCorruptError(f"{path}: {reason}") from None
+        raise ArtifactCorruptError(f"{shown(path)}: {reason}") from None

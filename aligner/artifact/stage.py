@@ -38,7 +38,8 @@ def stored_matrix(
     if dtype not in DTYPES:
         raise ArtifactError(f"unknown dtype {dtype!r}; choose one of: {', '.join(DTYPES)}")
     finite = np.isfinite(matrix).all()
-    stored = np.ascontiguousarray(matrix, dtype=DTYPES[dtype])
+    with np.errstate(over="ignore", invalid="ignore"):  # checked just below
+        stored = np.ascontiguousarray(matrix, dtype=DTYPES[dtype])
     if finite and not np.isfinite(stored).all():
         raise ArtifactError(f"vector values exceed the {dtype} range; store them as float32")
     for what, lines in (("token", vocab.tokens), ("provenance", provenance)):

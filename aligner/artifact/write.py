@@ -37,6 +37,7 @@ from aligner.artifact.layout import (
     VERSION_1_NAMES,
     file_names,
     parse_manifest,
+    shown,
 )
 from aligner.artifact.stage import manifest as manifest_of
 from aligner.artifact.stage import stored_matrix, write_files, write_json
@@ -74,14 +75,16 @@ def check_output(out: str | os.PathLike[str], *, force: bool = False) -> Path:
     if not os.path.lexists(out):
         return out
     if not out.is_dir():
-        raise ArtifactError(f"output {out} exists and is not a directory; choose another --out")
+        raise ArtifactError(
+            f"output {shown(out)} exists and is not a directory; choose another --out"
+        )
     if not force:
         raise ArtifactExistsError(
-            f"output directory {out} already exists; pass --force to replace it"
+            f"output directory {shown(out)} already exists; pass --force to replace it"
         )
     if not _ours(out):
         raise ArtifactError(
-            f"output directory {out} is not empty and holds no aligner artifact; "
+            f"output directory {shown(out)} is not empty and holds no aligner artifact; "
             "refusing to replace it, choose another --out"
         )
     return out
@@ -187,7 +190,9 @@ def _write_error(out: Path, exc: OSError) -> ArtifactError:
         remedy = "make it writable or choose another --out"
     else:
         remedy = "check the output location and run again"
-    return ArtifactError(f"cannot write artifact {out}: {exc.strerror or exc} ({where}); {remedy}")
+    return ArtifactError(
+        f"cannot write artifact {shown(out)}: {exc.strerror or exc} ({shown(where)}); {remedy}"
+    )
 
 
 def _place_new(staging: Path, out: Path) -> bool:
@@ -209,8 +214,8 @@ def _install(out: Path, moves: list[tuple[Path, str]], manifest_tmp: Path, *, fo
             dfd = stack.enter_context(lock_directory(out))
         except (FileNotFoundError, NotADirectoryError):
             raise ArtifactError(
-                f"output {out} changed while this build was writing it (it is now missing or "
-                "not a directory); run the build again"
+                f"output {shown(out)} changed while this build was writing it (it is now missing "
+                "or not a directory); run the build again"
             ) from None
         assert dfd is not None
         _check_replaceable(out, dfd, force=force)
@@ -232,12 +237,12 @@ def _check_replaceable(out: Path, dfd: int, *, force: bool) -> None:
     names = os.listdir(dfd)
     if MANIFEST not in names and not all(TEMP_NAME.match(n) or DATA_NAME.match(n) for n in names):
         raise ArtifactError(
-            f"output directory {out} is not empty and holds no aligner artifact; "
+            f"output directory {shown(out)} is not empty and holds no aligner artifact; "
             "refusing to replace it, choose another --out"
         )
     if MANIFEST in names and not force:
         raise ArtifactExistsError(
-            f"output directory {out} was written by another process during this build; "
+            f"output directory {shown(out)} was written by another process during this build; "
             "pass --force to replace it"
         )
 

@@ -166,7 +166,7 @@ def compare(
         return comparison
     from aligner.compare.plot import draw_plot
 
-    return write_results(comparison, out_path, plot=draw_plot if plot else None)
+    return write_results(comparison, out_path, plot=draw_plot if plot else None, force=force)
 
 
 def _result(task: TaskData, plan: Plan, sources: list[Source], runs: list[RunResult]) -> Comparison:

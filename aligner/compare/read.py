@@ -143,7 +143,7 @@ def _jsonl_rows(file: CorpusFile, text: str, label: str) -> tuple[list[Any], lis
                 continue
             try:
                 record = json.loads(data.decode("utf-8-sig"))
-            except (UnicodeDecodeError, json.JSONDecodeError):
+            except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
                 raise CorpusError(
                     f"{file.path}, line {lineno}: not a JSON object in UTF-8; "
                     "a JSONL file holds one JSON object per line"

@@ -14,6 +14,7 @@ Example:
 from __future__ import annotations
 
 import csv
+import errno
 import json
 import os
 import shutil
@@ -22,7 +23,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from aligner.atomic import place_directory, temp_directory
+from aligner.atomic import fsync_path, place_directory, temp_directory
 from aligner.compare.results import Comparison, Summary
 from aligner.errors import InputError
 
@@ -157,8 +158,28 @@ def _write_files(comparison: Comparison, folder: Path) -> None:
     _write_csv(folder / "runs.csv", RUN_FIELDS, [r.to_dict() for r in comparison.runs])
 
 
+def _place_new(tmp: Path, out: Path) -> None:
+    """Rename ``tmp`` to ``out`` only if nothing is at ``out`` (an empty directory aside)."""
+    try:
+        if out.exists() and not out.is_dir():
+            raise FileExistsError(out)
+        os.rename(tmp, out)  # fails on a non-empty directory: never replaces results
+    except (FileExistsError, OSError) as exc:
+        if isinstance(exc, FileExistsError) or exc.errno in (errno.ENOTEMPTY, errno.EEXIST):
+            raise InputError(
+                f"output directory {out} was written by another run while this one trained; "
+                "its results are kept: pass --force to replace them, or choose another --out"
+            ) from None
+        raise
+    fsync_path(out.parent)
+
+
 def write_results(
-    comparison: Comparison, out: Path, *, plot: Callable[[Comparison, Path], str | None] | None
+    comparison: Comparison,
+    out: Path,
+    *,
+    plot: Callable[[Comparison, Path], str | None] | None,
+    force: bool = False,
 ) -> Comparison:
     """Write the results directory atomically; return the comparison with ``out``,
     ``files`` and ``notes`` filled in.
@@ -168,6 +189,11 @@ def write_results(
         out: the directory (checked by :func:`check_out` beforehand).
         plot: draws ``results.png`` at the path given and returns ``None``,
             or returns a note saying why it could not; ``None``: no plot.
+        force: replace a results directory found at ``out``; without it, one
+            that another run wrote meanwhile is an error and is kept.
+
+    Raises:
+        InputError: without ``force``, ``out`` appeared while this run trained.
     """
     tmp = temp_directory(out)
     try:
@@ -178,7 +204,10 @@ def write_results(
         notes = comparison.notes if note is None else (*comparison.notes, note)
         comparison = replace(comparison, out=out, files=tuple(files), notes=notes)
         _write_files(comparison, tmp)
-        place_directory(tmp, out)
+        if force:
+            place_directory(tmp, out)
+        else:
+            _place_new(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

@@ -81,11 +81,18 @@ def zip_member(path: str | os.PathLike[str], member: str | None = None) -> str:
     """
     try:
         with zipfile.ZipFile(path) as archive:
-            names = [i.filename for i in archive.infolist() if not i.is_dir()]
+            infos = archive.infolist()
     except zipfile.BadZipFile:
         raise VectorsFormatError(f"{path} is not a valid zip file; download it again") from None
-    for name in names:
-        check_member_name(path, name)
+    for info in infos:
+        check_member_name(path, info.filename)
+    names = [i.filename for i in infos if not i.is_dir()]
+    if not names:
+        what = "only folders" if infos else "no files at all"
+        raise VectorsFormatError(
+            f"{path} is an empty zip archive ({what}): there are no vectors in it; "
+            "pass the archive or file that holds them"
+        )
     if member is not None:
         if member not in names:
             raise VectorsFormatError(

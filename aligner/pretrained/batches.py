@@ -72,7 +72,9 @@ def _parse_slowly(
     keep = np.ones(len(values), dtype=bool)
     for i, (row, lineno) in enumerate(zip(values, lines, strict=True)):
         try:
-            matrix[i] = [float(x) for x in row.split(b" ")]
+            with np.errstate(over="ignore", invalid="ignore"):
+                # a value beyond float32 becomes inf: counted with the non-finite rows
+                matrix[i] = [float(x) for x in row.split(b" ")]
         except ValueError:
             if not skip_bad_rows:
                 raise VectorsFormatError(

@@ -23,7 +23,9 @@ Environment:
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -46,10 +48,15 @@ __all__ = [
     "forget",
     "hash_file",
     "locked",
+    "one_line",
     "problem",
     "read_record",
+    "read_validator",
     "sweep",
+    "validator_path",
     "write_record",
+    "write_remedy",
+    "write_validator",
 ]
 
 CHUNK_SIZE = 1 << 20
@@ -76,6 +83,56 @@ def env_number(name: str, default: float | None) -> float | None:
     if not value > 0 or value == float("inf"):
         raise InputError(f"{name}={text!r} is not a positive number; fix or unset it")
     return value
+
+
+def one_line(text: object) -> str:
+    """``text`` with every run of whitespace (newlines included) made one space."""
+    return " ".join(str(text).split())
+
+
+_FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+_DENIED = (errno.EACCES, errno.EPERM, errno.EROFS)
+
+
+def write_remedy(exc: OSError) -> str:
+    """``<what went wrong>: <what to do>`` for an error writing into the cache, by errno."""
+    if exc.errno in _FULL:
+        return (
+            "no space left: free some space or set ALIGNER_CACHE (or --cache-dir) "
+            "to a folder on a bigger disk"
+        )
+    what = one_line(exc.strerror or exc)
+    if exc.errno in _DENIED:
+        return (
+            f"{what}: make the folder writable or set ALIGNER_CACHE (or --cache-dir) "
+            "to a writable folder"
+        )
+    return f"{what}: check the folder or set ALIGNER_CACHE (or --cache-dir) to another folder"
+
+
+def validator_path(part: Path) -> Path:
+    """The sidecar of a partial download: what identified the file it is the start of."""
+    return part.with_name(part.name + ".validator")
+
+
+def read_validator(part: Path) -> dict[str, str | int] | None:
+    """The ``ETag`` / ``Last-Modified`` / total size recorded beside ``part``, or None."""
+    try:
+        data = json.loads(validator_path(part).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("if_range"), str):
+        return None
+    return {k: v for k, v in data.items() if isinstance(v, (str, int))}
+
+
+def write_validator(part: Path, data: dict[str, str | int] | None) -> None:
+    """Record (atomically) what identifies the file ``part`` is the start of; None removes it."""
+    if data is None:
+        validator_path(part).unlink(missing_ok=True)
+        return
+    with atomic_file(validator_path(part)) as tmp:
+        tmp.write_text(json.dumps(data, sort_keys=True), encoding="utf-8")
 
 
 def sidecar(final: Path) -> Path:

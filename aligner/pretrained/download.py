@@ -8,7 +8,11 @@ whose first bytes match its compression suffix, is renamed to ``<name>``
 (atomically), with a ``<name>.sha256`` sidecar (see :mod:`aligner.pretrained.cache`).
 A cached file is checked against its sidecar every time it is used; one that
 changed is removed and downloaded again. An interrupted transfer leaves its
-``.part`` and the next call asks the server for the rest (HTTP ``Range``).
+``.part`` and the next call asks the server for the rest (HTTP ``Range``), but only
+of the same file: the first reply's ``ETag`` / ``Last-Modified`` is kept beside the
+part (``<name>.part.validator``) and sent as ``If-Range``; with no validator the
+download starts over (or, when the sha256 is known, resumes and starts over if
+the result does not match). Credentials in a URL never appear in a message.
 Slow, endless and overlong transfers are stopped (:mod:`aligner.pretrained.transfer`).
 Archives are never extracted: a zip is only checked for member names that would
 climb out of it, and read in place later.
@@ -21,6 +25,7 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import hashlib
 import logging
@@ -35,6 +40,7 @@ import platformdirs
 
 from aligner.atomic import fsync_path
 from aligner.errors import (
+    AlignerError,
     ChecksumError,
     DownloadError,
     InputError,
@@ -43,6 +49,7 @@ from aligner.errors import (
 )
 from aligner.pretrained import cache as entries
 from aligner.pretrained.archive import check_member_name, compression_of, looks_compressed
+from aligner.pretrained.cache import one_line, write_remedy
 from aligner.pretrained.registry import Entry, get, unknown_name_message
 from aligner.pretrained.transfer import (
     LOCAL_HINT,
@@ -51,7 +58,9 @@ from aligner.pretrained.transfer import (
     check_url,
     html_refusal,
     receive,
+    redact,
     request,
+    without_userinfo,
 )
 from aligner.progress import SILENT, Progress
 
@@ -70,8 +79,13 @@ def cache_dir() -> Path:
 
 
 def cached_path(url: str, cache: str | os.PathLike[str] | None = None) -> Path:
-    """Where ``url``'s file lives once downloaded (whether or not it is there yet)."""
+    """Where ``url``'s file lives once downloaded (whether or not it is there yet).
+
+    The folder is named by a hash of the URL without its ``user:password@``.
+    """
     root = Path(cache).expanduser() if cache is not None else cache_dir()
+    with contextlib.suppress(ValueError):  # check_url refuses it
+        url = without_userinfo(url)[0]
     key = hashlib.sha256(url.encode("utf-8", "surrogateescape")).hexdigest()[:16]
     name = PurePosixPath(unquote(urlsplit(url).path)).name.replace("\\", "_")
     name = re.sub(r"[\x00-\x1f\x7f]", "_", name)
@@ -85,8 +99,14 @@ def _part(final: Path) -> Path:
 
 
 def _discard(final: Path) -> None:
-    """Remove everything cached for this URL but its lock (file, partial file, sidecar)."""
-    entries.forget(final, _part(final))
+    """Remove everything cached for this URL but its lock (file, partial file, sidecars)."""
+    entries.forget(final, _part(final), entries.validator_path(_part(final)))
+
+
+def _drop_part(final: Path) -> None:
+    """Remove the partial file and its validator: the next transfer starts from byte 0."""
+    _part(final).unlink(missing_ok=True)
+    entries.validator_path(_part(final)).unlink(missing_ok=True)
 
 
 def file_sha256(path: str | os.PathLike[str]) -> str:
@@ -113,19 +133,31 @@ def _content_problem(final: Path, path: Path) -> str | None:
     return None
 
 
-def _transfer(url: str, part: Path, size: int | None, limits: Limits, progress: Progress) -> str:
-    """Bring ``part`` up to the whole file; return its sha256 (hex)."""
+def _transfer(
+    url: str, part: Path, size: int | None, sha256: str | None, limits: Limits, progress: Progress
+) -> tuple[str, bool]:
+    """Bring ``part`` up to the whole file; return its sha256 (hex) and whether it was resumed.
+
+    A part is resumed only when the validator of the file it began is known (or
+    the final sha256 is: a splice is caught then); else it starts over.
+    """
     have = part.stat().st_size if part.is_file() else 0
-    reply = request(url, have, limits)
+    validator = entries.read_validator(part) if have else None
+    if have and validator is None and sha256 is None:
+        _log.info("%s: nothing identifies the file %s began; starting over", redact(url), part)
+        have = 0
+    reply = request(url, have, limits, validator)
     if reply.response is None:  # 416: nothing after `have`; whole only if a size confirms it
         if (reply.total if reply.total is not None else size) != have:
             raise StartOver
-        return entries.hash_file(part).hexdigest()
+        return entries.hash_file(part).hexdigest(), True
     with reply.response:
+        if not reply.start:  # the file's validator first: a part always knows its origin
+            entries.write_validator(part, reply.validator)
         if size is not None and reply.total is not None and reply.total != size:
             raise ChecksumError(
-                f"{url}: the server offers {reply.total} bytes but the expected size is {size} "
-                f"bytes; nothing was kept: check the URL, {LOCAL_HINT}"
+                f"{redact(url)}: the server offers {reply.total} bytes but the expected size "
+                f"is {size} bytes; nothing was kept: check the URL, {LOCAL_HINT}"
             )
         expect = size if size is not None else reply.total
         start = reply.start
@@ -135,10 +167,10 @@ def _transfer(url: str, part: Path, size: int | None, limits: Limits, progress: 
         )
     if expect is not None and got < expect:
         raise DownloadError(
-            f"download of {url} was interrupted after {got} of {expect} bytes; "
+            f"download of {redact(url)} was interrupted after {got} of {expect} bytes; "
             f"run the same command again to resume, {LOCAL_HINT}"
         )
-    return hasher.hexdigest()
+    return hasher.hexdigest(), bool(start)
 
 
 def _check_zip(url: str, part: Path) -> None:
@@ -148,7 +180,7 @@ def _check_zip(url: str, part: Path) -> None:
                 check_member_name(url, info.filename)
     except zipfile.BadZipFile:
         raise VectorsFormatError(
-            f"{url} did not give a valid zip file; it was removed from the cache"
+            f"{redact(url)} did not give a valid zip file; it was removed from the cache"
         ) from None
 
 
@@ -159,20 +191,21 @@ def _finish(url: str, final: Path, digest: str, sha256: str | None, size: int | 
     try:
         if size is not None and actual != size:
             raise ChecksumError(
-                f"{url}: expected {size} bytes, got {actual}; the download was removed, "
+                f"{redact(url)}: expected {size} bytes, got {actual}; the download was removed, "
                 "run the command again to download it afresh"
             )
         if sha256 is not None and digest != sha256.lower():
             raise ChecksumError(
-                f"{url}: sha256 mismatch: expected {sha256.lower()}, got {digest}; the download "
-                "was removed (a corrupted or changed file): try again or check the source"
+                f"{redact(url)}: sha256 mismatch: expected {sha256.lower()}, got {digest}; "
+                "the download was removed (a corrupted or changed file): try again or check "
+                "the source"
             )
         why = _content_problem(final, part)
         if why == "it is a web page (HTML)":
             raise html_refusal(url, "an HTML body")
         if why is not None:
             raise VectorsFormatError(
-                f"{url} is not a vectors file or archive: {why}; nothing was kept: "
+                f"{redact(url)} is not a vectors file or archive: {why}; nothing was kept: "
                 f"check the URL, {LOCAL_HINT}"
             )
         if compression_of(final) == "zip":
@@ -182,6 +215,7 @@ def _finish(url: str, final: Path, digest: str, sha256: str | None, size: int | 
         raise
     fsync_path(part)
     os.replace(part, final)
+    entries.validator_path(part).unlink(missing_ok=True)
     entries.write_record(final, digest)
 
 
@@ -242,15 +276,37 @@ def download(
         >>> download("https://example.org/vectors.txt.gz", size=1234)  # doctest: +SKIP
         PosixPath('/home/me/.cache/aligner/downloads/3f2a.../vectors.txt.gz')
     """
+    try:
+        return _download_url(
+            url, sha256, size, cache, progress,
+            Limits.resolve(
+                timeout=timeout, low_speed_bytes=low_speed_bytes, low_speed_time=low_speed_time,
+                deadline=deadline, max_bytes=max_bytes,
+            ),
+        )  # fmt: skip
+    except AlignerError as exc:  # one line, and no credential of the URL in it
+        message = one_line(exc).replace(url, redact(url))
+        userinfo = urlsplit(url).netloc.rpartition("@")[0] if "@" in url else ""
+        if userinfo:
+            message = message.replace(userinfo + "@", redact(f"//{userinfo}@")[2:])
+        if message == str(exc):
+            raise
+        raise type(exc)(message) from None
+
+
+def _download_url(
+    url: str,
+    sha256: str | None,
+    size: int | None,
+    cache: str | os.PathLike[str] | None,
+    progress: Progress,
+    limits: Limits,
+) -> Path:
     check_url(url)
     if sha256 is not None and not re.fullmatch(r"[0-9a-fA-F]{64}", sha256):
-        raise InputError(f"expected sha256 {sha256!r} for {url} is not 64 hex digits")
+        raise InputError(f"expected sha256 {sha256!r} for {redact(url)} is not 64 hex digits")
     if size is not None and size < 0:
-        raise InputError(f"expected size {size} for {url} is negative")
-    limits = Limits.resolve(
-        timeout=timeout, low_speed_bytes=low_speed_bytes, low_speed_time=low_speed_time,
-        deadline=deadline, max_bytes=max_bytes,
-    )  # fmt: skip
+        raise InputError(f"expected size {size} for {redact(url)} is negative")
     final = cached_path(url, cache)
     if entries.problem(final, sha256=sha256, size=size, verify=False) is None:
         return final  # verified before, unchanged since: no lock, no read
@@ -262,16 +318,14 @@ def download(
             if entries.problem(final, sha256=sha256, size=size) is None:
                 return final  # a read-only cache holding a good copy
             raise DownloadError(
-                f"cannot write to the cache folder {final.parent} ({exc.strerror or exc}): "
-                "set ALIGNER_CACHE (or --cache-dir) to a writable folder"
+                f"cannot write to the cache folder {final.parent} ({write_remedy(exc)})"
             ) from None
         try:
             return _locked_download(url, final, sha256, size, limits, progress)
         except OSError as exc:  # the cache's own files: a full disk, an I/O error
             where = exc.filename or final.parent
             raise DownloadError(
-                f"cannot write the cache at {where} ({exc.strerror or exc}): free some space "
-                "or set ALIGNER_CACHE (or --cache-dir) to a writable folder on a bigger disk"
+                f"cannot write the cache at {where} ({write_remedy(exc)})"
             ) from None
     raise AssertionError("unreachable")
 
@@ -299,16 +353,22 @@ def _download(
 ) -> Path:
     for _attempt in range(2):
         try:
-            digest = _transfer(url, _part(final), size, limits, progress)
+            digest, resumed = _transfer(url, _part(final), size, sha256, limits, progress)
         except StartOver:
-            _part(final).unlink(missing_ok=True)
+            _drop_part(final)
             continue
         except ChecksumError:
             _discard(final)
             raise
+        if resumed and sha256 is not None and digest != sha256.lower():
+            _log.warning("%s: the resumed file is not the expected one; starting over", redact(url))
+            _drop_part(final)
+            continue
         _finish(url, final, digest, sha256, size)
         return final
-    raise DownloadError(f"{url}: the server does not resume downloads consistently; {LOCAL_HINT}")
+    raise DownloadError(
+        f"{redact(url)}: the server does not resume downloads consistently; {LOCAL_HINT}"
+    )
 
 
 def _looks_like_path(text: str) -> bool:

@@ -10,7 +10,6 @@ at a time, never past the size its header implies.
 
 from __future__ import annotations
 
-import errno
 import hashlib
 import os
 import shutil
@@ -176,12 +175,9 @@ def _model_path(path: Path, member: str | None, layout: Layout, cache: Path | No
 
 
 def _cache_error(target: Path, exc: OSError) -> VectorsFormatError:
-    full = exc.errno in (errno.ENOSPC, errno.EDQUOT)
-    what = "no space left" if full else (exc.strerror or str(exc))
-    return VectorsFormatError(
-        f"cannot decompress into {target.parent} ({what}): free some space or set "
-        "ALIGNER_CACHE to a writable folder on a bigger disk"
-    )
+    from aligner.pretrained.cache import write_remedy
+
+    return VectorsFormatError(f"cannot decompress into {target.parent} ({write_remedy(exc)})")
 
 
 def _decompress(path: Path, member: str | None, target: Path, layout: Layout) -> None:

@@ -36,6 +36,8 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
+
 from aligner.align import FALLBACKS, check_fallbacks
 from aligner.errors import InputError, VectorsFormatError
 from aligner.pretrained.archive import (
@@ -241,7 +243,7 @@ def read_vectors(
                 f"{path}: the fastText model has dimension {result.dim}; vectors have at least "
                 "2 values per row: check that this is the right model"
             )
-        return result
+        return _informative(path, result, vocab is None)
     wanted = AllRows() if vocab is None else Wanted(vocab, chain)
     with (
         decompression_errors(path),
@@ -252,4 +254,16 @@ def read_vectors(
         reader = kind(path, opened, bar, wanted, fmt, dim, skip_bad_rows, limit=limit)
         result = reader.read()
         bar.update(opened.size - reader.reported)  # a zip's index at the end is never read
-        return result
+    return _informative(path, result, vocab is None)
+
+
+def _informative(path: Path, result: ReadResult, every_row: bool) -> ReadResult:
+    """Refuse rows that are all zero: they carry no information (and fills from them are zero)."""
+    matrix = result.vectors.vectors
+    if len(matrix) and not np.any(matrix):
+        which = "every row" if every_row else "every row the vocabulary can use"
+        raise VectorsFormatError(
+            f"{path}: {which} ({len(matrix)} kept) is all zeros, so the vectors carry no "
+            "information; fix or replace the file"
+        )
+    return result

@@ -15,11 +15,18 @@ environment variable                default    meaning
 ==================================  =========  ==============================================
 
 Each is also a keyword of :func:`aligner.pretrained.download.download`, which wins.
-A transfer that is stopped keeps what arrived for the next run to resume.
+A transfer that is stopped keeps what arrived for the next run to resume, with the
+server's validator of the file (a strong ``ETag``, else ``Last-Modified``) beside it:
+a resumed request carries it as ``If-Range``, so a file that changed on the server
+is sent whole again instead of being spliced onto the old start.
+
+A URL's ``user:password@`` is sent as HTTP Basic authentication (never on to
+another host a redirect leads to) and shown as ``user:***@`` in every message.
 """
 
 from __future__ import annotations
 
+import base64
 import errno
 import hashlib
 import re
@@ -29,11 +36,11 @@ from dataclasses import dataclass
 from http.client import HTTPException, HTTPResponse
 from pathlib import Path
 from urllib.error import HTTPError
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 from urllib.request import Request, urlopen
 
 from aligner.errors import ChecksumError, DownloadError
-from aligner.pretrained.cache import CHUNK_SIZE, env_number
+from aligner.pretrained.cache import CHUNK_SIZE, env_number, one_line, write_remedy
 from aligner.progress import Progress
 
 __all__ = [
@@ -46,7 +53,9 @@ __all__ = [
     "html_refusal",
     "offline",
     "receive",
+    "redact",
     "request",
+    "without_userinfo",
 ]
 
 USER_AGENT = "aligner-downloader"
@@ -56,6 +65,11 @@ LOCAL_HINT = (
 )
 _HTML_TYPES = {"text/html", "application/xhtml+xml"}
 _CONTROL = re.compile(r"[\x00-\x20\x7f]")
+_SECRET_QUERY = re.compile(
+    r"((?:^|[?&;])[^=&;#]*(?:token|key|sig|signature|secret|passw|pwd|auth|credential)"
+    r"[^=&;#]*=)[^&;#]*",
+    re.I,
+)
 
 
 class StartOver(Exception):
@@ -101,6 +115,33 @@ class Limits:
         return min([*limits, self.deadline] if self.deadline is not None else limits)
 
 
+def redact(url: str) -> str:
+    """``url`` safe to show: ``user:***@host`` for its credentials, ``***`` for secret-looking
+    query values (``token=``, ``signature=``, ``key=``...)."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return re.sub(r"//[^/@]*@", "//***@", url)
+    netloc = parts.netloc
+    if "@" in netloc:
+        userinfo, _, host = netloc.rpartition("@")
+        user, colon, _password = userinfo.partition(":")
+        netloc = f"{user}:***@{host}" if colon else f"***@{host}"
+    query = _SECRET_QUERY.sub(r"\1***", parts.query)
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+
+
+def without_userinfo(url: str) -> tuple[str, str | None]:
+    """``url`` without its ``user:password@``, and the Basic ``Authorization`` value for them."""
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url, None
+    userinfo, _, host = parts.netloc.rpartition("@")
+    user, _, password = userinfo.partition(":")
+    token = base64.b64encode(f"{unquote(user)}:{unquote(password)}".encode()).decode("ascii")
+    return urlunsplit(parts._replace(netloc=host)), f"Basic {token}"
+
+
 def check_url(url: str) -> None:
     """Refuse, in one line, a URL that cannot be downloaded as it is.
 
@@ -110,29 +151,33 @@ def check_url(url: str) -> None:
     """
     if found := _CONTROL.search(url):
         raise DownloadError(
-            f"the URL {url!r} contains {found.group()!r} at position {found.start()}: "
+            f"the URL {redact(url)!r} contains {found.group()!r} at position {found.start()}: "
             "percent-encode it (a space is %20) or check the URL"
         )
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018  (raises ValueError for a bad port)
     except ValueError as exc:
-        raise DownloadError(f"the URL {url} is not valid ({exc}); check it") from None
+        raise DownloadError(
+            f"the URL {redact(url)} is not valid ({one_line(exc)}); check it"
+        ) from None
     if parts.scheme.lower() not in ("http", "https"):
-        raise DownloadError(f"the URL {url} is not http:// or https://; only those are downloaded")
+        raise DownloadError(
+            f"the URL {redact(url)} is not http:// or https://; only those are downloaded"
+        )
     if not parts.hostname:
-        raise DownloadError(f"the URL {url} has no host name; check it")
+        raise DownloadError(f"the URL {redact(url)} has no host name; check it")
     if found := re.search(r"[\x00-\x1f\x7f]", unquote(parts.path)):
         raise DownloadError(
-            f"the URL {url} has a control character ({found.group()!r}, percent-encoded) "
+            f"the URL {redact(url)} has a control character ({found.group()!r}, percent-encoded) "
             "in its path: no file is named so; check the URL"
         )
 
 
 def offline(url: str, exc: BaseException) -> DownloadError:
-    reason = " ".join(str(getattr(exc, "reason", None) or exc).split()) or type(exc).__name__
+    reason = one_line(getattr(exc, "reason", None) or exc) or type(exc).__name__
     return DownloadError(
-        f"cannot download {url} ({reason}): offline, unreachable or interrupted; "
+        f"cannot download {redact(url)} ({reason}): offline, unreachable or interrupted; "
         f"run the same command again to resume, {LOCAL_HINT}"
     )
 
@@ -161,63 +206,127 @@ class Reply:
     response: HTTPResponse | None
     start: int
     total: int | None
+    validator: dict[str, str | int] | None = None
 
 
 def html_refusal(url: str, kind: str) -> DownloadError:
     return DownloadError(
-        f"{url} answered with a web page ({kind}), not a vectors file: the link may need a "
+        f"{redact(url)} answered with a web page ({kind}), not a vectors file: the link may need a "
         "login or a confirmation page; nothing was kept: open it in a browser, download the "
         "file and pass its path (aligner build --pretrained /path/to/file ...)"
     )
 
 
-def request(url: str, have: int, limits: Limits) -> Reply:
-    """GET ``url``, asking for what follows byte ``have`` when it is not 0.
-
-    Raises:
-        DownloadError: an HTTP error, a web page, a reply with no content, offline.
-        StartOver: the server resumes at another byte than asked.
-    """
+def _request(url: str, have: int, validator: dict[str, str | int] | None) -> Request:
+    target, auth = without_userinfo(url)
     headers = {"User-Agent": USER_AGENT, "Accept-Encoding": "identity"}
     if have:
         headers["Range"] = f"bytes={have}-"
+        if validator is not None:
+            headers["If-Range"] = str(validator["if_range"])
+    made = Request(target, headers=headers)
+    if auth is not None:
+        made.add_unredirected_header("Authorization", auth)  # not sent on after a redirect
+    return made
+
+
+def _http_error(url: str, exc: HTTPError) -> DownloadError:
+    if 300 <= exc.code < 400:
+        return DownloadError(
+            f"HTTP {exc.code} for {redact(url)}: it redirects in a loop or too many times "
+            f"({one_line(exc.reason)}); check the URL, {LOCAL_HINT}"
+        )
+    return DownloadError(
+        f"HTTP {exc.code} ({one_line(exc.reason)}) for {redact(url)}: check the URL or name "
+        "(`aligner download --list` shows known names)"
+    )
+
+
+def request(
+    url: str, have: int, limits: Limits, validator: dict[str, str | int] | None = None
+) -> Reply:
+    """GET ``url``, asking for what follows byte ``have`` when it is not 0.
+
+    Args:
+        validator: what identified the file the first ``have`` bytes came from
+            (see :func:`validator_of`); sent as ``If-Range``, and a reply for
+            another file is refused with :class:`StartOver`.
+
+    Raises:
+        DownloadError: an HTTP error, a web page, a reply with no content, offline.
+        StartOver: the server resumes at another byte than asked, or another file.
+    """
     try:
         response: HTTPResponse = urlopen(
-            Request(url, headers=headers), timeout=limits.socket_timeout()
+            _request(url, have, validator), timeout=limits.socket_timeout()
         )
     except HTTPError as exc:
         exc.close()
         if exc.code == 416 and have:
-            return Reply(None, have, content_range(exc.headers.get("Content-Range"))[1])
-        raise DownloadError(
-            f"HTTP {exc.code} ({exc.reason}) for {url}: check the URL or name "
-            "(`aligner download --list` shows known names)"
-        ) from None
+            total = content_range(exc.headers.get("Content-Range"))[1]
+            if not _same_total(validator, total):
+                raise StartOver from None
+            return Reply(None, have, total)
+        raise _http_error(url, exc) from None
     except (OSError, HTTPException) as exc:
         raise offline(url, exc) from exc
     try:
-        return _reply(url, response, have)
+        return _reply(url, response, have, validator)
     except BaseException:
         response.close()
         raise
 
 
-def _reply(url: str, response: HTTPResponse, have: int) -> Reply:
+def validator_of(response: HTTPResponse, total: int | None) -> dict[str, str | int] | None:
+    """What identifies the file a full reply sends: a strong ETag, else Last-Modified (or None)."""
+    etag = (response.headers.get("ETag") or "").strip()
+    modified = (response.headers.get("Last-Modified") or "").strip()
+    strong = "" if etag.startswith("W/") else etag  # a weak ETag cannot ask for a range
+    if not strong and not modified:
+        return None
+    found: dict[str, str | int] = {"if_range": strong or modified}
+    found |= {"etag": strong} if strong else {}
+    found |= {"last_modified": modified} if modified else {}
+    found |= {"total": total} if total is not None else {}
+    return found
+
+
+def _same_total(validator: dict[str, str | int] | None, total: int | None) -> bool:
+    known = validator.get("total") if validator is not None else None
+    return not isinstance(known, int) or total is None or known == total
+
+
+def _same_file(validator: dict[str, str | int] | None, response: HTTPResponse) -> bool:
+    if validator is None:
+        return True
+    for key, header in (("etag", "ETag"), ("last_modified", "Last-Modified")):
+        said = (response.headers.get(header) or "").strip()
+        if key in validator and said and said != validator[key]:
+            return False
+    return True
+
+
+def _reply(
+    url: str, response: HTTPResponse, have: int, validator: dict[str, str | int] | None
+) -> Reply:
     kind = (response.headers.get("Content-Type") or "").split(";")[0].strip().lower()
     if kind in _HTML_TYPES:
         raise html_refusal(url, f"Content-Type {kind}")
     length = _int(response.headers.get("Content-Length"))
     if response.status == 206:
         start, total = content_range(response.headers.get("Content-Range"))
-        if start != have:
+        if start != have or not _same_file(validator, response):
             raise StartOver
-        return Reply(response, have, total if total is not None else _plus(have, length))
+        total = total if total is not None else _plus(have, length)
+        if not _same_total(validator, total):
+            raise StartOver
+        return Reply(response, have, total, validator)
     if response.status != 200:
         raise DownloadError(
-            f"{url} answered HTTP {response.status} ({response.reason}) without the file; "
-            f"check the URL, {LOCAL_HINT}"
+            f"{redact(url)} answered HTTP {response.status} ({one_line(response.reason)}) "
+            f"without the file; check the URL, {LOCAL_HINT}"
         )
-    return Reply(response, 0, length)
+    return Reply(response, 0, length, validator_of(response, length))
 
 
 def _plus(have: int, length: int | None) -> int | None:
@@ -258,29 +367,24 @@ class _Pace:
         of = f" of {self.total}" if self.total is not None else ""
         allow = f", or {allow} to allow it" if allow else ""
         return DownloadError(
-            f"download of {self.url} stopped: {why} ({have}{of} bytes kept for resuming); "
+            f"download of {redact(self.url)} stopped: {why} ({have}{of} bytes kept for resuming); "
             f"run the same command again to resume{allow}, {LOCAL_HINT}"
         )
 
 
 def _write_error(part: Path, exc: OSError) -> DownloadError:
-    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+    removed = ""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
         part.unlink(missing_ok=True)
-        return DownloadError(
-            f"no space left writing {part} (the partial download was removed): free some "
-            "space or set ALIGNER_CACHE (or --cache-dir) to a folder on a bigger disk"
-        )
-    return DownloadError(
-        f"cannot write {part} ({exc.strerror or exc}): set ALIGNER_CACHE (or --cache-dir) "
-        "to a writable folder"
-    )
+        removed = " (the partial download was removed)"
+    return DownloadError(f"cannot write {part}{removed}: {write_remedy(exc)}")
 
 
 def _check_space(url: str, part: Path, need: int) -> None:
     free = shutil.disk_usage(part.parent).free
     if need > free:
         raise DownloadError(
-            f"{url} needs {need} more bytes but {part.parent} has {free} free: free some "
+            f"{redact(url)} needs {need} more bytes but {part.parent} has {free} free: free some "
             "space or set ALIGNER_CACHE (or --cache-dir) to a folder on a bigger disk"
         )
 
@@ -341,10 +445,10 @@ def _read(url: str, response: HTTPResponse, pace: _Pace, have: int) -> bytes:
 def _too_much(url: str, cap: int, expect: int | None) -> ChecksumError:
     if expect is None:
         return ChecksumError(
-            f"{url} sent more than {cap} bytes without saying how many; nothing was kept: "
+            f"{redact(url)} sent more than {cap} bytes without saying how many; nothing was kept: "
             f"raise ALIGNER_DOWNLOAD_MAX_BYTES if the file is really that big, {LOCAL_HINT}"
         )
     return ChecksumError(
-        f"{url} sent more than the {expect} bytes expected; nothing was kept: "
+        f"{redact(url)} sent more than the {expect} bytes expected; nothing was kept: "
         f"check the URL, {LOCAL_HINT}"
     )

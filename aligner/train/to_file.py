@@ -5,15 +5,18 @@ The destination's name chooses the format:
 =========================== ============================================================
 ``--out``                   written as
 =========================== ============================================================
-``.txt``, ``.vec`` (+``.gz``) word2vec text: whole-word vectors only
-``.bin`` (+``.gz``)          fastText's own binary model for ``fasttext`` (words *and*
+``.txt``, ``.vec``          word2vec text: whole-word vectors only
+``.bin``                    fastText's own binary model for ``fasttext`` (words *and*
                             the n-gram buckets, so a later build composes vectors for
                             words outside the table); word2vec binary for the others
 =========================== ============================================================
 
-A fastText model written as text loses its subwords; the result says so in
-its ``notes``. The destination is checked (exists, writable) before training
-starts, and written beside itself and renamed into place.
+Each may be compressed: ``.gz``, ``.bz2`` or ``.xz`` after it. Any other name
+(``.npy``, ``.parquet``, none) is refused before training starts. A fastText
+model written as text loses its subwords; the result says so in its
+``notes``. The destination is checked (name, exists, writable) before training
+starts, and written beside itself and moved into place (never over a file
+that appeared meanwhile, unless ``force``).
 
 Example:
     >>> result = train_vectors_file("corpus.txt", "vectors.bin", "fasttext",
@@ -24,11 +27,10 @@ Example:
 
 from __future__ import annotations
 
-import gzip
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, cast
+from typing import Any
 
 from aligner.atomic import atomic_file, check_file_output
 from aligner.corpus import Corpus
@@ -60,17 +62,15 @@ class TrainedFile:
     notes: list[str] = field(default_factory=list)
 
 
-def _is_binary(path: Path) -> bool:
-    return path.name.lower().removesuffix(".gz").endswith(".bin")
+def _write_fasttext_bin(path: Path, model: Any, compression: str | None, force: bool) -> None:
+    from aligner.export import compressed
 
-
-def _write_fasttext_bin(path: Path, model: Any) -> None:
-    with atomic_file(path) as tmp, tmp.open("wb") as raw:
-        if path.suffix.lower() == ".gz":
-            with gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as fh:
-                save_fasttext_bin(model, cast(IO[bytes], fh))
-        else:
-            save_fasttext_bin(model, raw)
+    with (
+        atomic_file(path, replace=force) as tmp,
+        tmp.open("wb") as raw,
+        compressed(raw, compression) as fh,
+    ):
+        save_fasttext_bin(model, fh)
 
 
 def train_vectors_file(
@@ -103,27 +103,29 @@ def train_vectors_file(
         A :class:`TrainedFile`.
 
     Raises:
-        InputError: ``out`` exists without ``force``, is a directory, or cannot
-            be written; parameters of another method.
+        InputError: ``out`` exists without ``force`` (or appears while
+            training), is a directory, cannot be written, or has a name that
+            says no format written here; parameters of another method.
         CorpusError, TrainingError: see :func:`aligner.train.train`.
     """
-    from aligner.export import write_vectors
+    from aligner.export import vectors_file_format, write_vectors
 
+    kind, compression = vectors_file_format(out)
     path = check_file_output(out, force=force)
     check_writable(path)
     chosen = make_params(method, params)
     source = Corpus(corpus, tokenizer=tokenizer, text_column=text_column, follow_links=follow_links)
-    binary = _is_binary(path)
+    binary = kind == "binary"
     if method == "fasttext" and binary:
         model, chosen = fit_fasttext(source, chosen, progress=progress)
         vectors = table_vectors(model, source, chosen)
-        _write_fasttext_bin(path, model)
+        _write_fasttext_bin(path, model, compression, force)
         return TrainedFile(path, vectors, "fasttext-bin")
     vectors = train(source, method, chosen, progress=progress)
     write_vectors(path, vectors, force=force)
     notes = []
     if method == "fasttext":
-        plain = path.name[:-3] if path.name.lower().endswith(".gz") else path.name
+        plain = path.name[: -len(compression)] if compression else path.name
         notes.append(
             f"{path} keeps only whole-word vectors: fastText's subwords (which compose "
             f"vectors for unseen words) are kept only in its .bin format, e.g. --out "
