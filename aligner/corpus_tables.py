@@ -482,18 +482,65 @@ def _csv(file: CorpusFile, column: str, meter: Meter) -> Iterator[str]:
     name = f"f{int(column) - 1}" if numbered else column
     convert = pacsv.ConvertOptions(include_columns=[name], column_types={name: pa.string()})
     rows = 0
-    with open_file(file.path, file.compression) as (stream, raw):
+    with open_file(file.path, file.compression) as (stream, _):
+        if not cast(io.BufferedReader, stream).peek(1):
+            return  # an empty file: no header, no rows
+    with _csv_source(file) as (source, tell):
         try:
-            if not cast(io.BufferedReader, stream).peek(1):
-                return  # an empty file: no header, no rows
             with pacsv.open_csv(
-                stream, read_options=read, parse_options=parse, convert_options=convert
+                source, read_options=read, parse_options=parse, convert_options=convert
             ) as reader:
                 for batch in reader:
                     rows += batch.num_rows
                     yield from _texts(batch.column(0).to_pylist())
-                    meter.to(raw.tell())
+                    meter.to(tell())
         except pa.ArrowException as exc:
+            if file.compression and _decompression_failed(exc):
+                raise read_error(file.path, f"after row {rows}", file.compression, exc) from None
             raise _table_error(file, rows, exc) from None
         except READ_ERRORS as exc:  # raised by the decompressor that pyarrow reads from
             raise read_error(file.path, f"after row {rows}", file.compression, exc) from None
+
+
+#: compressions pyarrow decompresses itself (its codec names)
+_NATIVE = {None: None, "gzip": "gzip", "bzip2": "bz2"}
+
+
+def _decompression_failed(exc: Exception) -> bool:
+    text = str(exc).lower()
+    return any(word in text for word in ("gzip", "zlib", "bz2", "inflate", "decompress"))
+
+
+@contextmanager
+def _csv_source(file: CorpusFile) -> Iterator[tuple[Any, Callable[[], int]]]:
+    """What pyarrow's CSV reader reads, and the position in the file on disk.
+
+    pyarrow reads ahead on a thread of its own. Given a Python stream, that thread
+    can outlive an error and hang or abort the interpreter at exit; so plain,
+    gzip and bzip2 files are opened by pyarrow itself, and only xz files (and
+    paths that are not UTF-8) go through a Python stream.
+    """
+    import pyarrow as pa
+
+    try:
+        name = os.fsencode(file.path).decode("utf-8")
+    except UnicodeDecodeError:
+        name = None
+    if name is None or file.compression not in _NATIVE:
+        with open_file(file.path, file.compression) as (stream, raw):
+            yield stream, raw.tell
+        return
+    try:
+        raw = pa.OSFile(name)
+    except OSError as exc:
+        raise CorpusError(
+            f"{file.path}: cannot open it ({exc.strerror or brief(exc)}); "
+            "check that it exists and is readable"
+        ) from None
+    with raw:
+        codec = _NATIVE[file.compression]
+        if codec is None:
+            yield raw, raw.tell
+        else:
+            with pa.CompressedInputStream(raw, codec) as stream:
+                yield stream, raw.tell

@@ -229,3 +229,29 @@ def test_csv_header_bomb_is_bounded(
             "--out", tmp_path / "out",
         )  # fmt: skip
         assert "bomb.csv.gz, line 1: longer than 4096 bytes without a line break" in line
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".csv.gz"])
+def test_a_csv_row_longer_than_a_block_fails_and_the_process_exits(
+    tmp_path: Path, suffix: str
+) -> None:
+    """pyarrow's read-ahead thread must not outlive the error: the process used to hang or
+    abort at exit after printing the right message (a real process, bounded by a timeout)."""
+    import subprocess
+    import sys
+
+    data = b"text\nhello world\n" + b"a" * (16 << 20) + b"\nbye\n"
+    corpus = tmp_path / f"x{suffix}"
+    corpus.write_bytes(gzip.compress(data) if suffix.endswith(".gz") else data)
+    vocab = tmp_path / "vocab.txt"
+    vocab.write_text("hello\nworld\n", encoding="utf-8")
+    aligner_cli = Path(sys.executable).parent / "aligner"
+    args = ["build", "--corpus", corpus, "--text-column", "text", "--vocab", vocab,
+            "--out", tmp_path / "out", "--dim", 4, "--epochs", 1, "--min-count", 1]  # fmt: skip
+    done = subprocess.run(
+        [str(aligner_cli), *map(str, args)], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 1, done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and f"{corpus}, after row 1: cannot read it as CSV" in lines[0]
+    assert not (tmp_path / "out").exists()
