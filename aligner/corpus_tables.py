@@ -23,6 +23,8 @@ import io
 import json
 import lzma
 import os
+import shutil
+import tempfile
 import zlib
 from collections.abc import Callable, Generator, Iterator
 from contextlib import closing, contextmanager
@@ -30,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, cast
 
-from aligner.errors import CorpusError
+from aligner.errors import AlignerError, CorpusError
 from aligner.pretrained.archive import DECOMPRESSORS
 
 __all__ = [
@@ -41,6 +43,7 @@ __all__ = [
     "arrow_input",
     "check_column",
     "columns_of",
+    "csv_source",
     "lines_of",
     "open_file",
     "read_column",
@@ -164,21 +167,37 @@ def arrow_input(path: Path, *, mapped: bool = False) -> Iterator[Any]:
         yield source
 
 
-def lines_of(stream: Any, path: Path) -> Iterator[tuple[int, bytes]]:
-    """``(line number, line)`` of a binary stream, each line at most :data:`MAX_LINE` bytes.
+def lines_of(
+    stream: Any,
+    path: Path,
+    *,
+    limit: int | None = None,
+    error: type[AlignerError] = CorpusError,
+    remedy: str = "this is not line-based text: give one sentence, document or record per line",
+) -> Iterator[tuple[int, bytes]]:
+    """``(line number, line)`` of a binary stream, each line at most ``limit`` bytes.
+
+    Memory stays bounded whatever the stream holds: a line is read at most
+    ``limit`` + 1 bytes at a time.
+
+    Args:
+        stream: a binary stream (a file, or a decompressor reading one).
+        path: the file, for messages.
+        limit: the longest line, in bytes (default: :data:`MAX_LINE`).
+        error: the class of the error raised for a longer line.
+        remedy: what the message tells the user to do.
 
     Raises:
-        CorpusError: a line is longer (the file is not line-based text).
+        CorpusError: (or ``error``) a line is longer; the message names the file and the line.
     """
+    limit = MAX_LINE if limit is None else limit
     readline = stream.readline
     lineno = 0
-    while data := readline(MAX_LINE + 1):
+    while data := readline(limit + 1):
         lineno += 1
-        if len(data) > MAX_LINE and not data.endswith(b"\n"):
-            size = f"{MAX_LINE >> 20} MiB" if MAX_LINE >= 1 << 20 else f"{MAX_LINE} bytes"
-            raise CorpusError(
-                f"{path}, line {lineno}: longer than {size} without a line break; "
-                "this is not line-based text: give one sentence, document or record per line"
+        if len(data) > limit and not data.endswith(b"\n"):
+            raise error(
+                f"{path}, line {lineno}: longer than {_size(limit)} without a line break; {remedy}"
             )
         yield lineno, data
 
@@ -485,7 +504,7 @@ def _csv(file: CorpusFile, column: str, meter: Meter) -> Iterator[str]:
     with open_file(file.path, file.compression) as (stream, _):
         if not cast(io.BufferedReader, stream).peek(1):
             return  # an empty file: no header, no rows
-    with _csv_source(file) as (source, tell):
+    with csv_source(file) as (source, tell):
         try:
             with pacsv.open_csv(
                 source, read_options=read, parse_options=parse, convert_options=convert
@@ -511,34 +530,92 @@ def _decompression_failed(exc: Exception) -> bool:
     return any(word in text for word in ("gzip", "zlib", "bz2", "inflate", "decompress"))
 
 
-@contextmanager
-def _csv_source(file: CorpusFile) -> Iterator[tuple[Any, Callable[[], int]]]:
-    """What pyarrow's CSV reader reads, and the position in the file on disk.
+#: free space left on the temporary folder's disk when an xz CSV/TSV file is decompressed there
+MIN_FREE = 1 << 30
 
-    pyarrow reads ahead on a thread of its own. Given a Python stream, that thread
-    can outlive an error and hang or abort the interpreter at exit; so plain,
-    gzip and bzip2 files are opened by pyarrow itself, and only xz files (and
-    paths that are not UTF-8) go through a Python stream.
+
+def _os_file(path: Path) -> Any:
+    """``path`` opened by pyarrow (by its file descriptor when the path is not UTF-8).
+
+    Raises:
+        CorpusError: the file cannot be opened.
     """
     import pyarrow as pa
 
     try:
-        name = os.fsencode(file.path).decode("utf-8")
-    except UnicodeDecodeError:
-        name = None
-    if name is None or file.compression not in _NATIVE:
-        with open_file(file.path, file.compression) as (stream, raw):
-            yield stream, raw.tell
-        return
-    try:
-        raw = pa.OSFile(name)
+        try:
+            return pa.OSFile(os.fsencode(path).decode("utf-8"))
+        except UnicodeDecodeError:
+            fd = os.open(path, os.O_RDONLY)
+            try:
+                return pa.OSFile(f"/dev/fd/{fd}")
+            finally:
+                os.close(fd)
     except OSError as exc:
         raise CorpusError(
-            f"{file.path}: cannot open it ({exc.strerror or brief(exc)}); "
+            f"{path}: cannot open it ({exc.strerror or brief(exc)}); "
             "check that it exists and is readable"
         ) from None
-    with raw:
-        codec = _NATIVE[file.compression]
+
+
+@contextmanager
+def _decompressed(file: CorpusFile) -> Iterator[Path]:
+    """A compressed file decompressed into a temporary file, removed on leaving.
+
+    The copy stops, with an error, before it leaves less than :data:`MIN_FREE`
+    bytes free on the temporary folder's disk.
+
+    Raises:
+        CorpusError: the file cannot be decompressed, or the disk is too small.
+    """
+    with tempfile.TemporaryDirectory(prefix="aligner-") as folder:
+        target = Path(folder) / "decompressed"
+        with open_file(file.path, file.compression) as (stream, _), target.open("wb") as out:
+            chunks = 0
+            while chunk := _read_chunk(file, stream):
+                try:
+                    out.write(chunk)
+                    chunks += 1
+                    if not chunks % 64 and shutil.disk_usage(folder).free < MIN_FREE:
+                        raise OSError(0, "the disk is nearly full")
+                except OSError as exc:
+                    raise CorpusError(
+                        f"{file.path}: cannot decompress it into {folder} "
+                        f"({exc.strerror or brief(exc)}); free space there, set TMPDIR to a "
+                        f"larger disk, or decompress the file yourself"
+                    ) from None
+        yield target
+
+
+def _read_chunk(file: CorpusFile, stream: Any) -> bytes:
+    try:
+        return cast(bytes, stream.read(1 << 20))
+    except READ_ERRORS as exc:
+        raise read_error(file.path, "while decompressing", file.compression, exc) from None
+
+
+@contextmanager
+def csv_source(file: CorpusFile) -> Iterator[tuple[Any, Callable[[], int]]]:
+    """What pyarrow's CSV reader should read, and the position in the file on disk.
+
+    pyarrow reads ahead on a thread of its own. Given a Python stream, that thread
+    can outlive an error and hang or abort the interpreter at exit; so pyarrow
+    always opens the file itself: plain, gzip and bzip2 files directly, and xz
+    files (which pyarrow cannot decompress) once decompressed into a temporary file.
+
+    Raises:
+        CorpusError: the file cannot be opened or (xz) decompressed.
+    """
+    import pyarrow as pa
+
+    codec = _NATIVE.get(file.compression, "")
+    if codec == "":
+        size = file.path.stat().st_size
+        with _decompressed(file) as plain, _os_file(plain) as source:
+            total = max(source.size(), 1)
+            yield source, lambda: size * source.tell() // total
+        return
+    with _os_file(file.path) as raw:
         if codec is None:
             yield raw, raw.tell
         else:

@@ -26,7 +26,9 @@ import re
 import stat
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
+from typing import IO
 
+from aligner.corpus_tables import lines_of
 from aligner.errors import VocabError
 from aligner.sniff import binary_kind
 
@@ -140,6 +142,8 @@ class Vocab:
 LAYOUTS = ("token", "token<TAB>count", "token count", "count token")
 #: a line longer than this (in characters) is not a vocabulary entry
 MAX_LINE = 1 << 16
+#: the longest line read, in bytes: a longer one is an error (memory stays bounded)
+MAX_LINE_BYTES = 1 << 20
 _SPACED = re.compile(r"([^ \t]+) ([0-9]+)")  # gensim's fvocab: word, one space, count
 _UNIQ = re.compile(r" *([0-9]+) ([^ \t]+)")  # sort | uniq -c: padded count, one space, word
 _HEADER = re.compile(r"\s*(\d+)\s+(\d+)\s*")
@@ -228,8 +232,8 @@ def _parse_line(path: Path, lineno: int, line: str, layout: str) -> tuple[str, i
     return token, count
 
 
-def _read_text(path: Path) -> str:
-    """The file's text: refused when it is missing, not a regular file, binary or not UTF-8."""
+def _read_lines(path: Path) -> list[str]:
+    """The file's lines: refused when it is missing, not a regular file, binary or not UTF-8."""
     try:
         # O_NONBLOCK: opening a pipe must not wait for a writer (it is refused below)
         with open(os.open(path, os.O_RDONLY | os.O_NONBLOCK), "rb") as fh:
@@ -242,7 +246,8 @@ def _read_text(path: Path) -> str:
             refused = binary_kind(head, path, role="vocabulary")
             if refused is not None:
                 raise VocabError(refused)
-            raw = head + fh.read()
+            fh.seek(0)
+            return _decode_lines(path, fh)
     except FileNotFoundError:
         raise VocabError(f"vocabulary file {path} does not exist; check the path") from None
     except IsADirectoryError:
@@ -251,19 +256,27 @@ def _read_text(path: Path) -> str:
         ) from None
     except OSError as exc:
         raise VocabError(f"cannot read vocabulary file {path}: {exc.strerror}") from None
-    raw = raw.removeprefix(b"\xef\xbb\xbf")  # a UTF-8 byte-order mark
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        lineno = raw[: exc.start].count(b"\n") + 1
-        raise VocabError(f"{path}, line {lineno}: not valid UTF-8; re-encode the file") from None
 
 
-def _split_lines(path: Path, text: str) -> list[str]:
-    lines = text.split("\n")
-    if lines and lines[-1] == "":
-        lines.pop()
-    lines = [line.removesuffix("\r") for line in lines]
+def _decode_lines(path: Path, fh: IO[bytes]) -> list[str]:
+    """The lines of an open file (``\\n`` and a final ``\\r`` dropped), each at most
+    :data:`MAX_LINE_BYTES` bytes (memory stays bounded), decoded as UTF-8."""
+    lines = []
+    remedy = "too long for a token; pass a vocabulary file (one token per line)"
+    for lineno, data in lines_of(fh, path, limit=MAX_LINE_BYTES, error=VocabError, remedy=remedy):
+        if lineno == 1:
+            data = data.removeprefix(b"\xef\xbb\xbf")  # a UTF-8 byte-order mark
+        try:
+            line = data.decode("utf-8")
+        except UnicodeDecodeError:
+            raise VocabError(
+                f"{path}, line {lineno}: not valid UTF-8; re-encode the file"
+            ) from None
+        lines.append(line.removesuffix("\n").removesuffix("\r"))
+    return lines
+
+
+def _check_lengths(path: Path, lines: list[str]) -> list[str]:
     if lines and max(map(len, lines)) > MAX_LINE:
         lineno = next(i for i, line in enumerate(lines, 1) if len(line) > MAX_LINE)
         raise VocabError(
@@ -308,7 +321,7 @@ def read_vocab(
         'token<TAB>count'
     """
     path = Path(path)
-    lines = _split_lines(path, _read_text(path))
+    lines = _check_lengths(path, _read_lines(path))
     specials = [s for s in (pad, unk) if s is not None]
     if lines[: len(specials)] == specials and specials:
         lines = lines[len(specials) :]

@@ -26,11 +26,17 @@ from aligner.corpus_tables import (
     CorpusFile,
     check_column,
     columns_of,
+    csv_source,
+    lines_of,
     open_file,
+    read_error,
 )
 from aligner.errors import CorpusError, InputError
 
 __all__ = ["Labelled", "read_labelled"]
+
+#: the longest JSONL line read, in bytes (that of the corpus reader): longer is an error
+MAX_LINE = 1 << 28
 
 
 @dataclass(frozen=True)
@@ -107,8 +113,9 @@ def _csv_table(file: CorpusFile, names: list[str], numbered: bool) -> Any:
     with open_file(file.path, file.compression) as (stream, _):
         if not stream.peek(1):
             return pa.table({name: pa.array([], pa.string()) for name in names})
+    with csv_source(file) as (source, _):  # pyarrow must not read a Python stream
         return pacsv.read_csv(
-            stream,
+            source,
             read_options=pacsv.ReadOptions(autogenerate_column_names=numbered),
             parse_options=pacsv.ParseOptions(
                 delimiter="\t" if file.layout == "tsv" else ",", newlines_in_values=True
@@ -134,27 +141,38 @@ def _arrow_table(file: CorpusFile, names: list[str]) -> Any:
     return table.select(names)
 
 
+def _record(path: Path, lineno: int, data: bytes, text: str, label: str) -> dict[str, Any] | None:
+    """The JSON object on one line of a JSONL file (None for a blank line), checked for keys."""
+    if not data.strip():
+        return None
+    try:
+        record = json.loads(data.decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+        raise CorpusError(
+            f"{path}, line {lineno}: not a JSON object in UTF-8; "
+            "a JSONL file holds one JSON object per line"
+        ) from None
+    if not isinstance(record, dict) or text not in record or label not in record:
+        raise CorpusError(
+            f"{path}, line {lineno}: the record lacks {text!r} or {label!r}; "
+            "every record needs both keys"
+        )
+    return record
+
+
 def _jsonl_rows(file: CorpusFile, text: str, label: str) -> tuple[list[Any], list[Any]]:
     texts: list[Any] = []
     labels: list[Any] = []
+    lineno = 0
     with open_file(file.path, file.compression) as (stream, _):
-        for lineno, data in enumerate(stream, start=1):
-            if not data.strip():
-                continue
-            try:
-                record = json.loads(data.decode("utf-8-sig"))
-            except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
-                raise CorpusError(
-                    f"{file.path}, line {lineno}: not a JSON object in UTF-8; "
-                    "a JSONL file holds one JSON object per line"
-                ) from None
-            if not isinstance(record, dict) or text not in record or label not in record:
-                raise CorpusError(
-                    f"{file.path}, line {lineno}: the record lacks {text!r} or {label!r}; "
-                    "every record needs both keys"
-                )
-            texts.append(record[text])
-            labels.append(record[label])
+        try:
+            for lineno, data in lines_of(stream, file.path, limit=MAX_LINE):
+                record = _record(file.path, lineno, data, text, label)
+                if record is not None:
+                    texts.append(record[text])
+                    labels.append(record[label])
+        except READ_ERRORS as exc:
+            raise read_error(file.path, f"after line {lineno}", file.compression, exc) from None
     return texts, labels
 
 

@@ -35,6 +35,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from aligner.corpus_tables import lines_of
 from aligner.errors import EvalSetError
 
 __all__ = [
@@ -55,6 +56,8 @@ BUNDLED = {
     "simlex999": ("similarity", "simlex999.txt"),
     "google": ("analogy", "questions-words.txt"),
 }
+#: the longest line read, in bytes: a longer one is an error naming the line
+MAX_LINE = 1 << 20
 SIMILARITY_FORMAT = "'word1<TAB>word2<TAB>score' lines ('#' starts a comment)"
 ANALOGY_FORMAT = "lines of 4 words 'a b c d' (a is to b as c is to d), ': section' lines between"
 
@@ -157,19 +160,34 @@ def bundled_set(name: str) -> SimilaritySet | AnalogySet:
 
 
 def _lines(path: Path) -> list[str]:
-    """The file's lines (split at ``\\n``, a final ``\\r`` dropped), decoded as UTF-8."""
+    """The file's lines (split at ``\\n``, a final ``\\r`` dropped), decoded as UTF-8.
+
+    A line longer than :data:`MAX_LINE` bytes is an error (memory stays bounded).
+    """
     if not path.is_file():
         problem = "is not a file" if path.exists() else "does not exist"
         raise EvalSetError(f"evaluation set {path} {problem}; check the path")
-    data = path.read_bytes()
+    remedy = "this is not an evaluation set (one pair or question per line)"
+    lines: list[str] = []
     try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
+        with path.open("rb") as fh:
+            for number, data in lines_of(
+                fh, path, limit=MAX_LINE, error=EvalSetError, remedy=remedy
+            ):
+                try:
+                    line = data.decode("utf-8")
+                except UnicodeDecodeError:
+                    raise EvalSetError(
+                        f"{path}, line {number}: not valid UTF-8; save the file as UTF-8"
+                    ) from None
+                lines.append(line.removesuffix("\n").removesuffix("\r"))
+    except OSError as exc:
         raise EvalSetError(
-            f"{path}, line {line}: not valid UTF-8; save the file as UTF-8"
+            f"cannot read evaluation set {path} ({exc.strerror or exc}); check the file"
         ) from None
-    return [line.removesuffix("\r") for line in text.removeprefix("\ufeff").split("\n")]
+    if lines:
+        lines[0] = lines[0].removeprefix("\ufeff")
+    return lines
 
 
 def read_similarity(path: str | os.PathLike[str], *, name: str | None = None) -> SimilaritySet:
