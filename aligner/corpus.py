@@ -34,17 +34,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from aligner.corpus_tables import (
-    KINDS,
-    READ_ERRORS,
-    CorpusFile,
-    Meter,
-    check_column,
-    lines_of,
-    open_file,
-    read_column,
-    read_error,
-)
+from aligner.corpus_io import READ_ERRORS, CorpusFile, Meter, lines_of, open_file, read_error
+from aligner.corpus_tables import KINDS, check_column, read_column
 from aligner.errors import CorpusError, InputError
 from aligner.pretrained.archive import COMPRESSIONS as ARCHIVE_COMPRESSIONS
 from aligner.tokenize import TokenizerSpec

@@ -1,10 +1,11 @@
-"""Stream the text column of tabular corpus files, and open any corpus file.
+"""Stream the text column of tabular corpus files.
 
 The tabular layouts are Parquet, Arrow IPC (Feather v2, ``.arrow`` files or
 streams), JSON Lines and CSV/TSV. Each reader streams one file, yields the
 values of its text column (nulls skipped) and reports the bytes of the file
-on disk it has consumed to a :class:`Meter`. pyarrow is imported inside the
-functions that need it, so ``import aligner`` stays fast.
+on disk it has consumed to a :class:`~aligner.corpus_io.Meter`. pyarrow is
+imported inside the functions that need it, so ``import aligner`` stays fast.
+Opening the files is :mod:`aligner.corpus_io`'s part.
 
 A CSV/TSV file's first line is its header, unless the column is given by
 number: a column made of digits (``"2"``) is the 2nd column (counting from 1)
@@ -21,34 +22,32 @@ from __future__ import annotations
 import csv
 import io
 import json
-import lzma
-import os
-import shutil
-import tempfile
-import zlib
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Generator, Iterator
 from contextlib import closing, contextmanager
-from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, cast
+from typing import Any, cast
 
-from aligner.errors import AlignerError, CorpusError
-from aligner.pretrained.archive import DECOMPRESSORS
+from aligner.corpus_io import (
+    READ_ERRORS,
+    CorpusFile,
+    Meter,
+    arrow_input,
+    brief,
+    csv_source,
+    lines_of,
+    open_file,
+    read_error,
+    size_text,
+)
+from aligner.errors import CorpusError
 
 __all__ = [
     "KINDS",
-    "READ_ERRORS",
-    "CorpusFile",
-    "Meter",
-    "arrow_input",
     "check_column",
     "columns_of",
-    "csv_source",
-    "lines_of",
-    "open_file",
     "read_column",
-    "read_error",
 ]
+
 
 # The name of each tabular layout, with its article, for messages.
 KINDS = {
@@ -59,147 +58,12 @@ KINDS = {
     "tsv": "a TSV",
 }
 BATCH_ROWS = 1024
-# The longest line read (text8, a common corpus, is one line of 100 MB): a file, or a
-# small compressed one, without line breaks must not fill the memory.
-MAX_LINE = 1 << 28
 # The longest CSV/TSV header read: its column names (a bounded read, whatever the file).
 MAX_HEADER = 1 << 20
-# What a truncated or corrupt compressed stream (or a failing disk) raises.
-READ_ERRORS = (OSError, EOFError, zlib.error, lzma.LZMAError)
 _JSON_TYPES = {bool: "a boolean", int: "a number", float: "a number", list: "an array"}
 _JSON_TYPES |= {dict: "an object", str: "a string", type(None): "null"}
 
 Columns = dict[str, tuple[str, bool]]  # name -> (type, is text)
-
-
-@dataclass(frozen=True)
-class CorpusFile:
-    """One file of a corpus and how it is read.
-
-    Attributes:
-        path: the file.
-        layout: ``"text"``, ``"parquet"``, ``"arrow"``, ``"jsonl"``, ``"csv"`` or ``"tsv"``.
-        compression: ``"gzip"``, ``"bzip2"``, ``"xz"`` or ``None``.
-    """
-
-    path: Path
-    layout: str
-    compression: str | None
-
-
-class Meter:
-    """Turns positions in a file on disk into byte counts for a progress callback."""
-
-    def __init__(self, report: Callable[[int], None], size: int) -> None:
-        self.report = report
-        self.size = size
-        self.position = 0
-
-    def to(self, position: int) -> None:
-        """Report the bytes between the last position and ``position`` (never past the end)."""
-        position = min(position, self.size)
-        if position > self.position:
-            self.report(position - self.position)
-            self.position = position
-
-    def finish(self) -> None:
-        """Report the rest of the file, so that every pass reports its whole size."""
-        self.to(self.size)
-
-
-def brief(exc: BaseException) -> str:
-    """An exception's message on one short line."""
-    text = " ".join(str(exc).split()) or type(exc).__name__
-    return text if len(text) <= 200 else text[:197] + "..."
-
-
-def read_error(path: Path, where: str, compression: str | None, exc: BaseException) -> CorpusError:
-    """The CorpusError for a read that failed ``where`` (e.g. ``"after line 3"``)."""
-    if compression is None:
-        return CorpusError(
-            f"{path}, {where}: cannot read ({brief(exc)}); check the disk and the file"
-        )
-    return CorpusError(
-        f"{path}, {where}: cannot decompress ({brief(exc)}); "
-        f"the file is truncated, corrupt or not {compression}"
-    )
-
-
-@contextmanager
-def open_file(path: Path, compression: str | None) -> Iterator[tuple[Any, IO[bytes]]]:
-    """Open a corpus file as (decompressed stream, raw file on disk).
-
-    Raises:
-        CorpusError: the file cannot be opened.
-    """
-    try:
-        raw = path.open("rb")
-    except OSError as exc:
-        raise CorpusError(
-            f"{path}: cannot open it ({exc.strerror or brief(exc)}); "
-            "check that it exists and is readable"
-        ) from None
-    with raw:
-        if compression is None:
-            yield raw, raw
-        else:
-            with DECOMPRESSORS[compression](raw) as stream:
-                yield stream, raw
-
-
-@contextmanager
-def arrow_input(path: Path, *, mapped: bool = False) -> Iterator[Any]:
-    """What pyarrow should read a Parquet or Arrow file from: its path (memory-mapped
-    when ``mapped``), or, when the path is not UTF-8 (pyarrow takes only UTF-8
-    paths), the file opened by Python."""
-    import pyarrow as pa
-
-    try:
-        name = os.fsencode(path).decode("utf-8")
-    except UnicodeDecodeError:
-        with path.open("rb") as fh:
-            yield fh
-        return
-    if not mapped:
-        yield name
-        return
-    with pa.memory_map(name) as source:
-        yield source
-
-
-def lines_of(
-    stream: Any,
-    path: Path,
-    *,
-    limit: int | None = None,
-    error: type[AlignerError] = CorpusError,
-    remedy: str = "this is not line-based text: give one sentence, document or record per line",
-) -> Iterator[tuple[int, bytes]]:
-    """``(line number, line)`` of a binary stream, each line at most ``limit`` bytes.
-
-    Memory stays bounded whatever the stream holds: a line is read at most
-    ``limit`` + 1 bytes at a time.
-
-    Args:
-        stream: a binary stream (a file, or a decompressor reading one).
-        path: the file, for messages.
-        limit: the longest line, in bytes (default: :data:`MAX_LINE`).
-        error: the class of the error raised for a longer line.
-        remedy: what the message tells the user to do.
-
-    Raises:
-        CorpusError: (or ``error``) a line is longer; the message names the file and the line.
-    """
-    limit = MAX_LINE if limit is None else limit
-    readline = stream.readline
-    lineno = 0
-    while data := readline(limit + 1):
-        lineno += 1
-        if len(data) > limit and not data.endswith(b"\n"):
-            raise error(
-                f"{path}, line {lineno}: longer than {_size(limit)} without a line break; {remedy}"
-            )
-        yield lineno, data
 
 
 def _is_position(file: CorpusFile, column: str | None) -> bool:
@@ -471,7 +335,7 @@ def csv_columns(file: CorpusFile) -> Columns | None:
             raise read_error(file.path, "in the header", file.compression, exc) from None
     if len(head) > MAX_HEADER and b"\n" not in head and b"\r" not in head:
         raise CorpusError(
-            f"{file.path}, line 1: longer than {_size(MAX_HEADER)} without a line break; "
+            f"{file.path}, line 1: longer than {size_text(MAX_HEADER)} without a line break; "
             "this is not CSV/TSV text with one record per line"
         )
     # Bad bytes past the header are pyarrow's to report, with the data rows.
@@ -485,10 +349,6 @@ def csv_columns(file: CorpusFile) -> Columns | None:
         ) from None
     # CSV cells are all text: the column is read as strings, never inferred.
     return None if header is None else {name: ("string", True) for name in header}
-
-
-def _size(n: int) -> str:
-    return f"{n >> 20} MiB" if n >= 1 << 20 and not n % (1 << 20) else f"{n} bytes"
 
 
 def _csv(file: CorpusFile, column: str, meter: Meter) -> Iterator[str]:
@@ -521,103 +381,6 @@ def _csv(file: CorpusFile, column: str, meter: Meter) -> Iterator[str]:
             raise read_error(file.path, f"after row {rows}", file.compression, exc) from None
 
 
-#: compressions pyarrow decompresses itself (its codec names)
-_NATIVE = {None: None, "gzip": "gzip", "bzip2": "bz2"}
-
-
 def _decompression_failed(exc: Exception) -> bool:
     text = str(exc).lower()
     return any(word in text for word in ("gzip", "zlib", "bz2", "inflate", "decompress"))
-
-
-#: free space left on the temporary folder's disk when an xz CSV/TSV file is decompressed there
-MIN_FREE = 1 << 30
-
-
-def _os_file(path: Path) -> Any:
-    """``path`` opened by pyarrow (by its file descriptor when the path is not UTF-8).
-
-    Raises:
-        CorpusError: the file cannot be opened.
-    """
-    import pyarrow as pa
-
-    try:
-        try:
-            return pa.OSFile(os.fsencode(path).decode("utf-8"))
-        except UnicodeDecodeError:
-            fd = os.open(path, os.O_RDONLY)
-            try:
-                return pa.OSFile(f"/dev/fd/{fd}")
-            finally:
-                os.close(fd)
-    except OSError as exc:
-        raise CorpusError(
-            f"{path}: cannot open it ({exc.strerror or brief(exc)}); "
-            "check that it exists and is readable"
-        ) from None
-
-
-@contextmanager
-def _decompressed(file: CorpusFile) -> Iterator[Path]:
-    """A compressed file decompressed into a temporary file, removed on leaving.
-
-    The copy stops, with an error, before it leaves less than :data:`MIN_FREE`
-    bytes free on the temporary folder's disk.
-
-    Raises:
-        CorpusError: the file cannot be decompressed, or the disk is too small.
-    """
-    with tempfile.TemporaryDirectory(prefix="aligner-") as folder:
-        target = Path(folder) / "decompressed"
-        with open_file(file.path, file.compression) as (stream, _), target.open("wb") as out:
-            chunks = 0
-            while chunk := _read_chunk(file, stream):
-                try:
-                    out.write(chunk)
-                    chunks += 1
-                    if not chunks % 64 and shutil.disk_usage(folder).free < MIN_FREE:
-                        raise OSError(0, "the disk is nearly full")
-                except OSError as exc:
-                    raise CorpusError(
-                        f"{file.path}: cannot decompress it into {folder} "
-                        f"({exc.strerror or brief(exc)}); free space there, set TMPDIR to a "
-                        f"larger disk, or decompress the file yourself"
-                    ) from None
-        yield target
-
-
-def _read_chunk(file: CorpusFile, stream: Any) -> bytes:
-    try:
-        return cast(bytes, stream.read(1 << 20))
-    except READ_ERRORS as exc:
-        raise read_error(file.path, "while decompressing", file.compression, exc) from None
-
-
-@contextmanager
-def csv_source(file: CorpusFile) -> Iterator[tuple[Any, Callable[[], int]]]:
-    """What pyarrow's CSV reader should read, and the position in the file on disk.
-
-    pyarrow reads ahead on a thread of its own. Given a Python stream, that thread
-    can outlive an error and hang or abort the interpreter at exit; so pyarrow
-    always opens the file itself: plain, gzip and bzip2 files directly, and xz
-    files (which pyarrow cannot decompress) once decompressed into a temporary file.
-
-    Raises:
-        CorpusError: the file cannot be opened or (xz) decompressed.
-    """
-    import pyarrow as pa
-
-    codec = _NATIVE.get(file.compression, "")
-    if codec == "":
-        size = file.path.stat().st_size
-        with _decompressed(file) as plain, _os_file(plain) as source:
-            total = max(source.size(), 1)
-            yield source, lambda: size * source.tell() // total
-        return
-    with _os_file(file.path) as raw:
-        if codec is None:
-            yield raw, raw.tell
-        else:
-            with pa.CompressedInputStream(raw, codec) as stream:
-                yield stream, raw.tell

@@ -33,16 +33,8 @@ from typing import Any
 
 from aligner.atomic import atomic_file, check_file_output
 from aligner.corpus import check_regular_file, layout_of, text_lines
-from aligner.corpus_tables import (
-    KINDS,
-    READ_ERRORS,
-    CorpusFile,
-    Meter,
-    arrow_input,
-    check_column,
-    csv_columns,
-    open_file,
-)
+from aligner.corpus_io import READ_ERRORS, CorpusFile, Meter, arrow_input, open_file
+from aligner.corpus_tables import KINDS, check_column, csv_columns
 from aligner.encode import Encoder
 from aligner.errors import CorpusError, InputError
 from aligner.writable import check_writable

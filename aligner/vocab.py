@@ -28,7 +28,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import IO
 
-from aligner.corpus_tables import lines_of
+from aligner.corpus_io import lines_of
 from aligner.errors import VocabError
 from aligner.sniff import binary_kind
 

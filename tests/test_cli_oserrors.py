@@ -388,9 +388,9 @@ def test_a_line_without_a_break_is_bounded(
     """A small compressed file without line breaks must not fill the memory."""
     import gzip
 
-    from aligner import corpus_tables
+    from aligner import corpus_io
 
-    monkeypatch.setattr(corpus_tables, "MAX_LINE", 1024)
+    monkeypatch.setattr(corpus_io, "MAX_LINE", 1024)
     fine = tmp_path / "fine.txt.gz"
     fine.write_bytes(gzip.compress(b"a " * 511 + b"b\n" + b"guitar\n"))  # 1024 bytes + a line
     assert invoke(vocab, "--data", fine, "--out", tmp_path / "ok.tsv").exit_code == 0

@@ -20,17 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from aligner.corpus import layout_of
-from aligner.corpus_tables import (
-    KINDS,
-    READ_ERRORS,
-    CorpusFile,
-    check_column,
-    columns_of,
-    csv_source,
-    lines_of,
-    open_file,
-    read_error,
-)
+from aligner.corpus_io import READ_ERRORS, CorpusFile, csv_source, lines_of, open_file, read_error
+from aligner.corpus_tables import KINDS, check_column, columns_of
 from aligner.errors import CorpusError, InputError
 
 __all__ = ["Labelled", "read_labelled"]

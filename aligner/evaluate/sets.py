@@ -35,7 +35,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from aligner.corpus_tables import lines_of
+from aligner.corpus_io import lines_of
 from aligner.errors import EvalSetError
 
 __all__ = [
