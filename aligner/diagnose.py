@@ -147,6 +147,15 @@ def _tokenizer_warnings(words: list[str], tokenizer: TokenizerSpec, vocab: str) 
             f"{_examples([w for w in words if _cased(w)])}): its cased tokens never occur in "
             "encoded text; drop --lowercase or use a lowercase vocabulary"
         )
+    if tokenizer.kind != "sentencepiece":
+        split = [w for w in words if len(tokenizer(w)) != 1]
+        if split:
+            found.append(
+                f"{len(split):,} of the {len(words):,} tokens of {vocab} can never come out of "
+                f"the {tokenizer.kind} tokenizer, which splits them (e.g. {_examples(split)}): "
+                "their rows are never used; count the vocabulary with the same tokenizer "
+                "(--data) or choose the tokenizer it was made with"
+            )
     return found
 
 

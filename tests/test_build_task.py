@@ -357,6 +357,18 @@ def test_lowercasing_tokenizer_with_a_cased_vocabulary_warns(tmp_path: Path, cor
     assert line.startswith(f"the tokenizer lowercases text but {vocab} is cased")
 
 
+def test_vocabulary_tokens_the_tokenizer_splits_warn(tmp_path: Path, corpus: Path) -> None:
+    vocab = tmp_path / "vocab.txt"
+    tokens = [*MUSIC, "the guitar", "rock-and-roll"]  # the regex tokenizer splits both
+    vocab.write_text("".join(f"{w}\n" for w in tokens), encoding="utf-8")
+    out = tmp_path / "art"
+    code, _, stderr = _cli_streams(*_build(corpus, out, "--vocab", vocab, "--tokenizer", "regex"))
+    assert code == 0
+    [line] = _warnings(stderr)
+    assert line.startswith(f"2 of the {len(tokens)} tokens of {vocab} can never come out of the")
+    assert "'the guitar', 'rock-and-roll'" in line
+
+
 def test_wrong_vocabulary_file_warns(tmp_path: Path, corpus: Path) -> None:
     vocab = tmp_path / "vocab.txt"
     vocab.write_text("chanson\nfromage\nvoiture\nmaison\nguitar\n" * 1, encoding="utf-8")
