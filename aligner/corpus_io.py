@@ -40,6 +40,7 @@ __all__ = [
     "open_file",
     "read_error",
     "size_text",
+    "text_lines",
 ]
 
 # The longest line read (text8, a common corpus, is one line of 100 MB): a file, or a
@@ -178,6 +179,32 @@ def lines_of(
                 f"{remedy}"
             )
         yield lineno, data
+
+
+def text_lines(
+    stream: Any,
+    path: Path,
+    *,
+    limit: int,
+    error: type[AlignerError],
+    remedy: str,
+    reencode: str = "save the file as UTF-8",
+) -> Iterator[tuple[int, str]]:
+    """``(line number, line)`` of a UTF-8 text file read through :func:`lines_of`: a
+    leading byte-order mark and each line's end (``\n``, ``\r\n``) dropped.
+
+    Raises:
+        ``error``: a line longer than ``limit`` bytes (``remedy`` says what to do), or
+            not valid UTF-8 (``reencode`` says what to do); the message names the line.
+    """
+    for lineno, data in lines_of(stream, path, limit=limit, error=error, remedy=remedy):
+        if lineno == 1:
+            data = data.removeprefix(b"\xef\xbb\xbf")
+        try:
+            line = data.decode("utf-8")
+        except UnicodeDecodeError:
+            raise error(f"{path}, line {lineno}: not valid UTF-8; {reencode}") from None
+        yield lineno, line.removesuffix("\n").removesuffix("\r")
 
 
 def size_text(n: int) -> str:

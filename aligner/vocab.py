@@ -28,7 +28,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import IO
 
-from aligner.corpus_io import lines_of
+from aligner.corpus_io import text_lines
 from aligner.errors import VocabError
 from aligner.sniff import binary_kind
 
@@ -261,19 +261,12 @@ def _read_lines(path: Path) -> list[str]:
 def _decode_lines(path: Path, fh: IO[bytes]) -> list[str]:
     """The lines of an open file (``\\n`` and a final ``\\r`` dropped), each at most
     :data:`MAX_LINE_BYTES` bytes (memory stays bounded), decoded as UTF-8."""
-    lines = []
     remedy = "too long for a token; pass a vocabulary file (one token per line)"
-    for lineno, data in lines_of(fh, path, limit=MAX_LINE_BYTES, error=VocabError, remedy=remedy):
-        if lineno == 1:
-            data = data.removeprefix(b"\xef\xbb\xbf")  # a UTF-8 byte-order mark
-        try:
-            line = data.decode("utf-8")
-        except UnicodeDecodeError:
-            raise VocabError(
-                f"{path}, line {lineno}: not valid UTF-8; re-encode the file"
-            ) from None
-        lines.append(line.removesuffix("\n").removesuffix("\r"))
-    return lines
+    found = text_lines(
+        fh, path, limit=MAX_LINE_BYTES, error=VocabError, remedy=remedy,
+        reencode="re-encode the file",
+    )  # fmt: skip
+    return [line for _, line in found]
 
 
 def _check_lengths(path: Path, lines: list[str]) -> list[str]:

@@ -35,7 +35,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from aligner.corpus_io import lines_of
+from aligner.corpus_io import text_lines
 from aligner.errors import EvalSetError
 
 __all__ = [
@@ -168,26 +168,14 @@ def _lines(path: Path) -> list[str]:
         problem = "is not a file" if path.exists() else "does not exist"
         raise EvalSetError(f"evaluation set {path} {problem}; check the path")
     remedy = "this is not an evaluation set (one pair or question per line)"
-    lines: list[str] = []
     try:
         with path.open("rb") as fh:
-            for number, data in lines_of(
-                fh, path, limit=MAX_LINE, error=EvalSetError, remedy=remedy
-            ):
-                try:
-                    line = data.decode("utf-8")
-                except UnicodeDecodeError:
-                    raise EvalSetError(
-                        f"{path}, line {number}: not valid UTF-8; save the file as UTF-8"
-                    ) from None
-                lines.append(line.removesuffix("\n").removesuffix("\r"))
+            found = text_lines(fh, path, limit=MAX_LINE, error=EvalSetError, remedy=remedy)
+            return [line for _, line in found]
     except OSError as exc:
         raise EvalSetError(
             f"cannot read evaluation set {path} ({exc.strerror or exc}); check the file"
         ) from None
-    if lines:
-        lines[0] = lines[0].removeprefix("\ufeff")
-    return lines
 
 
 def read_similarity(path: str | os.PathLike[str], *, name: str | None = None) -> SimilaritySet:
