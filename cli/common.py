@@ -61,6 +61,14 @@ def json_option(func: F) -> F:
     )(func)
 
 
+def check_follow_links(follow_links: bool, *paths: str | None) -> None:
+    """``--follow-links`` applies to data directories: refuse it when no input is one."""
+    if follow_links and not any(p is not None and os.path.isdir(p) for p in paths):
+        raise click.UsageError(
+            "--follow-links applies to a data directory, and no input is one; drop --follow-links"
+        )
+
+
 def follow_links_option(func: F) -> F:
     """``--follow-links``: read symbolic links in a data directory that point outside it."""
     return click.option(

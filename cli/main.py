@@ -6,7 +6,14 @@ from typing import Any
 
 import click
 
-from aligner_cli.common import OutputFile, emit, format_option, json_option, library_errors
+from aligner_cli.common import (
+    OutputFile,
+    check_follow_links,
+    emit,
+    format_option,
+    json_option,
+    library_errors,
+)
 from aligner_cli.compare import compare
 from aligner_cli.download import download
 from aligner_cli.encode import encode
@@ -179,6 +186,7 @@ def build(
         raise click.UsageError("--data-column, --vocab-min-count and --vocab-max-size need --data")
     if sp_train_on is not None and tokenizer["sp_vocab_size"] is None:
         raise click.UsageError("--sp-train-on applies when training one with --sp-vocab-size")
+    check_follow_links(follow_links, corpus, task_data["data"])
     check_tokenizer_options(ctx, tokenizer)
     method, values = training_values(ctx, training, pretrained=pretrained is not None)
     pieces = alignment_config(alignment, corpus=corpus)
@@ -276,6 +284,7 @@ def train(
     from aligner.train.to_file import train_vectors_file
 
     ctx = click.get_current_context()
+    check_follow_links(follow_links, corpus)
     check_tokenizer_options(ctx, tokenizer)
     method, values = training_values(ctx, training)
     result = train_vectors_file(

@@ -9,6 +9,7 @@ import click
 
 from aligner_cli.common import (
     OutputFile,
+    check_follow_links,
     emit,
     follow_links_option,
     json_option,
@@ -94,6 +95,8 @@ def vocab(
     """
     from aligner.progress import TqdmProgress
     from aligner.vocab_build import build_vocab_file
+
+    check_follow_links(follow_links, data)
 
     spec = given_tokenizer(tokenizer, "vocab")
     check_vocab_name(out)

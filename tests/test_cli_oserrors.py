@@ -359,6 +359,18 @@ def test_follow_links_reads_a_link_out_of_the_directory(data_dir: Path, tmp_path
     assert "quokka" in vectors.read_text(encoding="utf-8")
 
 
+def test_follow_links_without_a_directory_is_refused(texts: Path, tmp_path: Path) -> None:
+    out = tmp_path / "v.txt"
+    for args in (
+        ["vocab", "--data", texts, "--out", tmp_path / "vocab.tsv"],
+        ["train", "--corpus", texts, "--dim", 8, "--min-count", 1, "--epochs", 1, "--out", out],
+    ):
+        result = invoke(cli, *args, "--follow-links")
+        assert result.exit_code == 2, result.output
+        assert "--follow-links applies to a data directory" in result.output
+    assert [p.name for p in tmp_path.iterdir()] == ["data"]  # nothing written
+
+
 def run_aligner(*args: Any) -> subprocess.CompletedProcess[str]:
     """A real process, so that a regression that blocks on a FIFO fails by timeout."""
     return subprocess.run(
