@@ -32,12 +32,14 @@ from pathlib import Path
 from aligner.errors import InputError
 
 __all__ = [
+    "NO_LINKS",
     "atomic_file",
     "check_file_output",
     "fsync_path",
     "lock_directory",
     "pid_alive",
     "place_directory",
+    "place_new",
     "sha256_file",
     "sweep_temporaries",
     "temp_directory",
@@ -177,7 +179,7 @@ def atomic_file(path: Path, *, replace: bool = True) -> Iterator[Path]:
         if replace:
             os.replace(tmp, path)
         else:
-            _place_new(tmp, path)
+            place_new(tmp, path)
         fsync_path(path.parent)
     except BaseException:
         tmp.unlink(missing_ok=True)
@@ -189,7 +191,7 @@ def atomic_file(path: Path, *, replace: bool = True) -> Iterator[Path]:
         raise
 
 
-def _place_new(tmp: Path, path: Path) -> None:
+def place_new(tmp: Path, path: Path) -> None:
     """Give ``tmp`` the name ``path`` only if no file holds that name (atomically).
 
     A hard link fails with ``EEXIST`` when the name exists; where the file
@@ -203,7 +205,7 @@ def _place_new(tmp: Path, path: Path) -> None:
     except FileExistsError:
         raise _exists(path) from None
     except OSError as exc:
-        if exc.errno not in _NO_LINKS:
+        if exc.errno not in NO_LINKS:
             raise
         if os.path.lexists(path):
             raise _exists(path) from None
@@ -213,7 +215,7 @@ def _place_new(tmp: Path, path: Path) -> None:
 
 
 # the errors of file systems without hard links (FAT, some network and FUSE mounts)
-_NO_LINKS = {errno.EPERM, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EMLINK, errno.EXDEV, errno.ENOSYS}
+NO_LINKS = {errno.EPERM, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EMLINK, errno.EXDEV, errno.ENOSYS}
 
 
 def _exists(path: Path) -> InputError:

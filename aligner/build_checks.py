@@ -14,8 +14,10 @@ Example:
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from aligner.errors import AlignerError, InputError
@@ -27,19 +29,51 @@ from aligner.train.defaults import DEFAULT_SEED
 if TYPE_CHECKING:
     from aligner.pipeline import BuildConfig
 
-__all__ = ["build_seed", "check_config", "data_errors", "training_params"]
+__all__ = ["build_seed", "check_config", "data_errors", "holds_tables", "training_params"]
+
+#: build's option for the text column of dataset 1 alone (``--text-column`` names the
+#: text column of dataset 0 and dataset 1 alike)
+DATA_COLUMN_OPTION = "--data-text-column"
 
 
 @contextmanager
 def data_errors() -> Iterator[None]:
-    """Errors about dataset 1 name build's option for its column, --data-column."""
+    """Errors about dataset 1 name the option that sets its column alone,
+    ``--data-text-column`` (the readers' messages say ``--text-column``)."""
     try:
         yield
     except AlignerError as exc:
         message = str(exc)
         if "--text-column" not in message:
             raise
-        raise type(exc)(message.replace("--text-column", "--data-column")) from None
+        raise type(exc)(message.replace("--text-column", DATA_COLUMN_OPTION)) from None
+
+
+def holds_tables(path: str | os.PathLike[str], *, follow_links: bool = False) -> bool:
+    """Whether a dataset (a file, or a directory of files) holds a table file:
+    Parquet, Arrow, JSONL or CSV/TSV, told by the file names; nothing is read.
+
+    A path whose files cannot be listed counts as holding tables, so that
+    reading it reports the problem.
+
+    Args:
+        path: a corpus or dataset-1 file or directory.
+        follow_links: as :class:`~aligner.corpus.Corpus` takes it.
+
+    Returns:
+        True when at least one file is a table, False when all are plain text.
+
+    Example:
+        >>> holds_tables("data_samples/corpus.txt"), holds_tables("data_samples/train.tsv")
+        (False, True)
+    """
+    from aligner.corpus import _discover
+
+    try:
+        files = _discover(Path(path), follow_links)
+    except AlignerError:
+        return True
+    return any(file.layout != "text" for file in files)
 
 
 def _params_seed(params: Any) -> int | None:

@@ -36,8 +36,11 @@ __all__ = [
     "arrow_input",
     "brief",
     "csv_source",
+    "is_position",
     "lines_of",
     "open_file",
+    "position_name",
+    "position_names",
     "read_error",
     "size_text",
     "text_lines",
@@ -83,6 +86,22 @@ class Meter:
     def finish(self) -> None:
         """Report the rest of the file, so that every pass reports its whole size."""
         self.to(self.size)
+
+
+def is_position(file: CorpusFile, column: str | None) -> bool:
+    """True when ``column`` picks a CSV/TSV column by number (the file has no header line)."""
+    numbered = column is not None and column.isascii() and column.isdigit()
+    return numbered and file.layout in ("csv", "tsv")
+
+
+def position_name(column: str) -> str:
+    """The name of a column given by number, in a file without a header line: ``"02"`` → ``"2"``."""
+    return str(int(column))
+
+
+def position_names(count: int) -> list[str]:
+    """The names of the columns of a file without a header line: ``"1"``, ``"2"``, ..."""
+    return [str(n) for n in range(1, count + 1)]
 
 
 def brief(exc: BaseException) -> str:

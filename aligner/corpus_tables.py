@@ -9,7 +9,9 @@ Opening the files is :mod:`aligner.corpus_io`'s part.
 
 A CSV/TSV file's first line is its header, unless the column is given by
 number: a column made of digits (``"2"``) is the 2nd column (counting from 1)
-of a file without a header line, whose every line is a data row.
+of a file without a header line, whose every line is a data row. Such a
+file's columns are named by their numbers, ``"1"``, ``"2"``, ... (the way
+``--text-column 2`` names them), wherever they are read or shown.
 
 Example:
     >>> file = CorpusFile(Path("docs.parquet"), "parquet", None)  # doctest: +SKIP
@@ -34,8 +36,11 @@ from aligner.corpus_io import (
     arrow_input,
     brief,
     csv_source,
+    is_position,
     lines_of,
     open_file,
+    position_name,
+    position_names,
     read_error,
     size_text,
 )
@@ -45,6 +50,8 @@ __all__ = [
     "KINDS",
     "check_column",
     "columns_of",
+    "csv_header",
+    "csv_read_options",
     "read_column",
 ]
 
@@ -66,10 +73,14 @@ _JSON_TYPES |= {dict: "an object", str: "a string", type(None): "null"}
 Columns = dict[str, tuple[str, bool]]  # name -> (type, is text)
 
 
-def _is_position(file: CorpusFile, column: str | None) -> bool:
-    """True when ``column`` picks a CSV/TSV column by number (the file has no header line)."""
-    numbered = column is not None and column.isascii() and column.isdigit()
-    return numbered and file.layout in ("csv", "tsv")
+def csv_read_options(file: CorpusFile, numbered: bool) -> Any:
+    """pyarrow's ``ReadOptions`` for a CSV/TSV file: line 1 is the header, or, when
+    ``numbered``, data, and the columns are ``"1"``, ``"2"``, ... as many as line 1 has."""
+    import pyarrow.csv as pacsv
+
+    if not numbered:
+        return pacsv.ReadOptions()
+    return pacsv.ReadOptions(column_names=position_names(len(csv_header(file) or ())))
 
 
 def check_column(file: CorpusFile, column: str | None) -> None:
@@ -91,11 +102,12 @@ def check_column(file: CorpusFile, column: str | None) -> None:
         )
     if columns is None:
         return  # an empty file adds nothing, and has no columns to check
-    if _is_position(file, column):
-        if not 1 <= int(column) <= len(columns):
+    if is_position(file, column):
+        count = len(csv_header(file) or ())  # cells of line 1, repeated ones too
+        if not 1 <= int(column) <= count:
             raise CorpusError(
-                f"{file.path}, line 1: {len(columns)} columns, so no column number {column}; "
-                f"pass a number from 1 to {len(columns)} to --text-column"
+                f"{file.path}, line 1: {count} columns, so no column number {column}; "
+                f"pass a number from 1 to {count} to --text-column"
             )
         return
     if column not in columns:
@@ -325,6 +337,17 @@ def _delimiter(file: CorpusFile) -> str:
 def csv_columns(file: CorpusFile) -> Columns | None:
     """The header names of a CSV/TSV file (all text), or None when it is empty.
 
+    Raises:
+        CorpusError: line 1 cannot be read (see :func:`csv_header`).
+    """
+    header = csv_header(file)
+    # CSV cells are all text: the column is read as strings, never inferred.
+    return None if header is None else {name: ("string", True) for name in header}
+
+
+def csv_header(file: CorpusFile) -> list[str] | None:
+    """The cells of line 1 of a CSV/TSV file, in order, or None when it is empty.
+
     At most :data:`MAX_HEADER` bytes are read: a first line that does not end
     within them is an error naming the file (memory stays bounded).
     """
@@ -341,14 +364,12 @@ def csv_columns(file: CorpusFile) -> Columns | None:
     # Bad bytes past the header are pyarrow's to report, with the data rows.
     text = io.StringIO(head.decode("utf-8-sig", errors="replace"), newline="")
     try:
-        header = next(csv.reader(text, delimiter=_delimiter(file)), None)
+        return next(csv.reader(text, delimiter=_delimiter(file)), None)
     except csv.Error as exc:
         raise CorpusError(
             f"{file.path}, line 1: not a valid {KINDS[file.layout][2:]} header line ({exc}); "
             "fix the first line or check the file's format"
         ) from None
-    # CSV cells are all text: the column is read as strings, never inferred.
-    return None if header is None else {name: ("string", True) for name in header}
 
 
 def _csv(file: CorpusFile, column: str, meter: Meter) -> Iterator[str]:
@@ -356,14 +377,14 @@ def _csv(file: CorpusFile, column: str, meter: Meter) -> Iterator[str]:
     import pyarrow.csv as pacsv
 
     parse = pacsv.ParseOptions(delimiter=_delimiter(file), newlines_in_values=True)
-    numbered = _is_position(file, column)  # no header: pyarrow names the columns f0, f1, ...
-    read = pacsv.ReadOptions(autogenerate_column_names=numbered)
-    name = f"f{int(column) - 1}" if numbered else column
+    numbered = is_position(file, column)  # no header: the columns are named "1", "2", ...
+    name = position_name(column) if numbered else column
     convert = pacsv.ConvertOptions(include_columns=[name], column_types={name: pa.string()})
     rows = 0
     with open_file(file.path, file.compression) as (stream, _):
         if not cast(io.BufferedReader, stream).peek(1):
             return  # an empty file: no header, no rows
+    read = csv_read_options(file, numbered)
     with csv_source(file) as (source, tell):
         try:
             with pacsv.open_csv(

@@ -4,9 +4,10 @@
 :class:`Encoder` (``art.encoder()``) does the same for data pipelines: Python
 lists, Arrow arrays, record batches and tables (Parquet, Hugging Face
 ``datasets``), with truncation and padding, a ``datasets.Dataset.map``
-function and a ``torch`` DataLoader ``collate_fn``. Its Arrow path splits
-text with :mod:`aligner.arrow_tokens` and looks every token up in one
-``pc.index_in`` call per batch of rows; Python lists go through it too.
+function and a ``torch`` DataLoader ``collate_fn`` (Hugging Face names:
+``input_ids``, ``attention_mask``, ``length``, ``labels``). Its Arrow path
+(:mod:`aligner.encode_lookup`) splits text with :mod:`aligner.arrow_tokens`
+and looks every token up in one ``pc.index_in`` call per batch of rows.
 
 Both take one text (a ``str``: its ids) or many: a list or any iterable of
 texts, a numpy array, a pandas Series, a data frame with one column, or (the
@@ -44,21 +45,19 @@ from aligner.encode_rows import (
     to_arrow,
     to_lists,
     truncate,
-    unknown_error,
 )
 from aligner.errors import InputError
 from aligner.tokenize import TokenizerSpec
 from aligner.vocab import Vocab
 
 if TYPE_CHECKING:
-    from aligner.arrow_tokens import TokenBatch
     from aligner.encode_adapters import Collate, MapFunction
+    from aligner.encode_labels import LabelVocab
 
 __all__ = ["UNKNOWN", "Encoder", "encode"]
 
 UNKNOWN = ("unk", "skip", "error")
 BATCH_ROWS = 65_536  # index_in rebuilds its hash table per call: look up large batches
-BATCH_BYTES = 1 << 26
 FEW_TEXTS = 4096  # at most this many texts may take the Python path (see Encoder._few)
 
 
@@ -98,23 +97,6 @@ def encode(texts: Any, vocab: Vocab, tokenizer: TokenizerSpec) -> Any:
     if isinstance(texts, str):
         return vocab.lookup(tokenizer(texts))
     return [None if t is None else vocab.lookup(tokenizer(t)) for t in text_list(texts)]
-
-
-def _batch_bounds(texts: Any, rows: int) -> list[tuple[int, int]]:
-    """Row ranges of at most ``rows`` rows and about BATCH_BYTES of text each."""
-    n = len(texts)
-    if n <= rows and texts.nbytes <= BATCH_BYTES:
-        return [(0, n)]
-    from aligner.arrow_tokens import string_offsets
-
-    ends = np.arange(rows, n, rows)
-    sizes = string_offsets(texts)
-    sizes -= sizes[0]
-    by_bytes = np.searchsorted(sizes, np.arange(BATCH_BYTES, sizes[-1], BATCH_BYTES))
-    cuts = np.unique(np.concatenate([ends, by_bytes, [n]]))
-    cuts = cuts[(cuts > 0) & (cuts <= n)]
-    starts = np.concatenate([[0], cuts[:-1]])
-    return list(zip(starts.tolist(), cuts.tolist(), strict=True))
 
 
 def _positive_int(value: object) -> bool:
@@ -284,9 +266,10 @@ class Encoder:
         """A function for ``datasets.Dataset.map(fn, batched=True)``.
 
         It takes a batch (a dict of column → list, or a ``pa.Table`` when the
-        dataset is formatted as ``"arrow"``) and returns ``{output: ids}``
-        (plus ``"length"`` when ``length`` is true): a dict for a dict, the
-        table with the new columns for a table. It pickles, so
+        dataset is formatted as ``"arrow"``) and returns ``{output: ids}``,
+        plus ``"attention_mask"`` (1 for a token, 0 for padding) when the
+        encoder pads and ``"length"`` when ``length`` is true: a dict for a
+        dict, the table with the new columns for a table. It pickles, so
         ``num_proc`` works.
 
         Example:
@@ -296,30 +279,47 @@ class Encoder:
 
         return MapFunction(self, column or self.column, output, length)
 
-    def collate(self, text_key: str = "text", label_key: str = "label") -> Collate:
+    def collate(
+        self,
+        text_key: str = "text",
+        label_key: str | None = None,
+        *,
+        labels: Iterable[str] | LabelVocab | None = None,
+    ) -> Collate:
         """A ``torch.utils.data.DataLoader`` ``collate_fn``.
 
-        It takes a list of examples (strings, or dicts with ``text_key`` and
-        optionally ``label_key``) and returns ``{"input_ids": (B, T) long
-        tensor padded with the pad row, "lengths": (B,), "labels": tensor}``
-        (labels only when the examples have them). ``T`` is the longest row of
-        the batch capped by ``max_length`` (exactly ``max_length`` with
-        ``pad=True``).
+        It takes a list of examples: texts, dicts with ``text_key``, or rows
+        already encoded (dicts with ``"input_ids"``, e.g. from
+        ``dataset.map(enc.map_function())``: lists, numpy arrays or tensors),
+        each optionally with ``label_key``. It returns ``{"input_ids": (B, T),
+        "attention_mask": (B, T), "length": (B,), "labels": (B,)}`` tensors
+        (labels only when the examples have them). ``T`` is the longest row
+        of the batch capped by ``max_length`` (exactly ``max_length`` with
+        ``pad=True``); padding is the pad row, with mask 0.
+
+        Args:
+            text_key: the text of dict examples.
+            label_key: the label of dict examples; default: ``"labels"`` (as
+                ``aligner encode --label-column`` writes them) when the batch's
+                first example has one, else ``"label"`` (as ``datasets`` has it).
+            labels: the label names, in id order, for text labels (``"spam"``
+                → its position); integer labels are ids and float labels
+                (regression) stay floats. Build them with
+                :meth:`LabelVocab.of(values) <aligner.encode_labels.LabelVocab.of>`
+                (sorted names) or read them with
+                :func:`~aligner.encode_labels.read_label_names`.
 
         Raises:
-            InputError: the vocabulary has no pad token.
+            InputError: the vocabulary has no pad token, or ``labels`` names
+                a label twice or holds something other than text.
 
         Example:
-            >>> loader = DataLoader(rows, batch_size=32, collate_fn=enc.collate())  # doctest: +SKIP
+            >>> collate = enc.collate(labels=["ham", "spam"])  # doctest: +SKIP
+            >>> loader = DataLoader(rows, batch_size=32, collate_fn=collate)  # doctest: +SKIP
         """
         from aligner.encode_adapters import Collate
 
-        if self.vocab.pad_id is None:
-            raise InputError(
-                "batches need a pad token, and this vocabulary has none; "
-                "rebuild the artifact with --pad-token"
-            )
-        return Collate(self, text_key, label_key)
+        return Collate(self, text_key, label_key, labels)
 
     def rows(self, texts: Any) -> Rows:
         """The ids of texts (a ``str`` is one text) or an Arrow array, flat,
@@ -379,60 +379,21 @@ class Encoder:
     def _array_rows(self, texts: Any) -> Rows:
         """Encode one (unchunked) array: lookups in batches, truncated, not padded."""
         from aligner.arrow_tokens import as_strings
+        from aligner.encode_lookup import batch_bounds, lookup
 
         texts = as_strings(texts)
         parts = [
-            self._lookup(texts.slice(start, stop - start), start)
-            for start, stop in _batch_bounds(texts, self.batch_rows)
+            lookup(
+                texts.slice(start, stop - start),
+                start,
+                self.vocab,
+                self.tokenizer,
+                self.unknown,
+                self._value_sets,
+            )
+            for start, stop in batch_bounds(texts, self.batch_rows)
         ]
         return truncate(collect(parts), self.max_length)
-
-    def _value_set(self, spaced: bool) -> Any:
-        """The vocabulary as an index_in value set (position = row), built once."""
-        import pyarrow as pa
-
-        if spaced not in self._value_sets:
-            tokens = self.vocab.tokens
-            if spaced:  # "" stays "": no spaced token is empty
-                tokens = [f"{t} " if t else t for t in tokens]
-            self._value_sets[spaced] = pa.array(tokens, type=pa.string())
-        return self._value_sets[spaced]
-
-    def _lookup(self, texts: Any, first_row: int) -> Rows:
-        """Tokenize and look up one batch of rows (``first_row``: its place, for messages)."""
-        import pyarrow.compute as pc
-
-        from aligner.arrow_tokens import tokenize_batch
-
-        batch = tokenize_batch(self.tokenizer, texts)
-        found = pc.index_in(batch.tokens, value_set=self._value_set(batch.spaced))
-        remove = batch.drop
-        if not found.null_count:
-            ids = np.asarray(found, dtype=np.int32)
-        elif self.unknown == "unk" and self.vocab.unk_id is not None:
-            # unknown tokens (and the empty ones, dropped below) take the unk row
-            ids = np.asarray(pc.fill_null(found, self.vocab.unk_id), dtype=np.int32)
-        else:
-            ids = np.asarray(pc.fill_null(found, -1), dtype=np.int32)
-            unknown = ids < 0
-            if remove is not None:
-                unknown &= ~remove
-            if unknown.any():
-                remove = self._unknown(unknown, remove, batch, first_row)
-        rows = Rows(ids, batch.offsets, batch.valid)
-        return rows if remove is None else rows.without(remove)
-
-    def _unknown(
-        self, unknown: np.ndarray, remove: np.ndarray | None, batch: TokenBatch, row0: int
-    ) -> np.ndarray:
-        """Drop or refuse the unknown tokens: the tokens to remove."""
-        if self.unknown == "skip":
-            return unknown if remove is None else remove | unknown
-        first = int(np.argmax(unknown))
-        token = batch.tokens[first].as_py()
-        token = token[:-1] if batch.spaced else token
-        row = row0 + int(np.searchsorted(batch.offsets, first, side="right")) - 1
-        raise unknown_error(token, row, self.unknown)
 
     def _padded(self, parts: list[Rows]) -> list[Rows]:
         if not self.pad:

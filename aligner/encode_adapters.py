@@ -1,28 +1,32 @@
 """An :class:`~aligner.encode.Encoder` in other libraries' pipelines.
 
 * :class:`MapFunction`: for ``datasets.Dataset.map(fn, batched=True)``;
-* :class:`Collate`: a ``torch.utils.data.DataLoader`` ``collate_fn``.
+* :class:`Collate`: a ``torch.utils.data.DataLoader`` ``collate_fn``, for raw
+  text rows and for rows that ``map`` already encoded.
 
-Both are plain picklable objects (not closures), so that ``datasets`` can
-fingerprint them and DataLoader workers and ``num_proc`` can receive them.
-Neither library is imported here until a batch needs it (``datasets`` never).
+Both use the Hugging Face names: ``input_ids``, ``attention_mask`` (1 for a
+token, 0 for padding), ``length`` (ids before padding) and ``labels``. Both are
+plain picklable objects (not closures), so that ``datasets`` can fingerprint
+them and DataLoader workers and ``num_proc`` can receive them. Neither library
+is imported here until a batch needs it (``datasets`` never).
 
 Example:
-    >>> loader = DataLoader(rows, batch_size=32, collate_fn=enc.collate())  # doctest: +SKIP
-    >>> next(iter(loader))["input_ids"].shape  # doctest: +SKIP
-    torch.Size([32, 41])
+    >>> ds = ds.map(enc.map_function("text"), batched=True)  # doctest: +SKIP
+    >>> loader = DataLoader(ds, batch_size=32, collate_fn=enc.collate(labels=["ham", "spam"]))
+    ... # doctest: +SKIP
+    >>> sorted(next(iter(loader)))  # doctest: +SKIP
+    ['attention_mask', 'input_ids', 'labels', 'length']
 """
 
 from __future__ import annotations
 
-import math
-import numbers
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from aligner.encode_rows import frame_columns, is_missing
+from aligner.encode_labels import LabelVocab, label_array
+from aligner.encode_rows import Rows, frame_columns, is_missing, to_arrow
 from aligner.errors import InputError
 
 if TYPE_CHECKING:
@@ -30,7 +34,9 @@ if TYPE_CHECKING:
 
     from aligner.encode import Encoder
 
-__all__ = ["Collate", "MapFunction"]
+__all__ = ["IDS", "LENGTH", "MASK", "Collate", "MapFunction", "attention_mask"]
+
+IDS, MASK, LENGTH, LABELS = "input_ids", "attention_mask", "length", "labels"
 
 
 class MapFunction:
@@ -43,6 +49,8 @@ class MapFunction:
         column: the text column.
         output: the name of the ids column.
         length: also return each row's length (before padding) as ``"length"``.
+
+    When the encoder pads, the result also holds ``"attention_mask"``.
     """
 
     def __init__(self, encoder: Encoder, column: str, output: str, length: bool) -> None:
@@ -61,10 +69,10 @@ class MapFunction:
                 pandas DataFrame (formatted as ``"pandas"``).
 
         Returns:
-            ``{output: list of id lists}`` (and ``"length"``) for a mapping or
-            a DataFrame (``{output: ids}`` of the one text, unbatched); for a
-            table, the table with the ``output`` (and ``"length"``) columns
-            set, as ``datasets`` expects from an Arrow function.
+            ``{output: list of id lists}`` (and ``"attention_mask"``,
+            ``"length"``) for a mapping or a DataFrame (of the one text,
+            unbatched); for a table, the table with those columns set, as
+            ``datasets`` expects from an Arrow function.
 
         Raises:
             InputError: the batch has no such column, or it is not text.
@@ -73,8 +81,9 @@ class MapFunction:
 
         if isinstance(batch, pa.Table | pa.RecordBatch):
             ids, lengths = self.encoder.encode_with_lengths(batch, column=self.column)
-            batch = _set_column(batch, self.output, ids)
-            return _set_column(batch, "length", lengths) if self.length else batch
+            for name, values in self._columns(ids, lengths).items():
+                batch = _set_column(batch, name, values)
+            return batch
         names = frame_columns(batch)
         if names is None and not isinstance(batch, Mapping):
             raise InputError(
@@ -88,7 +97,15 @@ class MapFunction:
                 f"{', '.join(map(str, columns)) or '(none)'}; pass map_function(column=...)"
             )
         ids, lengths = self.encoder.encode_with_lengths(batch[self.column])
-        return {self.output: ids, "length": lengths} if self.length else {self.output: ids}
+        return self._columns(ids, lengths)
+
+    def _columns(self, ids: Any, lengths: Any) -> dict[str, Any]:
+        out = {self.output: ids}
+        if self.encoder.pad:
+            out[MASK] = attention_mask(ids, lengths)
+        if self.length:
+            out[LENGTH] = lengths
+        return out
 
 
 def _set_column(table: Any, name: str, values: Any) -> Any:
@@ -98,8 +115,50 @@ def _set_column(table: Any, name: str, values: Any) -> Any:
     return table.append_column(name, values)
 
 
+def attention_mask(ids: Any, lengths: Any) -> Any:
+    """The attention mask of encoded rows: 1 for each of a row's first ``length`` ids,
+    0 for the padding after them; null (``None``) where a row is null.
+
+    Args:
+        ids: rows as :meth:`Encoder.encode_with_lengths
+            <aligner.encode.Encoder.encode_with_lengths>` gives them: one list
+            (a ``str``'s), a list of lists, a ``list<int32>`` array or a
+            chunked array of them.
+        lengths: each row's length, as it gives them.
+
+    Returns:
+        The mask, shaped like ``ids`` (``int8`` values for Arrow input, as
+        ``datasets`` stores masks).
+
+    Example:
+        >>> attention_mask([[5, 6, 0], None], [2, None])
+        [[1, 1, 0], None]
+    """
+    import pyarrow as pa
+
+    if isinstance(ids, pa.ChunkedArray):
+        chunks = zip(ids.chunks, lengths.chunks, strict=True)
+        return pa.chunked_array([attention_mask(i, n) for i, n in chunks], pa.list_(pa.int8()))
+    if isinstance(ids, pa.Array):
+        widths = np.asarray(ids.value_lengths().fill_null(0), dtype=np.int64)
+        real = np.asarray(lengths.fill_null(0), dtype=np.int64)
+        offsets = np.zeros(widths.size + 1, dtype=np.int64)
+        np.cumsum(widths, out=offsets[1:])
+        position = np.arange(int(offsets[-1])) - np.repeat(offsets[:-1], widths)
+        valid = None if not ids.null_count else ~np.asarray(ids.is_null())
+        mask = (position < np.repeat(real, widths)).astype(np.int8)
+        return to_arrow(Rows(mask, offsets, valid))
+    if isinstance(lengths, int):  # one text's row
+        return [1] * lengths + [0] * (len(ids) - lengths)
+    return [_mask(row, n) for row, n in zip(ids, lengths, strict=True)]
+
+
+def _mask(row: list[int] | None, length: int | None) -> list[int] | None:
+    return None if row is None or length is None else [1] * length + [0] * (len(row) - length)
+
+
 class Collate:
-    """A ``collate_fn``: examples → padded ``input_ids``, ``lengths``, ``labels``.
+    """A ``collate_fn``: examples → ``input_ids``, ``attention_mask``, ``length``, ``labels``.
 
     Made by :meth:`Encoder.collate <aligner.encode.Encoder.collate>`.
 
@@ -107,74 +166,199 @@ class Collate:
         encoder: the encoder (its vocabulary must have a pad token).
         text_key: the text of dict examples.
         label_key: the label of dict examples (optional in the examples, but
-            all or none of a batch must have one).
+            all or none of a batch must have one); ``None``: ``"labels"`` when
+            the first example has one, else ``"label"``.
+        labels: the label names (id order) for text labels, or ``None``.
+
+    Raises:
+        InputError: the vocabulary has no pad token, or bad ``labels``.
     """
 
-    def __init__(self, encoder: Encoder, text_key: str, label_key: str) -> None:
+    def __init__(
+        self,
+        encoder: Encoder,
+        text_key: str,
+        label_key: str | None,
+        labels: Iterable[str] | LabelVocab | None = None,
+    ) -> None:
+        if encoder.vocab.pad_id is None:
+            raise InputError(
+                "batches need a pad token, and this vocabulary has none; "
+                "rebuild the artifact with --pad-token"
+            )
+        if labels is not None and not isinstance(labels, LabelVocab):
+            labels = LabelVocab(labels, source="collate(labels=...)")
         self.encoder, self.text_key, self.label_key = encoder, text_key, label_key
+        self.labels: LabelVocab | None = labels
 
     def __repr__(self) -> str:
-        return f"Collate(text_key={self.text_key!r}, label_key={self.label_key!r})"
+        names = None if self.labels is None else list(self.labels.names)
+        return f"Collate(text_key={self.text_key!r}, label_key={self.label_key!r}, labels={names})"
 
-    def _split(self, examples: Sequence[Any]) -> tuple[list[str], list[int | float]]:
+    @property
+    def label_names(self) -> tuple[str, ...] | None:
+        """The label names in id order (``None``: text labels are refused)."""
+        return None if self.labels is None else self.labels.names
+
+    @property
+    def label_to_id(self) -> dict[str, int] | None:
+        """Label name → id (``None`` without label names)."""
+        return None if self.labels is None else dict(self.labels.to_id)
+
+    def __call__(self, examples: Sequence[Any]) -> dict[str, torch.Tensor]:
+        """Encode (or take the ids of) one batch of examples, and pad it.
+
+        Args:
+            examples: a list of examples, each a text, a dict with
+                ``text_key``, or a dict with ``"input_ids"`` (already encoded:
+                a list, numpy array or tensor of ids; its ``"attention_mask"``
+                or ``"length"``, when present, says which ids are real), and
+                optionally a label (``label_key``). A lone ``str`` is a batch of one. A
+                dict of columns is refused: pass a list of examples.
+
+        Returns:
+            ``{"input_ids": (B, T) int64, "attention_mask": (B, T) int64,
+            "length": (B,) int64}``, plus ``"labels"`` when the examples have
+            them: int64 ids for text and integer labels, float32 when one of
+            them is a float (regression).
+
+        Raises:
+            InputError: a batch that is not a list of examples, an example
+                without text, encoded and raw examples in one batch, ids that
+                are not one row of integers of this vocabulary, labels on
+                some examples only, a label that is not text nor a number, a
+                text label not in ``labels`` (or without ``labels``).
+        """
+        import torch
+
+        batch = _examples(examples)
+        ids, lengths = self._ids(batch)
+        enc = self.encoder
+        fixed = enc.pad and enc.max_length is not None
+        width = enc.max_length if fixed else int(lengths.max(initial=0))
+        assert width is not None and enc.vocab.pad_id is not None  # checked in __init__
+        matrix = np.full((len(batch), width), enc.vocab.pad_id, dtype=np.int64)
+        matrix[np.repeat(np.arange(len(batch)), lengths), _positions(lengths)] = ids
+        mask = (np.arange(width) < lengths[:, None]).astype(np.int64)
+        out = {IDS: matrix, MASK: mask, LENGTH: lengths.astype(np.int64)}
+        labels = self._labels(batch)
+        if labels is not None:
+            out[LABELS] = labels
+        return {name: torch.from_numpy(values) for name, values in out.items()}
+
+    def _ids(self, batch: list[Any]) -> tuple[np.ndarray, np.ndarray]:
+        """(all ids, flat; each row's length), truncated to the encoder's max_length."""
+        encoded = [isinstance(e, Mapping) and IDS in e for e in batch]
+        if not any(encoded):
+            rows = self.encoder.rows(self._texts(batch))
+            return rows.ids.astype(np.int64), rows.lengths()
+        if not all(encoded):
+            raw, done = encoded.index(False), encoded.index(True)
+            raise InputError(
+                f"example {done} is encoded (it has {IDS!r}) and example {raw} is not; "
+                f"batch one kind of row: map the whole dataset with enc.map_function() first, "
+                f"or drop the {IDS!r} column"
+            )
+        size, limit = len(self.encoder.vocab), self.encoder.max_length
+        given = [_encoded_row(i, e, size)[:limit] for i, e in enumerate(batch)]
+        lengths = np.array([row.size for row in given], dtype=np.int64)
+        return np.concatenate([np.zeros(0, np.int64), *given]), lengths
+
+    def _texts(self, batch: list[Any]) -> list[str]:
         texts: list[str] = []
-        labels: list[int | float] = []
-        for i, example in enumerate(_examples(examples)):
+        for i, example in enumerate(batch):
             if isinstance(example, Mapping):
                 if self.text_key not in example:
                     raise InputError(
                         f"example {i} has no {self.text_key!r} key (its keys: "
                         f"{', '.join(map(str, example))}); pass collate(text_key=...)"
                     )
-                text = example[self.text_key]
-                if self.label_key in example:
-                    labels.append(_label(i, self.label_key, example[self.label_key]))
-            else:
-                text = example
-            if not isinstance(text, str):
-                raise InputError(f"example {i}: {_not_text(text)}")
-            texts.append(text)
-        if labels and len(labels) != len(texts):
+                example = example[self.text_key]
+            if not isinstance(example, str):
+                raise InputError(f"example {i}: {_not_text(example)}")
+            texts.append(example)
+        return texts
+
+    def _labels(self, batch: list[Any]) -> np.ndarray | None:
+        key = self.label_key
+        if key is None:  # "labels" (ids, as aligner encode writes them), else "label"
+            first = batch[0] if batch and isinstance(batch[0], Mapping) else {}
+            key = next((k for k in (LABELS, "label") if k in first), "label")
+        have = [isinstance(e, Mapping) and key in e for e in batch]
+        if not any(have):
+            return None
+        if not all(have):
             raise InputError(
-                f"{len(labels)} of {len(texts)} examples have a {self.label_key!r}; "
+                f"{sum(have)} of {len(batch)} examples have a {key!r}; "
                 "give every example a label, or none"
             )
-        return texts, labels
+        return label_array([e[key] for e in batch], self.labels, key)
 
-    def __call__(self, examples: Sequence[Any]) -> dict[str, torch.Tensor]:
-        """Encode and pad one batch of examples.
 
-        Args:
-            examples: a list of examples, each a text or a dict with
-                ``text_key`` (and ``label_key``); a lone ``str`` is a batch of
-                one. A dict of columns is refused: pass a list of examples.
+def _encoded_row(index: int, example: Mapping[str, Any], size: int) -> np.ndarray:
+    """The real ids of an encoded example (its mask or length drops the padding)."""
+    ids = _vector(index, example, IDS)
+    if ids.size and (ids.dtype.kind not in "iu"):
+        raise InputError(
+            f"example {index}: {IDS!r} holds {ids.dtype} values, not integer ids; "
+            "give the ids that enc.map_function() wrote"
+        )
+    ids = ids.astype(np.int64)
+    if example.get(MASK) is not None:
+        mask = _vector(index, example, MASK)
+        if mask.shape != ids.shape:
+            raise InputError(
+                f"example {index}: {MASK!r} has {mask.size} values and {IDS!r} {ids.size}; "
+                "give one mask value per id"
+            )
+        ids = ids[mask != 0]
+    elif example.get(LENGTH) is not None:
+        ids = ids[: _length(index, example[LENGTH], ids.size)]
+    if ids.size and (ids.min() < 0 or ids.max() >= size):
+        bad = int(ids[(ids < 0) | (ids >= size)][0])
+        raise InputError(
+            f"example {index}: {IDS!r} holds the id {bad}, and this encoder's vocabulary has "
+            f"ids 0 to {size - 1}; encode the texts with the artifact this encoder comes from"
+        )
+    return ids
 
-        Returns:
-            ``{"input_ids": (B, T) int64, "lengths": (B,) int64}``, plus
-            ``"labels"`` when the examples have them: int64 for integer
-            labels, float32 when one of them is a float (regression).
 
-        Raises:
-            InputError: a batch that is not a list of examples, an example
-                without text, labels on some examples only, or a label that
-                is not a number (a string, None: map labels to ids first).
-        """
-        import torch
+def _vector(index: int, example: Mapping[str, Any], key: str) -> np.ndarray:
+    """One row of ``example[key]`` as a 1-D numpy array (a list, an array or a CPU tensor)."""
+    value = example[key]
+    if value is None:
+        raise InputError(
+            f"example {index}: {key!r} is None (its text was missing); drop or fill the rows "
+            "without text before batching"
+        )
+    try:
+        array = np.asarray(value)
+    except (TypeError, ValueError, RuntimeError) as exc:
+        detail = " ".join(str(exc).split())[:120]
+        raise InputError(
+            f"example {index}: {key!r} is a {type(value).__name__} that is not one row of ids "
+            f"({detail}); give a list, a numpy array or a CPU tensor"
+        ) from None
+    if array.ndim != 1:
+        raise InputError(
+            f"example {index}: {key!r} has shape {tuple(array.shape)}, not one row of ids; "
+            "give each example its own 1-D row"
+        )
+    return array
 
-        texts, labels = self._split(examples)
-        enc = self.encoder
-        rows = enc.rows(texts)
-        lengths = rows.lengths()
-        fixed = enc.pad and enc.max_length is not None
-        width = enc.max_length if fixed else int(lengths.max(initial=0))
-        assert width is not None and enc.vocab.pad_id is not None  # checked by Encoder.collate
-        matrix = np.full((len(texts), width), enc.vocab.pad_id, dtype=np.int64)
-        matrix[np.repeat(np.arange(len(texts)), lengths), _positions(lengths)] = rows.ids
-        out = {"input_ids": torch.from_numpy(matrix), "lengths": torch.from_numpy(lengths)}
-        if labels:
-            floats = any(isinstance(label, float) for label in labels)
-            out["labels"] = torch.tensor(labels, dtype=torch.float32 if floats else torch.int64)
-        return out
+
+def _length(index: int, value: Any, width: int) -> int:
+    value = value.item() if getattr(value, "ndim", None) == 0 else value
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | np.integer)
+        or not 0 <= value <= width
+    ):
+        raise InputError(
+            f"example {index}: {LENGTH!r} is {value!r}, not a count of its {width} ids; "
+            "give the length that enc.map_function(length=True) wrote, or drop it"
+        )
+    return int(value)
 
 
 def _examples(batch: Any) -> list[Any]:
@@ -192,24 +376,6 @@ def _examples(batch: Any) -> list[Any]:
             "texts or of dicts with the text (and label)"
         )
     return list(batch)
-
-
-def _label(index: int, key: str, value: Any) -> int | float:
-    """An example's label as a number, or an InputError naming the example."""
-    if getattr(value, "ndim", None) == 0 and hasattr(value, "item"):
-        value = value.item()  # a numpy or torch scalar
-    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
-        return int(value)
-    if isinstance(value, numbers.Real) and not isinstance(value, bool):
-        if math.isfinite(value):
-            return float(value)
-        reason = "not a finite number"
-    else:
-        reason = "not an integer class id (nor a float, for regression)"
-    raise InputError(
-        f"example {index}: label {key!r} is {value!r}, {reason}; map labels to ids first "
-        "(a label→id mapping, e.g. {'music': 0, 'sport': 1}), and drop examples without one"
-    )
 
 
 def _not_text(value: object) -> str:

@@ -124,13 +124,14 @@ def pad_rows(rows: Rows, width: int, pad_id: int) -> Rows:
 
 
 def to_arrow(rows: Rows) -> Any:
-    """A ``list<int32>`` array of the rows (null where a row is null).
+    """A ``list<int32>`` array of the rows (null where a row is null); the values take
+    the type of ``rows.ids`` (``int32`` ids, ``int8`` masks).
 
     Past 2**31 - 1 ids in one array (8 GiB of ids), a ``large_list<int32>``.
     """
     import pyarrow as pa
 
-    ids = pa.array(rows.ids, type=pa.int32())
+    ids = pa.array(rows.ids, type=pa.from_numpy_dtype(rows.ids.dtype))
     if rows.offsets[-1] >= 2**31:
         return pa.LargeListArray.from_arrays(pa.array(rows.offsets), ids, mask=rows.nulls())
     offsets = pa.array(rows.offsets.astype(np.int32), type=pa.int32())

@@ -53,7 +53,7 @@ OPTIONS = {
     "source.corpus.text_column": "--text-column",
     "task.vocab.min_count": "--vocab-min-count",
     "task.vocab.max_size": "--vocab-max-size",
-    "task.vocab.data.text_column": "--data-column",
+    "task.vocab.data.text_column": "--data-text-column",
     "fallbacks": "--fallbacks",
     "fill.init": "--init",
     "fill.init_scale": "--init-scale",

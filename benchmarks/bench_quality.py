@@ -63,7 +63,7 @@ MB = 1024 * 1024
 
 
 def corpora(source: Path, out: Path) -> dict[str, Path]:
-    """The 10 M corpus as plain text and its every-tenth-line 1 M slice."""
+    """The 10 M corpus as plain text and slices: 1 M (every tenth line), 3 M, 5 M (3 or 5 in 10)."""
     out.mkdir(parents=True, exist_ok=True)
     full, small = out / "corpus_10M.txt", out / "corpus_1M.txt"
     if not full.exists():
@@ -74,7 +74,13 @@ def corpora(source: Path, out: Path) -> dict[str, Path]:
         with open(full, "rb") as src, open(f"{small}.part", "wb") as dst:
             dst.writelines(line for n, line in enumerate(src) if n % 10 == 0)
         os.replace(f"{small}.part", small)
-    return {"1M": small, "10M": full}
+    slices = {"1M": small, "3M": out / "corpus_3M.txt", "5M": out / "corpus_5M.txt"}
+    for tenths, path in ((3, slices["3M"]), (5, slices["5M"])):
+        if not path.exists():
+            with open(full, "rb") as src, open(f"{path}.part", "wb") as dst:
+                dst.writelines(line for n, line in enumerate(src) if n % 10 < tenths)
+            os.replace(f"{path}.part", path)
+    return slices | {"10M": full}
 
 
 def _peak_mb() -> float:

@@ -50,7 +50,42 @@ def format_option(help: str) -> Callable[[F], F]:
         "vectors_format",
         type=click.Choice(VECTORS_FORMATS),
         callback=library_name,
+        show_default="detected",
         help=help,
+    )
+
+
+#: how every command's ``--text-column`` names a column
+COLUMN_NAMING = (
+    "a name, or the number from 1 of a CSV/TSV column in a file without a header line "
+    "(e.g. 2 for 'label<TAB>text')"
+)
+
+
+def text_column_option(what: str, *, required: bool = False) -> Callable[[F], F]:
+    """``--text-column COL``: the text column of the command's table inputs.
+
+    Args:
+        what: which inputs, e.g. ``"of a --data table"``; the help adds how
+            columns are named (:data:`COLUMN_NAMING`).
+        required: the command cannot run without it.
+    """
+    return click.option(
+        "--text-column",
+        metavar="COL",
+        required=required,
+        help=f"Text column {what}: {COLUMN_NAMING}.",
+    )
+
+
+def seed_option(what: str) -> Callable[[F], F]:
+    """``--seed N``: the one seed of the command's random choices (``what`` they are)."""
+    return click.option(
+        "--seed",
+        type=int,
+        default=0,
+        show_default=True,
+        help=f"Seed of {what}.",
     )
 
 

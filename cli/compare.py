@@ -6,7 +6,14 @@ from typing import Any
 
 import click
 
-from aligner_cli.common import emit, grouped_options, json_option, library_errors
+from aligner_cli.common import (
+    emit,
+    grouped_options,
+    json_option,
+    library_errors,
+    text_column_option,
+)
+from aligner_cli.help import SectionedCommand, section
 
 # the library's names, spelled out so that `aligner --help` imports nothing heavy
 WAYS = ("random", "init", "frozen", "slow", "partial", "unfreeze")
@@ -64,10 +71,11 @@ TRAINING = [
     click.option("--lr", type=click.FloatRange(min=0, min_open=True), default=1e-3,
                  show_default=True, help="Adam learning rate."),
     click.option("--embedding-lr", type=click.FloatRange(min=0, min_open=True),
-                 help="The slow way's embedding learning rate [default: lr × slow factor]."),
+                 show_default="--lr x --slow-factor",
+                 help="The slow way's embedding learning rate."),
     click.option("--slow-factor", type=click.FloatRange(min=0, min_open=True),
-                 help="The slow way's embedding learning rate as a share of --lr "
-                 "[default: 0.1]."),
+                 show_default="0.1",
+                 help="The slow way's embedding learning rate as a share of --lr."),
     click.option("--unfreeze-after", type=click.IntRange(min=0), default=2, show_default=True,
                  help="The unfreeze way keeps the embedding frozen for this many epochs."),
     click.option("--hidden", type=click.IntRange(min=1), default=128, show_default=True,
@@ -83,7 +91,42 @@ TRAINING_KEYS = (
 )  # fmt: skip
 
 
-@click.command(epilog=EXAMPLE)
+def _check_applies(ctx: click.Context, ways: tuple[str, ...], model: str) -> None:
+    """Refuse a classifier option that the chosen model or ways never use.
+
+    Raises:
+        click.UsageError: ``--hidden`` with ``--model cnn``, ``--unfreeze-after``
+            without the unfreeze way, ``--embedding-lr``/``--slow-factor``
+            without the slow way.
+    """
+    sources = (click.core.ParameterSource.COMMANDLINE, click.core.ParameterSource.ENVIRONMENT)
+    given = [name for name in _NEEDS if ctx.get_parameter_source(name) in sources]
+    for name in given:
+        option = "--" + name.replace("_", "-")
+        if name == "hidden" and model == "cnn":
+            raise click.UsageError(
+                "--hidden is the GRU's state size, and --model cnn has none (its filters are "
+                "3/4/5 x 100 maps); drop --hidden"
+            )
+        way = _NEEDS[name]
+        if way is not None and way not in ways:
+            raise click.UsageError(
+                f"{option} applies to the {way} way, which --ways leaves out; add {way} to "
+                f"--ways or drop {option}"
+            )
+
+
+#: options that only one way uses (None: the GRU model's)
+_NEEDS = {
+    "hidden": None,
+    "unfreeze_after": "unfreeze",
+    "embedding_lr": "slow",
+    "slow_factor": "slow",
+}
+
+
+@click.command(cls=SectionedCommand, epilog=EXAMPLE)
+@section("Input")
 @click.option(
     "--artifact",
     "artifacts",
@@ -103,7 +146,8 @@ TRAINING_KEYS = (
 @click.option(
     "--dev",
     type=click.Path(exists=True, dir_okay=False),
-    help="Dev file, which picks the epoch [default: a stratified --dev-fraction of --train].",
+    show_default="a stratified --dev-fraction of --train",
+    help="Dev file, which picks the epoch.",
 )
 @click.option(
     "--test",
@@ -111,12 +155,17 @@ TRAINING_KEYS = (
     type=click.Path(exists=True, dir_okay=False),
     help="Test file, scored once after training.",
 )
+@text_column_option("of --train, --dev and --test", required=True)
 @click.option(
-    "--text-column",
-    required=True,
-    help="Text column: a name, or a number from 1 for a TSV/CSV without a header line.",
+    "--label-column", metavar="COL", required=True, help="Label column, named the same way."
 )
-@click.option("--label-column", required=True, help="Label column, named the same way.")
+@click.option(
+    "--dev-fraction",
+    type=click.FloatRange(0, 1, min_open=True, max_open=True),
+    default=0.1,
+    help="Share of --train held out as the dev set when no --dev is given.",
+)
+@section("Experiment")
 @click.option(
     "--ways",
     default=DEFAULT_WAYS,
@@ -135,17 +184,12 @@ TRAINING_KEYS = (
     callback=_sizes,
     help="Comma-separated training-set sizes (rows, or all), one table each: e.g. 500,1000,all.",
 )
-@click.option(
-    "--dev-fraction",
-    type=click.FloatRange(0, 1, min_open=True, max_open=True),
-    default=0.1,
-    show_default=True,
-    help="Share of --train held out as the dev set when no --dev is given.",
-)
+@section("Training")
 @grouped_options("training", TRAINING, TRAINING_KEYS)
 @click.option("--threads", type=click.IntRange(min=1), default=1, show_default=True,
               help="torch CPU threads while training; one is fastest for these small models "
               "and runs repeat exactly.")  # fmt: skip
+@section("Output")
 @click.option(
     "--out",
     required=True,
@@ -163,11 +207,11 @@ def compare(
     test: str,
     text_column: str,
     label_column: str,
+    dev_fraction: float,
     ways: tuple[str, ...],
     seeds: int,
     seed: int,
     train_sizes: list[int | str],
-    dev_fraction: float,
     training: dict[str, Any],
     threads: int,
     out: str,
@@ -195,6 +239,7 @@ def compare(
         raise click.UsageError("--dev-fraction applies only without --dev")
     if training["embedding_lr"] is not None and training["slow_factor"] is not None:
         raise click.UsageError("pass --embedding-lr or --slow-factor, not both")
+    _check_applies(click.get_current_context(), ways, training["model"])
     settings = ClassifierSettings(**{k: v for k, v in training.items() if v is not None})
     result = compare(
         list(artifacts), train, test, text_column=text_column, label_column=label_column,

@@ -2,14 +2,41 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
-from aligner_cli.common import OutputFile, emit, json_option, library_errors, shown
+from aligner_cli.common import (
+    OutputFile,
+    emit,
+    json_option,
+    library_errors,
+    shown,
+    text_column_option,
+)
 
 EXAMPLE = (
     "\b\nExample:\n  aligner encode --artifact build/demo --data data_samples/train.tsv "
-    "\\\n      --text-column 2 --out build/train.ids.parquet --max-length 32 --pad"
+    "\\\n      --text-column 2 --label-column 1 --out build/train.ids.parquet "
+    "--max-length 32 --pad"
 )
+#: label names shown in the text report; the rest are in the file's metadata
+SHOWN_LABELS = 10
+
+
+def _labels_line(result: Any) -> str:
+    """The labels part of the report: what the label column held, and its names' ids."""
+    if result.label_type is None:
+        return ""
+    if result.label_names is None:
+        kind = "class ids" if result.label_type == "integer" else "numbers (regression)"
+        return f"; labels: {kind}, kept as they are"
+    names = result.label_names
+    pairs = ", ".join(f"{i}={name}" for i, name in enumerate(names[:SHOWN_LABELS]))
+    more = (
+        f", ... ({len(names)} in all, in the file's metadata)" if len(names) > SHOWN_LABELS else ""
+    )
+    return f"; labels: {pairs}{more}"
 
 
 @click.command(epilog=EXAMPLE)
@@ -26,17 +53,27 @@ EXAMPLE = (
     help="Parquet, Arrow, JSONL or CSV/TSV file (JSONL, CSV, TSV and text may be .gz/.bz2/.xz), "
     "or plain text: one text per line.",
 )
+@text_column_option("of --data (required for tabular data, refused for plain text)")
 @click.option(
-    "--text-column",
-    help="Column holding the text (required for tabular data, refused for plain text; a "
-    "number picks a CSV/TSV column of a file without a header line).",
+    "--label-column",
+    metavar="COL",
+    help="Label column of --data, named the same way (a file without a header line has its "
+    "columns written as 1, 2, ...), written as labels: text labels as ids (their names, "
+    "sorted, in the file's metadata 'aligner.labels'), integer and float labels as they are.",
+)
+@click.option(
+    "--label-names",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Number text labels with these names instead: the Parquet file of an earlier run "
+    "(e.g. the training split's, so that every split shares ids) or a text file, one name "
+    "per line (line 1: id 0).",
 )
 @click.option(
     "--out",
     required=True,
     type=OutputFile(),
-    help="Parquet file to write (NAME.parquet): the columns of --data plus ids (list<int32>) "
-    "and length.",
+    help="Parquet file to write (NAME.parquet): the columns of --data plus input_ids "
+    "(list<int32>), attention_mask (with --pad), length, and labels (with --label-column).",
 )
 @click.option(
     "--max-length",
@@ -44,12 +81,17 @@ EXAMPLE = (
     default=None,
     help="Keep at most the first N ids of each text.",
 )
-@click.option("--pad", is_flag=True, help="Pad every row to --max-length with the pad row.")
+@click.option(
+    "--pad",
+    is_flag=True,
+    help="Pad every row to --max-length with the pad row, and write attention_mask "
+    "(1 for a token, 0 for padding).",
+)
 @click.option(
     "--keep-columns/--ids-only",
     default=True,
     show_default=True,
-    help="Copy the input's columns into the output, or write only ids and length.",
+    help="Copy the input's columns into the output, or write only the encoded columns.",
 )
 @click.option("--force", is_flag=True, help="Replace an existing --out file.")
 @json_option
@@ -58,6 +100,8 @@ def encode(
     artifact: str,
     data: str,
     text_column: str | None,
+    label_column: str | None,
+    label_names: str | None,
     out: str,
     max_length: int | None,
     pad: bool,
@@ -68,23 +112,34 @@ def encode(
     """Encode the texts of a data file into token ids with an artifact's tokenizer.
 
     Each row of --data becomes one row of --out, null where the text is null;
-    tokens missing from the vocabulary become the unk row. The output is
-    written to a temporary file and moved into place: a failure leaves none,
-    and without --force a file that another run wrote meanwhile is kept.
+    tokens missing from the vocabulary become the unk row. The columns carry
+    the Hugging Face names, so that datasets and a DataLoader read them as they
+    are. The output is written to a temporary file and moved into place: a
+    failure leaves none, and without --force a file that another run wrote
+    meanwhile is kept.
     """
     from aligner.artifact import open_artifact
     from aligner.encode_files import encode_file
 
     if pad and max_length is None:
         raise click.UsageError("--pad needs --max-length")
+    if label_names is not None and label_column is None:
+        raise click.UsageError("--label-names needs --label-column")
     encoder = open_artifact(artifact, verify=False).encoder(max_length=max_length, pad=pad)
     result = encode_file(
-        encoder, data, out, text_column=text_column, keep_columns=keep_columns, force=force
+        encoder,
+        data,
+        out,
+        text_column=text_column,
+        label_column=label_column,
+        label_names=label_names,
+        keep_columns=keep_columns,
+        force=force,
     )
     if as_json:
         emit(result.to_dict() | {"seconds": round(result.seconds, 3)})
         return
     click.echo(
         f"wrote {shown(result.path)}: {result.rows:,} rows, {result.tokens:,} tokens "
-        f"({result.unknown:,} unknown) in {result.seconds:.2f} s"
+        f"({result.unknown:,} unknown) in {result.seconds:.2f} s{_labels_line(result)}"
     )

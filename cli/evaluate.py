@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from aligner_cli.common import emit, format_option, json_option, library_errors
+from aligner_cli.help import SectionedCommand, section
 
 if TYPE_CHECKING:
     from aligner.evaluate import AnalogyResult, Evaluation, SimilarityResult
@@ -21,14 +22,22 @@ EXAMPLE = (
 )
 
 
-@click.command("eval", epilog=EXAMPLE)
+@click.command("eval", cls=SectionedCommand, epilog=EXAMPLE)
 @click.argument("source", type=click.Path(exists=True))
+@section("Input")
+@format_option("Format of a vectors file.")
+@click.option("--member", help="File to read inside a zip archive.")
+@click.option(
+    "--skip-bad-rows", is_flag=True, help="Skip and count malformed rows of a vectors file."
+)
+@section("Sets")
 @click.option(
     "--set",
     "sets",
     multiple=True,
     type=click.Choice(SETS),
-    help="A bundled set (repeatable). Default: all three, unless you pass files of your own.",
+    show_default="all three, unless --similarity or --analogy",
+    help="A bundled set (repeatable).",
 )
 @click.option(
     "--similarity",
@@ -42,35 +51,35 @@ EXAMPLE = (
     type=click.Path(exists=True, dir_okay=False),
     help="Your analogy file: 'a b c d' lines in ': section' groups (repeatable).",
 )
+@section("Scoring")
 @click.option(
     "--method",
     "methods",
     multiple=True,
     type=click.Choice(METHODS),
-    help="Analogy method (repeatable). Default: both.",
+    show_default="both",
+    help="Analogy method (repeatable).",
 )
 @click.option(
     "--restrict-vocab",
     type=click.IntRange(min=1),
     default=300_000,
-    show_default=True,
     help="Search only the first N rows (the most frequent words), as gensim does.",
 )
 @click.option("--case-sensitive", is_flag=True, help="Compare words as written, not up to case.")
 @click.option(
     "--include-filled",
     is_flag=True,
-    help="Artifacts: count rows filled at random too (default: only rows that found a vector).",
+    help="Artifacts: count rows filled at random too, not only rows that found a vector.",
 )
-@format_option("Format of a vectors file (default: detected).")
-@click.option("--member", help="File to read inside a zip archive.")
-@click.option(
-    "--skip-bad-rows", is_flag=True, help="Skip and count malformed rows of a vectors file."
-)
+@section("Output")
 @json_option
 @library_errors
 def eval_command(
     source: str,
+    vectors_format: str | None,
+    member: str | None,
+    skip_bad_rows: bool,
     sets: tuple[str, ...],
     similarity: tuple[str, ...],
     analogy: tuple[str, ...],
@@ -78,9 +87,6 @@ def eval_command(
     restrict_vocab: int,
     case_sensitive: bool,
     include_filled: bool,
-    vectors_format: str | None,
-    member: str | None,
-    skip_bad_rows: bool,
     as_json: bool,
 ) -> None:
     """Evaluate vectors on word similarity (Spearman's ρ) and analogies (accuracy).

@@ -10,22 +10,32 @@ from aligner_cli.common import (
     OutputFile,
     check_follow_links,
     emit,
+    follow_links_option,
     format_option,
     json_option,
     library_errors,
+    seed_option,
+    text_column_option,
 )
 from aligner_cli.compare import compare
 from aligner_cli.download import download
 from aligner_cli.encode import encode
 from aligner_cli.evaluate import eval_command
 from aligner_cli.evaluate import manifest_lines as eval_manifest_lines
+from aligner_cli.export import export as export_command
+from aligner_cli.help import SectionedCommand, section
 from aligner_cli.neighbors import neighbors
-from aligner_cli.report import build_lines, manifest_lines, one_line
-from aligner_cli.task import alignment_config, alignment_options, vocab_options
-from aligner_cli.tokenizer import given_tokenizer, make_tokenizer, tokenizer_options
+from aligner_cli.report import build_lines, manifest_lines
+from aligner_cli.task import alignment_config, alignment_options, task_columns, vocab_options
+from aligner_cli.tokenizer import (
+    given_tokenizer,
+    make_tokenizer,
+    sentencepiece_text,
+    tokenizer_options,
+)
 from aligner_cli.training import (
     check_tokenizer_options,
-    corpus_options,
+    corpus_option,
     run_build,
     training_options,
     training_values,
@@ -48,7 +58,8 @@ def _special(value: str) -> str | None:
 
 
 @click.group(
-    context_settings={"help_option_names": ["-h", "--help"]},
+    # every command shows its options' defaults the same way: [default: X]
+    context_settings={"help_option_names": ["-h", "--help"], "show_default": True},
     epilog=EXAMPLES["cli"],
 )
 @click.version_option(package_name="aligner")
@@ -64,66 +75,66 @@ def cli() -> None:
     install_signal_handlers()  # SIGTERM/SIGHUP unwind like Ctrl-C: temporaries are removed
 
 
-@cli.command(epilog=EXAMPLES["build"])
-@corpus_options(required=False)
+@cli.command(cls=SectionedCommand, epilog=EXAMPLES["build"])
+@section("Input")
+@corpus_option(required=False)
 @click.option(
     "--pretrained",
     metavar="SOURCE",
-    help="Pretrained vectors instead: a local file, a registry name (aligner download "
-    "--list) or an http(s) URL.",
+    help="Pretrained vectors instead of --corpus: a local file, a registry name or "
+    "gensim-data:NAME (aligner download --list), hf://[datasets/]OWNER/REPO[@REVISION]/PATH "
+    "on the Hugging Face Hub, or an http(s) URL.",
 )
-@format_option("Format of --pretrained (default: detected).")
+@format_option("Format of --pretrained.")
 @click.option("--member", help="File to read inside a --pretrained zip archive.")
 @click.option("--skip-bad-rows", is_flag=True, help="Skip and count malformed --pretrained rows.")
-@click.option(
-    "--cache-dir",
-    type=click.Path(file_okay=False),
-    help="Cache of downloads and of input file digests (default: $ALIGNER_CACHE or the "
-    "user cache directory).",
-)
 @click.option(
     "--vocab",
     type=click.Path(exists=True, dir_okay=False),
     help="Task vocabulary: 'token' or 'token<TAB>count' per line.",
 )
 @vocab_options
-@click.option("--out", required=True, type=click.Path(), help="Artifact directory to write.")
-@training_options
-@tokenizer_options
+@follow_links_option
+@click.option(
+    "--cache-dir",
+    type=click.Path(file_okay=False),
+    show_default="$ALIGNER_CACHE, else the user cache directory",
+    help="Cache of downloads and of input file digests.",
+)
+@section("Training")
+@training_options(pretrained=True)
+@section("Tokenizer")
+@tokenizer_options(trains=True)
 @click.option(
     "--sp-train-on",
     type=click.Choice(["corpus", "data"]),
     default=None,
-    help="Train --sp-vocab-size pieces on the corpus (default when given) or on --data.",
+    show_default="corpus if given, else data",
+    help="Text to train --sp-vocab-size pieces on: --corpus or --data.",
 )
-@click.option(
-    "--seed",
-    type=int,
-    default=0,
-    show_default=True,
-    help="Seed for training, sentencepiece and fill.",
-)
+@section("Alignment and fill")
 @alignment_options
 @click.option(
     "--init",
     type=click.Choice(["normal", "uniform", "zeros"]),
     default="normal",
-    show_default=True,
     help="How rows without a vector are filled.",
 )
 @click.option(
     "--init-scale",
     type=click.FloatRange(min=0, min_open=True),
     default=None,
-    help="Half-width for --init uniform (default: matches the vectors' spread).",
+    show_default="the vectors' spread",
+    help="Half-width of --init uniform.",
 )
-@click.option("--pad-token", default="<pad>", show_default=True, help="Padding token; '' for none.")
-@click.option("--unk-token", default="<unk>", show_default=True, help="Unknown token; '' for none.")
+@click.option("--pad-token", default="<pad>", help="Padding token (row 0); '' for none.")
+@click.option("--unk-token", default="<unk>", help="Unknown token; '' for none.")
+@section("Output")
+@click.option("--out", required=True, type=click.Path(), help="Artifact directory to write.")
 @click.option(
     "--dtype",
     type=click.Choice(["float32", "float16"]),
     default="float32",
-    show_default=True,
     help="Storage type of the vectors; layers are float32 either way.",
 )
 @click.option("--force", is_flag=True, help="Replace an existing artifact at --out.")
@@ -135,38 +146,42 @@ def cli() -> None:
     "the figures go into the manifest.",
 )
 @json_option
+@section("Other")
+@seed_option("training, sentencepiece and fill")
 @library_errors
 def build(
     corpus: str | None,
-    text_column: str | None,
-    follow_links: bool,
     pretrained: str | None,
     vectors_format: str | None,
     member: str | None,
     skip_bad_rows: bool,
-    cache_dir: str | None,
     vocab: str | None,
+    text_column: str | None,
     task_data: dict[str, Any],
-    out: str,
+    follow_links: bool,
+    cache_dir: str | None,
     training: dict[str, Any],
     tokenizer: dict[str, Any],
     sp_train_on: str | None,
-    seed: int,
     alignment: dict[str, Any],
     init: str,
     init_scale: float | None,
     pad_token: str,
     unk_token: str,
+    out: str,
     dtype: str,
     force: bool,
     run_eval: bool,
     as_json: bool,
+    seed: int,
 ) -> None:
     """Build an embedding artifact for a vocabulary from a corpus or pretrained vectors.
 
     Same inputs (same file contents and options) as the artifact already at
     --out: it is reused at once; other inputs: the error says which changed.
-    Warnings (very low coverage and its likely cause) go to stderr.
+    Warnings (very low coverage and its likely cause) go to stderr. Options
+    that do not apply (another method's, training options with --pretrained)
+    are refused.
     """
     from aligner.pipeline import BuildConfig, build
     from aligner.progress import TqdmProgress
@@ -174,20 +189,15 @@ def build(
     ctx = click.get_current_context()
     if init_scale is not None and init != "uniform":
         raise click.UsageError("--init-scale applies only to --init uniform")
-    if (corpus is None) == (pretrained is None):
-        raise click.UsageError("pass exactly one of --corpus (train) and --pretrained (read)")
-    if pretrained is not None and text_column is not None:
-        raise click.UsageError("--text-column applies to --corpus")
+    _check_sources(corpus, pretrained, vocab, task_data["data"])
     if corpus is not None and (vectors_format or member or skip_bad_rows):
         raise click.UsageError("--format, --member and --skip-bad-rows apply to --pretrained")
-    if (vocab is None) == (task_data["data"] is None):
-        raise click.UsageError("pass exactly one of --vocab (a file) and --data (count it)")
-    if vocab is not None and any(v is not None for k, v in task_data.items() if k != "data"):
-        raise click.UsageError("--data-column, --vocab-min-count and --vocab-max-size need --data")
-    if sp_train_on is not None and tokenizer["sp_vocab_size"] is None:
-        raise click.UsageError("--sp-train-on applies when training one with --sp-vocab-size")
+    corpus_column, data_column = task_columns(
+        ctx, text_column, task_data, corpus=corpus, follow_links=follow_links
+    )
     check_follow_links(follow_links, corpus, task_data["data"])
     check_tokenizer_options(ctx, tokenizer)
+    train_on = sentencepiece_text(tokenizer, sp_train_on, corpus=corpus, data=task_data["data"])
     method, values = training_values(ctx, training, pretrained=pretrained is not None)
     pieces = alignment_config(alignment, corpus=corpus)
     if pieces["pieces"] is not None and method == "fasttext":
@@ -195,10 +205,9 @@ def build(
             "--subword-pieces and --subword-model compose words for --method word2vec and "
             "glove; fasttext composes them from its own subwords"
         )
-    train_on = sp_train_on or ("corpus" if corpus is not None else "data")
     config = BuildConfig(
         corpus=corpus,
-        text_column=text_column,
+        text_column=corpus_column,
         pretrained=pretrained,
         format=vectors_format,
         member=member,
@@ -207,7 +216,7 @@ def build(
         cache=cache_dir,
         vocab=vocab,
         data=task_data["data"],
-        data_column=task_data["data_column"],
+        data_column=data_column,
         vocab_min_count=task_data["vocab_min_count"] or 1,
         vocab_max_size=task_data["vocab_max_size"],
         out=out,
@@ -226,6 +235,21 @@ def build(
         follow_links=follow_links,
     )
     result = run_build(build, config, TqdmProgress())
+    _print_build(result, as_json)
+
+
+def _check_sources(
+    corpus: str | None, pretrained: str | None, vocab: str | None, data: str | None
+) -> None:
+    """One source of vectors and one of the vocabulary, else a usage error."""
+    if (corpus is None) == (pretrained is None):
+        raise click.UsageError("pass exactly one of --corpus (train) and --pretrained (read)")
+    if (vocab is None) == (data is None):
+        raise click.UsageError("pass exactly one of --vocab (a file) and --data (count it)")
+
+
+def _print_build(result: Any, as_json: bool) -> None:
+    """The build report (or its JSON) on stdout, warnings on stderr."""
     if as_json:
         read_stats = result.manifest["source"].get("read_stats")
         emit(
@@ -247,8 +271,16 @@ def build(
         click.echo(f"warning: {line}", err=True)
 
 
-@cli.command(epilog=EXAMPLES["train"])
-@corpus_options(required=True)
+@cli.command(cls=SectionedCommand, epilog=EXAMPLES["train"])
+@section("Input")
+@corpus_option(required=True)
+@text_column_option("of a --corpus table (Parquet, Arrow, JSONL, CSV/TSV)")
+@follow_links_option
+@section("Training")
+@training_options(pretrained=False)
+@section("Tokenizer")
+@tokenizer_options(trains=False)
+@section("Output")
 @click.option(
     "--out",
     required=True,
@@ -257,28 +289,28 @@ def build(
     "or .xz (other names are refused); with --method fasttext, .bin is fastText's own "
     "model, subwords included.",
 )
-@training_options
-@tokenizer_options
-@click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--force", is_flag=True, help="Replace an existing --out file.")
 @json_option
+@section("Other")
+@seed_option("training")
 @library_errors
 def train(
     corpus: str,
     text_column: str | None,
     follow_links: bool,
-    out: str,
     training: dict[str, Any],
     tokenizer: dict[str, Any],
-    seed: int,
+    out: str,
     force: bool,
     as_json: bool,
+    seed: int,
 ) -> None:
     """Train vectors on a corpus and write them as a standalone vectors file.
 
     --out NAME.txt or .vec (optionally .gz, .bz2, .xz) writes word2vec text; NAME.bin
     writes fastText's own model with --method fasttext (it keeps the subwords
-    that compose vectors for unseen words), word2vec binary otherwise.
+    that compose vectors for unseen words), word2vec binary otherwise. Options
+    of another method are refused.
     """
     from aligner.progress import TqdmProgress
     from aligner.train.to_file import train_vectors_file
@@ -298,11 +330,13 @@ def train(
     if as_json:
         emit(summary | {"source": vectors.source})
     else:
-        epochs = vectors.source.get("params", {}).get("epochs")
-        tokens = vectors.source.get("corpus", {}).get("tokens")
+        params = vectors.source.get("params", {})
+        epochs, tokens = params.get("epochs"), vectors.source.get("corpus", {}).get("tokens")
         trained = (
             f"{method}, {epochs} epochs over {tokens:,} tokens" if epochs and tokens else method
         )
+        if method == "fasttext" and params.get("window"):
+            trained += f", window {params['window']}"
         click.echo(f"wrote {result.path}: {len(vectors)} x {vectors.dim} ({trained})")
     for note in result.notes:
         click.echo(f"note: {note}", err=True)
@@ -311,20 +345,23 @@ def train(
 @cli.command(epilog=EXAMPLES["info"])
 @click.argument("artifact", type=click.Path(exists=True, file_okay=False))
 @click.option(
-    "--verify/--no-verify", default=True, show_default=True, help="Check the vectors file's sha256."
+    "--verify/--no-verify", default=True, help="Check the files' sha256 before reporting."
 )
-@json_option
+@click.option("--json", "as_json", is_flag=True, help="Print the whole manifest as JSON on stdout.")
 @library_errors
 def info(artifact: str, verify: bool, as_json: bool) -> None:
-    """Show an artifact's manifest and coverage report."""
+    """Report what an artifact holds: vectors, vocabulary, tokenizer, source and
+    training parameters, rows by provenance, fill, coverage, evaluation.
+
+    --json prints manifest.json as it is, for scripts.
+    """
     from aligner.artifact import open_artifact
 
     art = open_artifact(artifact, verify=verify)
     if as_json:
         emit(art.manifest)
         return
-    click.echo(one_line(f"artifact {art.path}"))
-    for line in manifest_lines(art.manifest):
+    for line in manifest_lines(art.manifest, art.path):
         click.echo(line)
 
 
@@ -332,5 +369,6 @@ cli.add_command(compare)
 cli.add_command(download)
 cli.add_command(encode)
 cli.add_command(eval_command)
+cli.add_command(export_command)
 cli.add_command(neighbors)
 cli.add_command(vocab_command)

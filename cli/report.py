@@ -103,27 +103,26 @@ def build_lines(path: object, manifest: dict[str, Any], reused: bool) -> list[st
     return lines + coverage_lines(manifest["coverage"])
 
 
-def manifest_lines(manifest: dict[str, Any]) -> list[str]:
-    """A human summary of an artifact manifest.
+def manifest_lines(manifest: dict[str, Any], path: object = None) -> list[str]:
+    """A readable report of an artifact manifest (``aligner info``).
 
+    Sections of aligned ``key: value`` lines (vectors, vocabulary, tokenizer,
+    source and its training parameters, rows by provenance, alignment and
+    fill), then the coverage table, the evaluation, metadata and warnings.
     A section that is not what aligner writes (hand-edited, corrupt) is shown
     as one ``<section>: malformed in the manifest`` line instead of failing.
+
+    Example:
+        >>> manifest_lines({"format_version": 2, "aligner_version": "0.1.0"}, "emb")[:2]
+        ['artifact:  emb', 'format:    2 (aligner 0.1.0)']
     """
-    parts: list[tuple[str, Callable[[dict[str, Any]], list[str]]]] = [
-        ("format_version", _head_lines),
-        ("source", _source_lines),
-        ("fill", lambda m: [f"fill: {m['fill']}"] if m.get("fill") else []),
-        ("alignment", _alignment_lines),
-        ("coverage", lambda m: coverage_lines(m["coverage"]) if "coverage" in m else []),
-        ("build", _warning_lines),
-    ]
-    lines: list[str] = []
-    for name, render in parts:
+    items: list[Item] = [] if path is None else [("artifact", str(path))]
+    for name, render in _PARTS:
         try:
-            lines += [one_line(line) for line in render(manifest)]
+            items += render(manifest)
         except (KeyError, TypeError, ValueError, AttributeError, IndexError):
-            lines.append(f"{name}: malformed in the manifest (not shown)")
-    return lines
+            items.append(("", f"{name}: malformed in the manifest (not shown)"))
+    return [one_line(line) for line in _layout(items)]
 
 
 def one_line(line: str) -> str:
@@ -136,40 +135,216 @@ def one_line(line: str) -> str:
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
-def _head_lines(manifest: dict[str, Any]) -> list[str]:
-    vec, voc = manifest["vectors"], manifest["vocab"]
+# ``aligner info``: each renderer turns one manifest section into items, laid out by _layout.
+#: ``(key, value)``: an aligned ``key: value`` line; ``("#", title)``: a section heading
+#: (``""``: a blank line only); ``("", text)``: a line as it is
+Item = tuple[str, str]
+
+
+def _layout(items: list[Item]) -> list[str]:
+    """Headings, then each run of ``key: value`` lines with the values aligned
+    (indented under a heading); a blank line before each heading."""
+    lines: list[str] = []
+    for block in _blocks(items):
+        titled = block[0][0] == "#"
+        if titled:
+            lines += [""] if lines else []
+            lines += [block[0][1]] if block[0][1] else []
+        pairs = [item for item in block[titled:] if item[0] != ""]
+        width = max((len(key) for key, _ in pairs), default=0) + 1
+        indent = "  " if titled and block[0][1] else ""
+        for key, value in block[titled:]:
+            lines.append(value if key == "" else f"{indent}{key + ':':<{width}}  {value}".rstrip())
+    return lines
+
+
+def _blocks(items: list[Item]) -> list[list[Item]]:
+    """The items cut before each heading."""
+    blocks: list[list[Item]] = [[]]
+    for item in items:
+        if item[0] == "#" and blocks[-1]:
+            blocks.append([])
+        blocks[-1].append(item)
+    return [block for block in blocks if block]
+
+
+def _text(value: Any) -> str:
+    """A manifest value for a person: yes/no, thousands separators, lists joined."""
+    if value is None:
+        return "none"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    if isinstance(value, list | tuple):
+        return ", ".join(_text(v) for v in value) or "none"
+    if isinstance(value, dict):
+        return "; ".join(f"{k} {_text(v)}" for k, v in value.items()) or "none"
+    return str(value)
+
+
+def _label(key: str) -> str:
+    return key.replace("_", " ")
+
+
+def _file(section: dict[str, Any]) -> str:
+    size = section.get("bytes")
+    return f"{section['file']}" + (f" ({size:,} bytes)" if isinstance(size, int) else "")
+
+
+def _head_items(manifest: dict[str, Any]) -> list[Item]:
+    version = manifest["format_version"]
+    made = manifest.get("aligner_version")
+    items = [("format", f"{version}" + (f" (aligner {made})" if made else ""))]
+    if manifest.get("created"):
+        items.append(("created", str(manifest["created"])))
+    return items
+
+
+def _vectors_items(manifest: dict[str, Any]) -> list[Item]:
+    vec = manifest["vectors"]
     rows, dim = vec["shape"]
-    return [
-        f"format_version: {manifest['format_version']} "
-        f"(aligner {manifest.get('aligner_version')}, created {manifest.get('created')})",
-        f"vectors: {rows} x {dim} {vec['dtype']}, sha256 {vec['sha256'][:16]}…",
-        f"specials: pad={voc['pad']!r} (row {voc['pad_id']}), unk={voc['unk']!r} "
-        f"(row {voc['unk_id']})",
-        f"tokenizer: {manifest.get('tokenizer')}",
+    dtype = {"<f4": "float32", "<f2": "float16"}.get(vec["dtype"], vec["dtype"])
+    layout = f"{vec['dtype']}, {vec['order']} order" if vec.get("order") else vec["dtype"]
+    return [("#", "vectors"), ("shape", f"{rows:,} x {dim:,}"), ("dtype", f"{dtype} ({layout})"),
+            ("file", _file(vec)), ("sha256", str(vec["sha256"]))]  # fmt: skip
+
+
+def _special(token: Any, row: Any) -> str:
+    return "none" if token is None else f"{token} (row {row})"
+
+
+def _vocab_items(manifest: dict[str, Any]) -> list[Item]:
+    voc = manifest["vocab"]
+    items = [("#", "vocabulary"), ("rows", f"{voc['size']:,}"), ("file", _file(voc))]
+    items += [
+        ("pad", _special(voc["pad"], voc["pad_id"])),
+        ("unk", _special(voc["unk"], voc["unk_id"])),
     ]
+    return items
 
 
-def _source_lines(manifest: dict[str, Any]) -> list[str]:
+def _tokenizer_items(manifest: dict[str, Any]) -> list[Item]:
+    spec = dict(manifest.get("tokenizer") or {})
+    items: list[Item] = [("#", "tokenizer"), ("kind", str(spec.pop("kind")))]
+    items += [("lowercase", _text(spec.pop("lowercase", False)))]
+    items += [("normalize", _text(spec.pop("normalize", None)))]
+    if "model_file" in spec:
+        model = {"file": spec.pop("model_file"), "bytes": spec.pop("model_bytes", None)}
+        items.append(("model", _file(model)))
+    return items + [(_label(key), _text(value)) for key, value in spec.items()]
+
+
+#: source keys shown elsewhere (params, read_stats) or not worth a line
+_SOURCE_SHOWN = ("kind", "method", "corpus", "params", "read_stats", "tokenizer", "path")
+_SOURCE_LABELS = {
+    "vocab_file": "vocabulary",
+    "data": "dataset 1",
+    "trained_vocab_size": "trained words",
+    "gensim_version": "gensim",
+}
+
+
+def _source_items(manifest: dict[str, Any]) -> list[Item]:
     src = manifest.get("source") or {}
-    lines = []
+    if not src:
+        return []
+    items: list[Item] = [("#", "source")]
     if src.get("kind") == "trained":
-        corpus = src.get("corpus") or {}
-        lines.append(
-            f"source: {src.get('kind')} {src.get('method')} on {corpus.get('path')} "
-            f"({corpus.get('tokens')} tokens), params {src.get('params')}"
+        items.append(("kind", f"trained, {src.get('method')}"))
+        corpus = dict(src.get("corpus") or {})
+        facts = [f"{_text(corpus.pop(k))} {k}" for k in ("files", "sentences", "tokens", "bytes")
+                 if isinstance(corpus.get(k), int)]  # fmt: skip
+        items.append(
+            ("corpus", f"{corpus.pop('path', '?')}" + (f" ({', '.join(facts)})" if facts else ""))
         )
-    elif src:
-        name = f"{src['name']} " if src.get("name") else ""
-        lines.append(f"source: pretrained {name}{src.get('path')} ({src.get('format')})")
-    return lines + read_lines(src.get("read_stats"))
+        items += [(f"corpus {_label(k)}", _text(v)) for k, v in corpus.items() if v is not None]
+    else:
+        items += [("kind", str(src.get("kind"))), ("file", str(src.get("path")))]
+    items += [
+        (_SOURCE_LABELS.get(k, _label(k)), _text(v))
+        for k, v in src.items()
+        if k not in _SOURCE_SHOWN and v is not None
+    ]
+    items += [("", line) for line in _indented(read_lines(src.get("read_stats")))]
+    params = src.get("params")
+    if params:
+        items += [("#", "training parameters")]
+        items += [(_label(key), _text(value)) for key, value in params.items()]
+    return items
 
 
-def _alignment_lines(manifest: dict[str, Any]) -> list[str]:
+def _indented(lines: list[str]) -> list[str]:
+    return [f"  {line}" for line in lines]
+
+
+def _provenance_items(manifest: dict[str, Any]) -> list[Item]:
+    kinds = (manifest.get("provenance") or {}).get("kinds")
+    if not kinds:
+        return []
+    return [("#", "rows by provenance"), *((kind, f"{n:,}") for kind, n in kinds.items())]
+
+
+def _alignment_heading(manifest: dict[str, Any]) -> list[Item]:
+    shown = "alignment" in manifest or manifest.get("fill")
+    return [("#", "alignment and fill")] if shown else []
+
+
+def _alignment_items(manifest: dict[str, Any]) -> list[Item]:
     if "alignment" not in manifest:
         return []
-    return [f"fallbacks: {' -> '.join(manifest['alignment']['fallbacks'])}"]
+    return [("fallbacks", " -> ".join(manifest["alignment"]["fallbacks"]))]
 
 
-def _warning_lines(manifest: dict[str, Any]) -> list[str]:
+def _fill_items(manifest: dict[str, Any]) -> list[Item]:
+    fill = dict(manifest.get("fill") or {})
+    if not fill:
+        return []
+    items = [("fill", f"{fill.pop('method')}, seed {fill.pop('seed', 'none')}")]
+    names = {"scale": "fill scale", "mean_norm": "fill mean norm", "std_mean": "fill spread"}
+    return items + [(names.get(k, f"fill {_label(k)}"), _text(v)) for k, v in fill.items()]
+
+
+def _coverage_items(manifest: dict[str, Any]) -> list[Item]:
+    if "coverage" not in manifest:
+        return []
+    return [("#", ""), *(("", line) for line in coverage_lines(manifest["coverage"]))]
+
+
+def _evaluation_items(manifest: dict[str, Any]) -> list[Item]:
+    from aligner_cli.evaluate import manifest_lines as evaluation_lines
+
+    lines = evaluation_lines(manifest.get("evaluation"))
+    return [("#", ""), *(("", line) for line in lines)] if lines else []
+
+
+def _metadata_items(manifest: dict[str, Any]) -> list[Item]:
+    metadata = manifest.get("metadata") or {}
+    return (
+        [("#", "metadata"), *((str(k), _text(v)) for k, v in metadata.items())] if metadata else []
+    )
+
+
+def _build_items(manifest: dict[str, Any]) -> list[Item]:
     build = manifest.get("build") or {}
-    return [f"warning: {line}" for line in build.get("warnings") or []]
+    warnings = [("", f"warning: {line}") for line in build.get("warnings") or []]
+    return [("#", ""), *warnings] if warnings else []
+
+
+_PARTS: list[tuple[str, Callable[[dict[str, Any]], list[Item]]]] = [
+    ("format_version", _head_items),
+    ("vectors", _vectors_items),
+    ("vocab", _vocab_items),
+    ("tokenizer", _tokenizer_items),
+    ("source", _source_items),
+    ("provenance", _provenance_items),
+    ("alignment and fill", _alignment_heading),
+    ("alignment", _alignment_items),
+    ("fill", _fill_items),
+    ("coverage", _coverage_items),
+    ("evaluation", _evaluation_items),
+    ("metadata", _metadata_items),
+    ("build", _build_items),
+]

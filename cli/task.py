@@ -7,7 +7,8 @@ from typing import Any, TypeVar
 
 import click
 
-from aligner_cli.common import grouped_options
+from aligner_cli.common import grouped_options, text_column_option
+from aligner_cli.training import flag
 
 F = TypeVar("F", bound=Callable[..., Any])
 STEPS = ("exact", "lowercase", "accents", "digits", "subword")
@@ -23,6 +24,20 @@ def _chain(ctx: click.Context, param: click.Parameter, value: str) -> tuple[str,
     return steps
 
 
+def _deprecated_data_column(
+    ctx: click.Context, param: click.Parameter, value: str | None
+) -> str | None:
+    if value is not None:
+        click.echo(
+            "note: --data-column is deprecated; use --text-column (the text column of --corpus "
+            "and --data alike) or --data-text-column (of --data alone)",
+            err=True,
+        )
+    return value
+
+
+#: build's dataset-1 options; the command receives them as ``task_data: dict``, and
+#: ``--text-column`` (listed after ``--data``, for --corpus and --data) as ``text_column``
 vocab_options = grouped_options(
     "task_data",
     [
@@ -32,20 +47,100 @@ vocab_options = grouped_options(
             help="Dataset 1 instead of --vocab: count the vocabulary from it "
             "(text, CSV/TSV, JSONL, Parquet, Arrow, or a directory).",
         ),
+        text_column_option("of --corpus and --data tables (Parquet, Arrow, JSONL, CSV/TSV)"),
         click.option(
-            "--data-column", help="Text column of tabular --data (CSV without header: 2)."
+            "--data-text-column",
+            metavar="COL",
+            help="Text column of a --data table when it differs from the --corpus table's "
+            "(--text-column names both).",
         ),
         click.option(
-            "--vocab-min-count", type=click.IntRange(min=1), help="With --data: drop rarer tokens."
+            "--data-column",
+            "deprecated_data_column",
+            hidden=True,
+            callback=_deprecated_data_column,
+            help="Deprecated: --data-text-column.",
+        ),
+        click.option(
+            "--vocab-min-count",
+            type=click.IntRange(min=1),
+            show_default="1",
+            help="With --data: drop tokens seen fewer times.",
         ),
         click.option(
             "--vocab-max-size",
             type=click.IntRange(min=1),
-            help="With --data: keep the N most frequent.",
+            show_default="no limit",
+            help="With --data: keep the N most frequent tokens.",
         ),
     ],
-    ("data", "data_column", "vocab_min_count", "vocab_max_size"),
+    ("data", "data_text_column", "deprecated_data_column", "vocab_min_count", "vocab_max_size"),
 )
+
+
+def task_columns(
+    ctx: click.Context,
+    text_column: str | None,
+    task_data: dict[str, Any],
+    *,
+    corpus: str | None,
+    follow_links: bool,
+) -> tuple[str | None, str | None]:
+    """The text columns of build's corpus and dataset 1.
+
+    ``--text-column`` names the text column of every table input (a plain
+    text input has none); ``--data-text-column`` (old name ``--data-column``)
+    overrides it for dataset 1.
+
+    Args:
+        ctx: the running command, for the options given.
+        text_column: ``--text-column``.
+        task_data: the dataset-1 options (see :data:`vocab_options`), ``--data`` included.
+        corpus: ``--corpus`` (None with ``--pretrained``).
+        follow_links: ``--follow-links``, as the readers will take it.
+
+    Returns:
+        The corpus's column and dataset 1's, each None where it has none.
+
+    Raises:
+        click.UsageError: dataset-1 options without ``--data``, both names of
+            its column, or ``--text-column`` where no input is a table.
+    """
+    from aligner.build_checks import holds_tables
+
+    data = task_data["data"]
+    own = _data_column(ctx, task_data)
+    corpus_tables = corpus is not None and holds_tables(corpus, follow_links=follow_links)
+    data_tables = data is not None and holds_tables(data, follow_links=follow_links)
+    if text_column is not None and not (corpus_tables or data_tables):
+        plain = [f"--{name} {path}" for name, path in (("corpus", corpus), ("data", data)) if path]
+        read = f"{' and '.join(plain)} hold plain text only" if plain else "neither is read"
+        raise click.UsageError(
+            f"--text-column applies to --corpus and --data tables (Parquet, Arrow, JSONL, "
+            f"CSV/TSV), and {read}; drop --text-column"
+        )
+    data_column = own if own is not None else (text_column if data_tables else None)
+    return (text_column if corpus_tables else None), data_column
+
+
+def _data_column(ctx: click.Context, task_data: dict[str, Any]) -> str | None:
+    """``--data-text-column`` or its old name, checked against ``--data``."""
+    new, old = task_data["data_text_column"], task_data["deprecated_data_column"]
+    if new is not None and old is not None:
+        raise click.UsageError(
+            "--data-column is the old name of --data-text-column; pass --data-text-column only"
+        )
+    if task_data["data"] is None:
+        names = {"data_text_column": new, "deprecated_data_column": old}
+        names |= {key: task_data[key] for key in ("vocab_min_count", "vocab_max_size")}
+        given = [flag(ctx, name) for name, value in names.items() if value is not None]
+        if given:
+            raise click.UsageError(
+                f"options of dataset 1 need --data, which the vocabulary is counted from: "
+                f"with --vocab, drop {', '.join(given)}"
+            )
+    return new if new is not None else old
+
 
 alignment_options = grouped_options(
     "alignment",

@@ -16,39 +16,50 @@ if TYPE_CHECKING:
 F = TypeVar("F", bound=Callable[..., Any])
 NAMES = ("tokenizer", "lowercase", "nfkc", "sp_model", "sp_vocab_size", "sp_model_type")
 
-_OPTIONS = [
-    click.option(
-        "--tokenizer",
-        type=click.Choice(["whitespace", "regex", "sentencepiece"]),
-        default="whitespace",
-        show_default=True,
-        help="How text is split: on whitespace; words and punctuation (regex); or "
-        "sentencepiece pieces (--sp-model, or train one with --sp-vocab-size).",
-    ),
-    click.option("--lowercase", is_flag=True, help="Lowercase text before splitting."),
-    click.option("--nfkc", is_flag=True, help="NFKC-normalize text first (ﬁ → fi, Ａ → A)."),
-    click.option(
-        "--sp-model",
-        type=click.Path(exists=True, dir_okay=False),
-        help="An existing sentencepiece .model file.",
-    ),
-    click.option(
-        "--sp-vocab-size",
-        type=click.IntRange(min=2),
-        help="Train a sentencepiece model with this many pieces.",
-    ),
-    click.option(
-        "--sp-model-type",
-        type=click.Choice(["unigram", "bpe"]),
-        default="unigram",
-        show_default=True,
-        help="Sentencepiece model to train.",
-    ),
-]
+
+def _options(*, trains: bool) -> list[Callable[[F], F]]:
+    return [
+        click.option(
+            "--tokenizer",
+            type=click.Choice(["whitespace", "regex", "sentencepiece"]),
+            default="whitespace",
+            help="How text is split: on whitespace; words and punctuation (regex); or "
+            "sentencepiece pieces (--sp-model"
+            + (", or train one with --sp-vocab-size)." if trains else ")."),
+        ),
+        click.option("--lowercase", is_flag=True, help="Lowercase text before splitting."),
+        click.option("--nfkc", is_flag=True, help="NFKC-normalize text first (ﬁ → fi, Ａ → A)."),
+        click.option(
+            "--sp-model",
+            type=click.Path(exists=True, dir_okay=False),
+            help="An existing sentencepiece .model file.",
+        ),
+        # hidden where the command cannot train one: given, they are refused with the remedy
+        click.option(
+            "--sp-vocab-size",
+            type=click.IntRange(min=2),
+            hidden=not trains,
+            help="Train a sentencepiece model with this many pieces.",
+        ),
+        click.option(
+            "--sp-model-type",
+            type=click.Choice(["unigram", "bpe"]),
+            default="unigram",
+            hidden=not trains,
+            help="Sentencepiece model to train with --sp-vocab-size.",
+        ),
+    ]
 
 
-#: the tokenizer options; the command receives them as ``tokenizer: dict``
-tokenizer_options = grouped_options("tokenizer", _OPTIONS, NAMES)
+def tokenizer_options(*, trains: bool) -> Callable[[F], F]:
+    """The tokenizer options; the command receives them as ``tokenizer: dict``.
+
+    Args:
+        trains: the command can train a sentencepiece model (``build``); other
+            commands take an existing ``--sp-model`` and do not list the
+            training options (given anyway, they are refused with the remedy).
+    """
+    return grouped_options("tokenizer", _options(trains=trains), NAMES)
 
 
 def make_tokenizer(
@@ -82,6 +93,38 @@ def make_tokenizer(
     return SentencePieceTraining(
         size, model_type=options["sp_model_type"], train_on=train_on, **common
     )
+
+
+def sentencepiece_text(
+    options: dict[str, Any], train_on: str | None, *, corpus: str | None, data: str | None
+) -> str:
+    """What build trains a sentencepiece model on: ``"corpus"`` or ``"data"``.
+
+    Args:
+        options: the tokenizer options.
+        train_on: ``--sp-train-on``, None when not given (the corpus when
+            there is one, else dataset 1).
+        corpus: ``--corpus`` (None with ``--pretrained``).
+        data: ``--data`` (None with ``--vocab``).
+
+    Raises:
+        click.UsageError: ``--sp-train-on`` without ``--sp-vocab-size``, or
+            naming a text the build does not have.
+    """
+    if options["sp_vocab_size"] is None:
+        if train_on is not None:
+            raise click.UsageError("--sp-train-on applies when training one with --sp-vocab-size")
+        return "corpus" if corpus is not None else "data"
+    chosen = train_on or ("corpus" if corpus is not None else "data")
+    have = {"corpus": corpus, "data": data}
+    if have[chosen] is None:
+        if train_on is None:
+            raise click.UsageError(
+                "--sp-vocab-size trains sentencepiece on --corpus or --data, and this build "
+                "has neither (--pretrained, --vocab); pass an existing --sp-model"
+            )
+        raise click.UsageError(f"--sp-train-on {chosen} needs --{chosen}, which is not given")
+    return chosen
 
 
 def given_tokenizer(options: dict[str, Any], command: str) -> TokenizerSpec:

@@ -7,118 +7,151 @@ from typing import Any, TypeVar
 
 import click
 
-from aligner_cli.common import follow_links_option, grouped_options
+from aligner_cli.common import grouped_options
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-_OPTIONS = [
-    click.option(
-        "--method",
-        type=click.Choice(["word2vec", "fasttext", "glove"]),
-        default="word2vec",
-        show_default=True,
-        help="Training method: word2vec and fasttext (gensim; fasttext composes vectors for "
-        "unseen words from subwords) or glove (aligner's own, torch).",
-    ),
-    click.option(
+
+def _dim_option(*, pretrained: bool) -> Callable[[F], F]:
+    checks = "; with --pretrained, the size the vectors must have (checked)" if pretrained else ""
+    return click.option(
         "--dim",
         type=click.IntRange(min=1),
         default=None,
-        help="Vector size to train (default 100); with --pretrained, the expected size.",
-    ),
-    click.option(
-        "--window",
-        type=click.IntRange(min=1),
-        default=None,
-        help="Context window (default: 5 for word2vec and fasttext, 15 for glove).",
-    ),
-    click.option("--min-count", type=click.IntRange(min=1), default=5, show_default=True),
-    click.option(
-        "--epochs",
-        type=click.IntRange(min=1),
-        default=None,
-        help="Passes over the corpus (default: glove 25; word2vec and fasttext from the "
-        "corpus size counted in the first pass: about 20 M tokens read in all, 5 to 20 "
-        "epochs, so 20 for 1 M tokens and 5 from 4 M on).",
-    ),
-    click.option("--sg/--cbow", default=True, show_default=True, help="Skip-gram or CBOW."),
-    click.option("--negative", type=click.IntRange(min=0), default=5, show_default=True),
-    click.option(
-        "--workers",
-        type=click.IntRange(min=1),
-        default=1,
-        show_default=True,
-        help="Training threads; 1 makes results byte-reproducible.",
-    ),
-    click.option(
-        "--min-n",
-        type=click.IntRange(min=1),
-        default=3,
-        show_default=True,
-        help="fastText: shortest character n-gram.",
-    ),
-    click.option(
-        "--x-max",
-        type=click.FloatRange(min=0, min_open=True),
-        default=None,
-        help="glove: count at which a pair's weight reaches 1 (default 10; the paper's 100 "
-        "suits corpora of billions of tokens).",
-    ),
-    click.option(
-        "--alpha",
-        type=click.FloatRange(min=0),
-        default=None,
-        help="glove: weighting exponent (default 0.75).",
-    ),
-    click.option(
-        "--learning-rate",
-        type=click.FloatRange(min=0, min_open=True),
-        default=None,
-        help="glove: AdaGrad learning rate, as in the reference implementation (default 0.05).",
-    ),
-    click.option(
-        "--max-vocab",
-        type=click.IntRange(min=1),
-        default=None,
-        help="glove: keep at most this many most frequent words.",
-    ),
-    click.option(
-        "--memory-gb",
-        type=click.FloatRange(min=0, min_open=True),
-        default=None,
-        help="glove: memory budget of co-occurrence counting; beyond it partial "
-        "counts spill to disk (default 1).",
-    ),
-    click.option(
-        "--device",
-        type=click.Choice(["auto", "cpu", "cuda"]),
-        default=None,
-        help="glove: where to train (default auto: CUDA when available).",
-    ),
-    click.option(
-        "--threads",
-        type=click.IntRange(min=1),
-        default=None,
-        help="glove: CPU threads for training (default: torch's).",
-    ),
-    click.option(
-        "--max-n",
-        type=click.IntRange(min=1),
-        default=6,
-        show_default=True,
-        help="fastText: longest character n-gram.",
-    ),
-    click.option(
-        "--bucket",
-        type=click.IntRange(min=1),
-        default=None,
-        help="fastText: hash buckets of the n-grams (default 2000000; a .bin model holds "
-        "bucket x dim numbers).",
-    ),
-]
+        show_default="100" if not pretrained else "100 when training",
+        help=f"Vector size to train{checks}.",
+    )
+
+
+def _options(*, pretrained: bool) -> list[Callable[[F], F]]:
+    """The training options in the order ``--help`` lists them: every method's,
+    then word2vec and fasttext, fasttext, glove."""
+    return [
+        click.option(
+            "--method",
+            type=click.Choice(["word2vec", "fasttext", "glove"]),
+            default="word2vec",
+            help="word2vec or fasttext (gensim; fasttext also composes vectors for unseen "
+            "words from character n-grams), or glove (aligner's own, in torch).",
+        ),
+        _dim_option(pretrained=pretrained),
+        click.option(
+            "--window",
+            type=click.IntRange(min=1),
+            default=None,
+            show_default="5; fasttext from the corpus size; glove 15",
+            help="Context window: words at most this far apart are each other's context. "
+            "Depends on the corpus size for fasttext: 10 below 4 M tokens, else 5.",
+        ),
+        click.option(
+            "--min-count",
+            type=click.IntRange(min=1),
+            default=5,
+            help="Words seen fewer times in the corpus get no trained vector.",
+        ),
+        click.option(
+            "--epochs",
+            type=click.IntRange(min=1),
+            default=None,
+            show_default="from the corpus size; glove 25",
+            help="Passes over the corpus. Depends on the corpus size for word2vec and "
+            "fasttext: about 20 M tokens read in all, within 5 to 20 epochs (20 for 1 M "
+            "tokens or fewer, 5 from 4 M on), counted in the first pass.",
+        ),
+        click.option(
+            "--sg/--cbow",
+            default=True,
+            help="word2vec, fasttext: skip-gram (predict the context from a word) or CBOW "
+            "(a word from its context).",
+        ),
+        click.option(
+            "--negative",
+            type=click.IntRange(min=1),
+            default=5,
+            help="word2vec, fasttext: negative samples drawn per word (negative sampling).",
+        ),
+        click.option(
+            "--workers",
+            type=click.IntRange(min=1),
+            default=1,
+            help="word2vec, fasttext: training threads; 1 makes results byte-reproducible.",
+        ),
+        click.option(
+            "--min-n",
+            type=click.IntRange(min=1),
+            default=3,
+            help="fasttext: shortest character n-gram.",
+        ),
+        click.option(
+            "--max-n",
+            type=click.IntRange(min=1),
+            default=6,
+            help="fasttext: longest character n-gram.",
+        ),
+        click.option(
+            "--bucket",
+            type=click.IntRange(min=1),
+            default=None,
+            show_default="2000000",
+            help="fasttext: hash buckets of the n-grams (a .bin model holds bucket x dim numbers).",
+        ),
+        click.option(
+            "--x-max",
+            type=click.FloatRange(min=0, min_open=True),
+            default=None,
+            show_default="10",
+            help="glove: count at which a pair's weight reaches 1 (the paper's 100 suits "
+            "corpora of billions of tokens).",
+        ),
+        click.option(
+            "--alpha",
+            type=click.FloatRange(min=0),
+            default=None,
+            show_default="0.75",
+            help="glove: exponent of a pair's weight below --x-max.",
+        ),
+        click.option(
+            "--learning-rate",
+            type=click.FloatRange(min=0, min_open=True),
+            default=None,
+            show_default="0.05",
+            help="glove: AdaGrad learning rate, as in the reference implementation.",
+        ),
+        click.option(
+            "--max-vocab",
+            type=click.IntRange(min=1),
+            default=None,
+            show_default="no limit",
+            help="glove: keep at most this many most frequent words.",
+        ),
+        click.option(
+            "--memory-gb",
+            type=click.FloatRange(min=0, min_open=True),
+            default=None,
+            show_default="1",
+            help="glove: memory budget of co-occurrence counting; beyond it partial counts "
+            "spill to disk.",
+        ),
+        click.option(
+            "--device",
+            type=click.Choice(["auto", "cpu", "cuda"]),
+            default=None,
+            show_default="auto: CUDA when available",
+            help="glove: where to train.",
+        ),
+        click.option(
+            "--threads",
+            type=click.IntRange(min=1),
+            default=None,
+            show_default="torch's",
+            help="glove: CPU threads for training.",
+        ),
+    ]
+
+
 KEYS = ("method", "dim", "window", "min_count", "epochs", "sg", "negative", "workers",
-        "x_max", "alpha", "learning_rate", "max_vocab", "memory_gb", "device", "threads",
-        "min_n", "max_n", "bucket")  # fmt: skip
+        "min_n", "max_n", "bucket", "x_max", "alpha", "learning_rate", "max_vocab", "memory_gb",
+        "device", "threads")  # fmt: skip
 #: the methods of each training option that does not apply to all of them
 APPLIES = {
     **dict.fromkeys(("sg", "negative", "workers"), ("word2vec", "fasttext")),
@@ -130,8 +163,14 @@ APPLIES = {
 }
 
 
-#: the training options; the command receives them as ``training: dict``
-training_options = grouped_options("training", _OPTIONS, KEYS)
+def training_options(*, pretrained: bool) -> Callable[[F], F]:
+    """The training options; the command receives them as ``training: dict``.
+
+    Args:
+        pretrained: the command also reads ``--pretrained`` vectors (``build``),
+            and ``--dim`` then checks their size.
+    """
+    return grouped_options("training", _options(pretrained=pretrained), KEYS)
 
 
 def given(ctx: click.Context, names: tuple[str, ...] | list[str]) -> list[str]:
@@ -158,8 +197,9 @@ def training_values(
 
     Raises:
         click.UsageError: a training option given with ``--pretrained`` (other
-            than ``--dim``), or one of another method (``--cbow`` with glove,
-            ``--device`` with word2vec, ``--min-n`` with word2vec, ...).
+            than ``--dim``), one of another method (``--cbow`` with glove,
+            ``--device`` with word2vec, ``--min-n`` with word2vec, ...), or
+            ``--min-n`` above ``--max-n``.
     """
     method = training["method"]
     chosen = given(ctx, KEYS)
@@ -177,6 +217,11 @@ def training_values(
             raise click.UsageError(
                 f"{flag(ctx, name)} applies to --method {' and '.join(methods)}, not {method}"
             )
+    if method == "fasttext" and training["min_n"] > training["max_n"]:
+        raise click.UsageError(
+            f"--min-n {training['min_n']} is above --max-n {training['max_n']}; the shortest "
+            "n-gram cannot be longer than the longest"
+        )
     values = {
         name: value
         for name, value in training.items()
@@ -211,20 +256,12 @@ def run_build(build: Callable[..., Any], config: Any, progress: Any) -> Any:
         raise
 
 
-def corpus_options(*, required: bool) -> Callable[[F], F]:
-    """``--corpus`` and ``--text-column``, as ``build`` and ``train`` take them."""
-
-    def decorate(func: F) -> F:
-        func = follow_links_option(func)
-        func = click.option(
-            "--text-column", help="Column holding the text in Parquet/Arrow/JSONL/CSV files."
-        )(func)
-        return click.option(
-            "--corpus",
-            required=required,
-            type=click.Path(exists=True),
-            help="Dataset-0 corpus: a file or directory of text (plain, .gz, .bz2, .xz), "
-            "Parquet, Arrow, JSONL or CSV/TSV.",
-        )(func)
-
-    return decorate
+def corpus_option(*, required: bool) -> Callable[[F], F]:
+    """``--corpus``: dataset 0, as ``build`` and ``train`` take it."""
+    return click.option(
+        "--corpus",
+        required=required,
+        type=click.Path(exists=True),
+        help="Dataset 0, to train on: a file or directory of text (plain, .gz, .bz2, .xz), "
+        "Parquet, Arrow, JSONL or CSV/TSV.",
+    )

@@ -15,7 +15,9 @@ from aligner_cli.common import (
     json_option,
     library_errors,
     shown,
+    text_column_option,
 )
+from aligner_cli.help import SectionedCommand, section
 from aligner_cli.tokenizer import given_tokenizer, tokenizer_options
 
 EXAMPLE = (
@@ -24,7 +26,8 @@ EXAMPLE = (
 )
 
 
-@click.command(epilog=EXAMPLE)
+@click.command(cls=SectionedCommand, epilog=EXAMPLE)
+@section("Input")
 @click.option(
     "--data",
     required=True,
@@ -32,39 +35,35 @@ EXAMPLE = (
     help="Dataset 1 (the task's data): a file or directory of text (plain, .gz, .bz2, .xz), "
     "Parquet, Arrow, JSONL or CSV/TSV.",
 )
-@click.option(
-    "--text-column",
-    metavar="COL",
-    help="Column holding the text in Parquet/Arrow/JSONL/CSV files; for CSV/TSV without a "
-    "header line, its number from 1 (e.g. 2 for 'label<TAB>text').",
-)
+@text_column_option("of --data tables (Parquet, Arrow, JSONL, CSV/TSV)")
 @follow_links_option
+@section("Tokenizer")
+@tokenizer_options(trains=False)
+@section("Vocabulary")
 @click.option(
     "--min-count",
     type=click.IntRange(min=1),
     default=1,
-    show_default=True,
     help="Drop tokens occurring fewer times.",
 )
 @click.option(
     "--max-size",
     type=click.IntRange(min=1),
     default=None,
+    show_default="no limit",
     help="Keep at most this many most frequent tokens (specials not counted).",
 )
-@tokenizer_options
 @click.option(
     "--pad-token",
     default="<pad>",
-    show_default=True,
     help="Padding token (never an entry); '' for none.",
 )
 @click.option(
     "--unk-token",
     default="<unk>",
-    show_default=True,
     help="Unknown token (never an entry); '' for none.",
 )
+@section("Output")
 @click.option(
     "--out",
     required=True,
@@ -79,9 +78,9 @@ def vocab(
     data: str,
     text_column: str | None,
     follow_links: bool,
+    tokenizer: dict[str, Any],
     min_count: int,
     max_size: int | None,
-    tokenizer: dict[str, Any],
     pad_token: str,
     unk_token: str,
     out: str,
@@ -90,7 +89,7 @@ def vocab(
 ) -> None:
     """Count the tokens of dataset 1 and write its vocabulary file.
 
-    Tokens are ordered by count, then alphabetically; the file feeds
+    Tokens are ordered by count, ties by code point (Z before a); the file feeds
     `aligner build --vocab`. Use the same tokenizer options as for encoding.
     """
     from aligner.progress import TqdmProgress

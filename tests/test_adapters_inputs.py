@@ -1,9 +1,10 @@
 """What ``Encoder.collate()`` and the ``Encoder`` options take, and what they refuse.
 
 A collate function gets a list of examples (a lone ``str`` is a batch of one);
-a dict of columns is refused, and so are labels that are not numbers (a class
-name, None): each refusal is one ``InputError`` line naming the example and
-the remedy, never torch's own ``ValueError`` or ``RuntimeError``. ``max_length``
+a dict of columns is refused, and so are labels that are neither text nor a
+number (None, a bool, NaN, a list): each refusal is one ``InputError`` line
+naming the example and the remedy, never torch's own ``ValueError`` or
+``RuntimeError``. ``max_length``
 and ``batch_rows`` are integers (not floats, not bools), ``pad`` a bool.
 """
 
@@ -37,7 +38,8 @@ def one_line(error: pytest.ExceptionInfo[InputError]) -> str:
 def test_a_lone_string_is_one_example() -> None:
     out = collate(max_length=4)("a guitar")
     assert out["input_ids"].tolist() == [[VOCAB["a"], VOCAB["guitar"]]]
-    assert out["lengths"].tolist() == [2]
+    assert out["length"].tolist() == [2]
+    assert out["attention_mask"].tolist() == [[1, 1]]
 
 
 @pytest.mark.parametrize(
@@ -61,15 +63,15 @@ def test_a_batch_that_is_no_list_is_refused(batch: Any) -> None:
 
 @pytest.mark.parametrize(
     ("label", "shown"),
-    [("music", "'music'"), (None, "None"), (True, "True"), ([1], "[1]"), (float("nan"), "nan")],
+    [(None, "None"), (True, "True"), ([1], "[1]"), (float("nan"), "nan")],
 )
-def test_a_label_that_is_no_number_names_the_example(label: Any, shown: str) -> None:
+def test_a_label_that_is_no_label_names_the_example(label: Any, shown: str) -> None:
     examples = [{"text": "a", "label": 0}, {"text": "a guitar", "label": label}]
     with pytest.raises(InputError) as error:
         collate()(examples)
     message = one_line(error)
     assert message.startswith(f"example 1: label 'label' is {shown}, not ")
-    assert "map labels to ids first (a label→id mapping" in message
+    assert "an integer class id or a float target" in message
 
 
 def test_integer_labels_of_any_kind_are_int64() -> None:
@@ -106,3 +108,21 @@ def test_a_numpy_max_length_is_an_int() -> None:
     enc = Encoder(VOCAB, SPEC, max_length=np.int64(2))
     assert type(enc.max_length) is int
     assert enc(["a guitar music"]) == [[VOCAB["a"], VOCAB["guitar"]]]
+
+
+def test_attention_mask_follows_the_rows_of_every_input_kind() -> None:
+    import pyarrow as pa
+
+    from aligner.encode_adapters import attention_mask
+
+    enc = Encoder(VOCAB, SPEC, max_length=3, pad=True)
+    texts = ["a guitar", None, "", "a a a a"]
+    expected = [[1, 1, 0], None, [0, 0, 0], [1, 1, 1]]
+    assert attention_mask(*enc.encode_with_lengths(texts)) == expected
+    assert attention_mask(*enc.encode_with_lengths("music")) == [1, 0, 0]
+    chunked = pa.chunked_array([texts[:1], texts[1:]], pa.string())
+    mask = attention_mask(*enc.encode_with_lengths(chunked))
+    assert mask.type == pa.list_(pa.int8()) and mask.num_chunks == 2
+    assert mask.to_pylist() == expected
+    single = enc.map_function()({"text": "a"})  # Dataset.map without batched=True
+    assert single == {"input_ids": [VOCAB["a"], 0, 0], "attention_mask": [1, 0, 0]}

@@ -159,7 +159,7 @@ def test_cli_build_from_data_with_regex_tokenizer(tmp_path: Path, corpus: Path) 
     data = _data(tmp_path / "train.tsv")
     out = tmp_path / "art"
     code, output = _cli(
-        *_build(corpus, out, "--data", data, "--data-column", 2, "--tokenizer", "regex",
+        *_build(corpus, out, "--data", data, "--text-column", 2, "--tokenizer", "regex",
                 "--lowercase", "--nfkc", "--json"),
     )  # fmt: skip
     assert code == 0, output
@@ -202,7 +202,7 @@ def test_cli_corrupt_sentencepiece_model(tmp_path: Path, corpus: Path) -> None:
         (["--sp-vocab-size", 50], "need --tokenizer sentencepiece"),
         (["--tokenizer", "sentencepiece"], "needs one of --sp-model"),
         (["--fallbacks", "exact,typo"], "distinct steps"),
-        (["--data-column", "2"], "need --data"),
+        (["--data-text-column", "2"], "need --data"),
         (["--sp-train-on", "data"], "--sp-train-on applies"),
     ],
 )
@@ -238,7 +238,7 @@ def test_cli_sentencepiece_on_data_then_encode_reproduces_the_tokens(
 
     data = _data(tmp_path / "train.tsv")
     out = tmp_path / "art"
-    code, output = _cli(*_build(corpus, out, "--data", data, "--data-column", 2,
+    code, output = _cli(*_build(corpus, out, "--data", data, "--text-column", 2,
                                 "--tokenizer", "sentencepiece", "--sp-vocab-size", 30,
                                 "--sp-train-on", "data"))  # fmt: skip
     assert code == 0, output
@@ -250,7 +250,7 @@ def test_cli_sentencepiece_on_data_then_encode_reproduces_the_tokens(
     code, output = _cli("encode", "--artifact", out, "--data", data, "--text-column", 2,
                         "--out", ids)  # fmt: skip
     assert code == 0, output
-    assert pq.read_table(ids).column("ids").to_pylist() == expected
+    assert pq.read_table(ids).column("input_ids").to_pylist() == expected
 
 
 def test_min_coverage_is_checked_on_a_reused_artifact(tmp_path: Path, corpus: Path) -> None:
@@ -286,10 +286,15 @@ def test_data_errors_name_the_data_column_option(tmp_path: Path, corpus: Path) -
 
     data = tmp_path / "d.parquet"
     pq.write_table(pa.table({"body": ["a guitar"], "n": [1]}), data)
+    def names_the_data_option(output: str) -> bool:
+        return "--data-text-column" in output and "--text-column" not in output.replace(
+            "--data-text-column", ""
+        )
+
     code, output = _cli(*_build(corpus, tmp_path / "art", "--data", data))
-    assert code == 1 and "--data-column" in output and "--text-column" not in output
-    code, output = _cli(*_build(corpus, tmp_path / "art", "--data", data, "--data-column", "n"))
-    assert code == 1 and "--data-column" in output and "--text-column" not in output
+    assert code == 1 and names_the_data_option(output)
+    code, output = _cli(*_build(corpus, tmp_path / "art", "--data", data, "--data-text-column", "n"))
+    assert code == 1 and names_the_data_option(output)
 
 
 # Warnings: a build that succeeds with a result that is likely not what was meant.

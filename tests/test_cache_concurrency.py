@@ -1,13 +1,16 @@
 """Several processes sharing one cache: one writes an entry, the others wait and reuse it.
 
 Real subprocesses of the ``aligner`` command and threads of this process, a
-real HTTP server on 127.0.0.1. After each case: no traceback, one complete
-verified file, no temporary or partial file left behind.
+real HTTP server on 127.0.0.1 (a plain one, a gensim-data release server, a
+stand-in for the Hugging Face Hub: every source goes through one download
+path). After each case: no traceback, one complete verified file, no
+temporary or partial file left behind.
 """
 
 from __future__ import annotations
 
 import gzip
+import hashlib
 import os
 import signal
 import subprocess
@@ -26,6 +29,7 @@ from aligner.pretrained.download import cached_path, download
 
 from .test_build_pretrained import SAMPLES, fasttext_model
 from .test_download import BODY, BODY_SHA, FileServer, kept
+from .test_hub import HubServer
 
 ALIGNER = str(Path(sys.executable).with_name("aligner"))
 
@@ -208,3 +212,88 @@ def test_two_builds_race_freely_on_one_compressed_model(tmp_path: Path) -> None:
     [extracted] = (cache / "extracted").rglob("model.bin")
     assert extracted.read_bytes() == model.read_bytes()
     no_temporaries(cache)
+
+
+# --- gensim-data: and hf:// sources take the same path, and the same lock ------------------------
+
+#: runs ``aligner`` with a small model added to gensim-data's table, after touching a file
+#: that says the process is about to start (everything imported)
+GENSIM_BOOT = """
+import sys
+from pathlib import Path
+
+from aligner.pretrained import gensim_data
+from aligner_cli.main import cli
+
+name, size, md5, ready = sys.argv[1:5]
+gensim_data.MODELS[name] = gensim_data.Model(name, name + ".gz", 1, int(size), md5, 2, "test")
+Path(ready).touch()
+cli(sys.argv[5:], prog_name="aligner")
+"""
+
+
+def start_python(code: str, *args: object, env: dict[str, str]) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-c", code, *(str(a) for a in args)],
+        env=os.environ | env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def one_copy(cache: Path, name: str, body: bytes, outputs: list[str]) -> None:
+    """Both printed the one cached file, which is whole, verified and alone."""
+    [final] = {Path(out.strip()) for out in outputs}
+    assert final.name == name and final.read_bytes() == body
+    assert kept(final) == [name, f"{name}.sha256"]
+    no_temporaries(cache)
+
+
+def test_two_processes_fetch_one_gensim_data_model_once(server: FileServer, tmp_path: Path) -> None:
+    name, body = "tiny-vectors-3", gzip.compress(b"2 3\nguitar 1 2 3\npiano 4 5 6\n", mtime=0)
+    path = f"/releases/{name}/{name}.gz"
+    server.serve(path, body)
+    server.held[path] = threading.Event()
+    cache, ready = tmp_path / "cache", [tmp_path / "ready-a", tmp_path / "ready-b"]
+    env = {"ALIGNER_CACHE": str(cache), "ALIGNER_GENSIM_DATA_URL": server.url("/releases")}
+    md5 = hashlib.md5(body).hexdigest()
+    args = (name, len(body), md5)
+    processes = [
+        start_python(GENSIM_BOOT, *args, r, "download", f"gensim-data:{name}", env=env)
+        for r in ready
+    ]
+    wait_for(lambda: all(r.exists() for r in ready) and len(server.requests) == 1)
+    time.sleep(0.3)  # the one not downloading is at the entry's lock by now
+    assert [p.poll() for p in processes] == [None, None]
+    server.held[path].set()
+    results = [finish(p) for p in processes]
+    assert [code for code, _, _ in results] == [0, 0], results
+    one_copy(cache, f"{name}.gz", body, [out for _, out, _ in results])
+    record = read_record(cached_path(server.url(path), cache))
+    assert record is not None and record.others == {"md5": md5}
+    assert len(server.requests) == 1
+
+
+def test_two_processes_fetch_one_hub_file_once(tmp_path: Path) -> None:
+    hub = HubServer()
+    try:
+        body = gzip.compress(b"2 3\nguitar 1 2 3\npiano 4 5 6\n" * 50, mtime=0)
+        hub.commit("me/vecs", {"v.txt.gz": (body, True)})
+        hub.held = threading.Event()
+        cache = tmp_path / "cache"
+        env = {"HF_ENDPOINT": hub.endpoint, "ALIGNER_CACHE": str(cache)}
+        processes = [
+            start_python("from aligner_cli.main import cli; cli()", *args, env=env)
+            for args in [("download", "hf://me/vecs/v.txt.gz")] * 2
+        ]
+        wait_for(lambda: len(hub.paths("HEAD", "/")) == 2 and hub.paths("GET", "/cdn/"))
+        time.sleep(0.3)  # the one not downloading is at the entry's lock by now
+        assert [p.poll() for p in processes] == [None, None]
+        hub.held.set()
+        results = [finish(p) for p in processes]
+    finally:
+        hub.close()
+    assert [code for code, _, _ in results] == [0, 0], results
+    one_copy(cache, "v.txt.gz", body, [out for _, out, _ in results])
+    assert len(hub.paths("GET", "/cdn/")) == 1  # one download; the other waited and used it

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -55,7 +56,8 @@ def test_build_prints_coverage_then_info_and_neighbors(
     assert "most frequent missing: zorblax (3), guitr (1)" in output
 
     code, output = run("info", out)
-    assert code == 0 and "format_version: 2" in output and "fallbacks: exact -> lowercase" in output
+    assert code == 0 and re.search(r"^format: +2 ", output, re.M), output
+    assert re.search(r"^  fallbacks: +exact -> lowercase", output, re.M), output
     code, output = run("info", out, "--json")
     assert json.loads(output)["vectors"]["shape"] == [9, 8]
 
@@ -194,3 +196,86 @@ def test_build_and_eval_share_the_format_option(tmp_path: Path) -> None:
     for command in ("build", "eval"):
         code, output = run(command, "--help")
         assert "[glove|word2vec|word2vec-binary|fasttext-vec|fasttext-bin]" in output
+
+
+# aligner info: a report a person reads, and the manifest itself with --json
+
+
+def _blocks(output: str) -> dict[str, list[str]]:
+    """The report's blocks by heading (a line with no ':'), each with its indented lines
+    up to the next blank line."""
+    blocks: dict[str, list[str]] = {}
+    current = ""
+    for line in output.splitlines():
+        if line and not line.startswith(" ") and ":" not in line:
+            current = line
+            blocks[current] = []
+        elif line.startswith("  ") and current:
+            blocks[current].append(line)
+        elif not line:
+            current = ""
+    return blocks
+
+
+def _value_column(lines: list[str]) -> set[int]:
+    return {len(line) - len(line.split(":", 1)[1].lstrip()) for line in lines}
+
+
+def test_info_is_a_readable_report(built: Path) -> None:
+    code, output = run("info", built)
+    assert code == 0, output
+    manifest = json.loads((built / "manifest.json").read_text())
+    report = [line for line in output.splitlines() if not line.startswith("warning:")]
+    assert not [line for line in report if set(line) & set("{}'")], output  # no dict reprs
+    blocks = _blocks(output)
+    assert list(blocks) == [
+        "vectors",
+        "vocabulary",
+        "tokenizer",
+        "source",
+        "training parameters",
+        "rows by provenance",
+        "alignment and fill",
+    ]
+    for lines in blocks.values():  # key: value lines, values in one column per block
+        assert len(_value_column(lines)) == 1, lines
+    rows, dim = manifest["vectors"]["shape"]
+    assert f"  shape:   {rows} x {dim}" in blocks["vectors"]
+    assert f"  sha256:  {manifest['vectors']['sha256']}" in blocks["vectors"]
+    params = manifest["source"]["params"]
+    shown = dict(line.strip().split(":  ", 1) for line in blocks["training parameters"])
+    assert {k.replace(" ", "_"): v.strip() for k, v in shown.items()} == {
+        key: ("yes" if value is True else "no" if value is False else f"{value:,}"
+              if isinstance(value, int) else f"{value:.6g}")
+        for key, value in params.items()
+    }  # fmt: skip
+    kinds = manifest["provenance"]["kinds"]
+    assert [line.split() for line in blocks["rows by provenance"]] == [
+        [f"{kind}:", str(n)] for kind, n in kinds.items()
+    ]
+    corpus = manifest["source"]["corpus"]
+    assert any(line.startswith("  corpus:") and corpus["path"] in line
+               and f"{corpus['tokens']:,} tokens" in line for line in blocks["source"])  # fmt: skip
+    assert "coverage: 5/7 types (71.4%), 70/74 tokens (94.6%)" in output
+
+
+def test_info_json_is_the_whole_manifest(built: Path) -> None:
+    code, output = run("info", built, "--json")
+    assert code == 0
+    assert json.loads(output) == json.loads((built / "manifest.json").read_text())
+
+
+def test_info_on_pretrained_vectors_names_the_file_and_what_reading_saw(tmp_path: Path) -> None:
+    samples = Path(__file__).resolve().parent.parent / "data_samples"
+    out = tmp_path / "art"
+    code, output = run("build", "--pretrained", samples / "vectors.glove.txt",
+                       "--vocab", samples / "vocab.txt", "--out", out)  # fmt: skip
+    assert code == 0, output
+    code, output = run("info", out)
+    blocks = _blocks(output)
+    assert "training parameters" not in blocks
+    assert re.search(r"^  kind: +pretrained$", output, re.M)
+    assert re.search(r"^  format: +glove$", output, re.M)
+    assert "  read: 60 rows, kept 58" in blocks["source"]
+    assert not [line for line in output.splitlines()
+                if not line.startswith("warning:") and set(line) & set("{}'")]  # fmt: skip

@@ -193,3 +193,250 @@ def test_reuse_needs_no_write_permission(tmp_path: Path) -> None:
         tmp_path.chmod(0o755)
         out.chmod(0o755)
     assert code == 0 and output.startswith(f"reused {out}")
+
+
+# Every training option against every method and source: what does not apply is refused.
+
+#: a value for each option that applies to some methods only (the test fails when an
+#: option is added to APPLIES without a case here)
+SAMPLE = {
+    "sg": ["--cbow"],
+    "negative": ["--negative", 3],
+    "workers": ["--workers", 2],
+    "min_n": ["--min-n", 2],
+    "max_n": ["--max-n", 7],
+    "bucket": ["--bucket", 100],
+    "x_max": ["--x-max", 5],
+    "alpha": ["--alpha", 0.5],
+    "learning_rate": ["--learning-rate", 0.1],
+    "max_vocab": ["--max-vocab", 100],
+    "memory_gb": ["--memory-gb", 2],
+    "device": ["--device", "cuda"],
+    "threads": ["--threads", 2],
+    "dim": ["--dim", 8],
+    "window": ["--window", 3],
+    "min_count": ["--min-count", 2],
+    "epochs": ["--epochs", 2],
+    "method": ["--method", "fasttext"],
+}
+
+
+def _other_method_cases() -> list[tuple[str, str]]:
+    from aligner_cli.training import APPLIES
+
+    return [
+        (name, method)
+        for name, methods in APPLIES.items()
+        for method in ("word2vec", "fasttext", "glove")
+        if method not in methods
+    ]
+
+
+def test_every_option_of_some_methods_has_a_case() -> None:
+    from aligner_cli.training import APPLIES, KEYS
+
+    assert set(APPLIES) | set(KEYS) <= set(SAMPLE)
+
+
+def _refused(code: int, output: str, *fragments: str) -> str:
+    assert code == 2, output
+    line = _one_line(output)
+    for fragment in fragments:
+        assert fragment in line, line
+    return line
+
+
+@pytest.mark.parametrize("command", ["build", "train"])
+@pytest.mark.parametrize(("name", "method"), _other_method_cases())
+def test_an_option_of_another_method_is_refused(
+    tmp_path: Path, command: str, name: str, method: str
+) -> None:
+    corpus, vocab = _inputs(tmp_path)
+    out = tmp_path / ("art" if command == "build" else "v.txt")
+    args = ["--corpus", corpus, "--out", out, "--method", method, *SAMPLE[name]]
+    if command == "build":
+        args += ["--vocab", vocab]
+    code, output = _run(command, *args)
+    option = str(SAMPLE[name][0])
+    _refused(code, output, f"{option} applies to --method", f"not {method}")
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("name", [n for n in SAMPLE if n != "dim"])
+def test_every_training_option_is_refused_with_pretrained(tmp_path: Path, name: str) -> None:
+    out = tmp_path / "art"
+    code, output = _run("build", "--pretrained", GLOVE, "--vocab", SAMPLES / "vocab.txt",
+                        "--out", out, *SAMPLE[name])  # fmt: skip
+    _refused(code, output, f"{SAMPLE[name][0]} applies to training on --corpus")
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (["--method", "fasttext", "--min-n", 5, "--max-n", 4], "--min-n 5 is above --max-n 4"),
+        (["--method", "fasttext", "--min-n", 7], "--min-n 7 is above --max-n 6"),
+        (["--negative", 0], "0 is not in the range x>=1"),  # gensim would raise, untrained
+        (["--tokenizer", "regex", "--sp-model", __file__], "need --tokenizer sentencepiece"),
+    ],
+)  # fmt: skip
+@pytest.mark.parametrize("command", ["build", "train"])
+def test_values_that_cannot_train_are_usage_errors(
+    tmp_path: Path, command: str, options: list[object], message: str
+) -> None:
+    corpus, vocab = _inputs(tmp_path)
+    out = tmp_path / ("art" if command == "build" else "v.txt")
+    extra = ["--vocab", vocab] if command == "build" else []
+    code, output = _run(command, "--corpus", corpus, "--out", out, *extra, *options)
+    _refused(code, output, message)
+    assert not out.exists()
+
+
+def _train_tsv(path: Path) -> Path:
+    rows = [("music", "guitar piano song"), ("sports", "football goal team")] * 5
+    path.write_text("".join(f"{label}\t{text}\n" for label, text in rows), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("source", "options", "message"),
+    [
+        ("pretrained-vocab", ["--tokenizer", "sentencepiece", "--sp-vocab-size", 20],
+         "has neither (--pretrained, --vocab); pass an existing --sp-model"),
+        ("pretrained-data", ["--tokenizer", "sentencepiece", "--sp-vocab-size", 20,
+                             "--sp-train-on", "corpus"], "--sp-train-on corpus needs --corpus"),
+        ("corpus-vocab", ["--tokenizer", "sentencepiece", "--sp-vocab-size", 20,
+                          "--sp-train-on", "data"], "--sp-train-on data needs --data"),
+        ("corpus-vocab", ["--sp-train-on", "corpus"], "--sp-train-on applies when training"),
+        ("pretrained-vocab", ["--subword-pieces", 20], "need --corpus"),
+        ("pretrained-vocab", ["--text-column", "text"], "--text-column applies to --corpus"),
+        ("corpus-vocab", ["--vocab-min-count", 2], "with --vocab, drop --vocab-min-count"),
+        ("corpus-vocab", ["--data-text-column", 2], "with --vocab, drop --data-text-column"),
+    ],
+)  # fmt: skip
+def test_build_refuses_options_its_sources_do_not_use(
+    tmp_path: Path, source: str, options: list[object], message: str
+) -> None:
+    corpus, vocab = _inputs(tmp_path)
+    data = _train_tsv(tmp_path / "train.tsv")
+    vectors, task = source.split("-")
+    args = ["--corpus", corpus] if vectors == "corpus" else ["--pretrained", GLOVE]
+    args += ["--vocab", vocab] if task == "vocab" else ["--data", data, "--text-column", 2]
+    out = tmp_path / "art"
+    code, output = _run("build", *args, "--out", out, *options)
+    _refused(code, output, message)
+    assert not out.exists()
+
+
+# One name for the text column: --text-column names the text column of every table input.
+
+
+def _built_vocab(out: Path) -> list[str]:
+    import aligner
+
+    return list(aligner.load(out).vocab.tokens)
+
+
+def _small(*extra: object) -> list[object]:
+    return ["--dim", 4, "--min-count", 1, "--epochs", 1, *extra]
+
+
+def test_text_column_names_the_data_column_when_the_corpus_is_plain_text(tmp_path: Path) -> None:
+    corpus, _ = _inputs(tmp_path)
+    data = _train_tsv(tmp_path / "train.tsv")
+    out = tmp_path / "art"
+    code, output = _run("build", "--corpus", corpus, "--data", data, "--text-column", 2,
+                        "--out", out, *_small())  # fmt: skip
+    assert code == 0, output
+    words = _built_vocab(out)
+    assert {"guitar", "football"} <= set(words) and "music" not in words  # not the label column
+
+
+def test_text_column_names_corpus_and_data_tables_alike(tmp_path: Path) -> None:
+    import json
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    corpus = tmp_path / "corpus.parquet"
+    lines = write_corpus(tmp_path / "c.txt", lines=200).read_text().splitlines()
+    pq.write_table(pa.table({"id": list(range(len(lines))), "text": lines}), corpus)
+    data = tmp_path / "data.jsonl"
+    data.write_text('{"text": "guitar piano", "label": "music"}\n' * 3, encoding="utf-8")
+    out = tmp_path / "art"
+    code, output = _run("build", "--corpus", corpus, "--data", data, "--text-column", "text",
+                        "--out", out, *_small())  # fmt: skip
+    assert code == 0, output
+    assert set(_built_vocab(out)) == {"<pad>", "<unk>", "guitar", "piano"}
+    inputs = json.loads((out / "manifest.json").read_text())["build"]["inputs"]
+    assert inputs["source"]["corpus"]["text_column"] == "text"
+
+
+def test_data_text_column_overrides_for_data(tmp_path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    corpus = tmp_path / "corpus.parquet"
+    lines = write_corpus(tmp_path / "c.txt", lines=200).read_text().splitlines()
+    pq.write_table(pa.table({"body": lines}), corpus)
+    data = _train_tsv(tmp_path / "train.tsv")
+    out = tmp_path / "art"
+    code, output = _run("build", "--corpus", corpus, "--data", data, "--text-column", "body",
+                        "--data-text-column", 2, "--out", out, *_small())  # fmt: skip
+    assert code == 0, output
+    assert "football" in _built_vocab(out) and "music" not in _built_vocab(out)
+
+
+def test_the_old_data_column_works_and_says_it_is_deprecated(tmp_path: Path) -> None:
+    corpus, _ = _inputs(tmp_path)
+    data = _train_tsv(tmp_path / "train.tsv")
+    out = tmp_path / "art"
+    args = ["build", "--corpus", corpus, "--data", data, "--data-column", 2, "--out", out]
+    result = CliRunner().invoke(cli, [str(a) for a in [*args, *_small()]])
+    assert result.exit_code == 0, result.output
+    notes = result.stderr.splitlines()
+    assert notes == [
+        "note: --data-column is deprecated; use --text-column (the text column of --corpus "
+        "and --data alike) or --data-text-column (of --data alone)"
+    ]
+    assert result.stdout.startswith(f"wrote {out}")
+    assert "music" not in _built_vocab(out)
+
+
+def test_both_names_of_the_data_column_are_refused(tmp_path: Path) -> None:
+    corpus, _ = _inputs(tmp_path)
+    data = _train_tsv(tmp_path / "train.tsv")
+    out = tmp_path / "art"
+    code, output = _run("build", "--corpus", corpus, "--data", data, "--data-column", 2,
+                        "--data-text-column", 2, "--out", out)  # fmt: skip
+    assert code == 2 and "--data-column is the old name of --data-text-column" in output
+    assert not out.exists()
+
+
+def test_text_column_where_no_input_is_a_table_is_refused(tmp_path: Path) -> None:
+    corpus, _ = _inputs(tmp_path)
+    data = tmp_path / "data.txt"
+    data.write_text("guitar piano\n", encoding="utf-8")
+    out = tmp_path / "art"
+    code, output = _run("build", "--corpus", corpus, "--data", data, "--text-column", 2,
+                        "--out", out)  # fmt: skip
+    line = _refused(code, output, "--text-column applies to --corpus and --data tables")
+    assert f"--corpus {corpus} and --data {data} hold plain text only" in line
+    assert not out.exists()
+
+
+def test_errors_about_the_data_column_name_its_own_option(tmp_path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    corpus, _ = _inputs(tmp_path)
+    data = tmp_path / "d.parquet"
+    pq.write_table(pa.table({"body": ["a guitar"], "n": [1]}), data)
+    out = tmp_path / "art"
+    code, output = _run("build", "--corpus", corpus, "--data", data, "--out", out)
+    assert code == 1 and "needs --data-text-column" in _one_line(output)
+    code, output = _run("build", "--corpus", corpus, "--data", data, "--text-column", "n",
+                        "--out", out)  # fmt: skip
+    line = _one_line(output)
+    assert code == 1 and "column 'n' is int64, not text" in line and "--data-text-column" in line
+    assert not out.exists()

@@ -19,7 +19,7 @@ from aligner_cli.main import cli
 from .compare_helpers import task_files
 from .helpers import write_labelled
 
-SMALL = ["--epochs", 2, "--patience", 1, "--hidden", 8, "--batch-size", 16, "--max-length", 12]
+SMALL = ["--epochs", 2, "--patience", 1, "--batch-size", 16, "--max-length", 12]
 
 
 def run(*args: Any) -> Result:
@@ -41,6 +41,7 @@ def args(artifact: Path, train: Path, test: Path, out: Path, *extra: Any) -> lis
         "--out",
         out,
         *SMALL,
+        *([] if "cnn" in extra else ["--hidden", 8]),  # the GRU's; cnn has none
         *extra,
     ]
 
@@ -202,3 +203,29 @@ def test_bad_options(
     assert result.exit_code in (1, 2)
     assert expected in result.output
     assert not (tmp_path / "results").exists()
+
+
+@pytest.mark.parametrize(
+    ("extra", "expected"),
+    [
+        (["--model", "cnn", "--hidden", 64], "--hidden is the GRU's state size"),
+        (["--ways", "random,init", "--unfreeze-after", 3],
+         "--unfreeze-after applies to the unfreeze way, which --ways leaves out"),
+        (["--ways", "init,frozen", "--embedding-lr", 0.01],
+         "--embedding-lr applies to the slow way"),
+        (["--slow-factor", 0.5, "--ways", "partial"], "--slow-factor applies to the slow way"),
+    ],
+)  # fmt: skip
+def test_options_the_model_or_ways_never_use_are_refused(
+    compare_artifact: Path, tmp_path: Path, extra: list[Any], expected: str
+) -> None:
+    train, test = task_files(tmp_path)
+    out = tmp_path / "results"
+    result = CliRunner().invoke(cli, ["compare", *(str(a) for a in [
+        "--artifact", compare_artifact, "--train", train, "--test", test, "--text-column", 2,
+        "--label-column", 1, "--out", out, *extra])])  # fmt: skip
+    assert result.exit_code == 2, result.output
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert lines[-1].startswith("Error: ") and expected in lines[-1]
+    assert len(lines) == 3 and lines[0].startswith("Usage:")  # click's usage hint, one error line
+    assert not out.exists()

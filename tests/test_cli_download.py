@@ -32,21 +32,40 @@ def run(*args: object) -> tuple[int, str]:
 def test_help_ends_with_an_example() -> None:
     code, output = run("--help")
     tail = output.rstrip().splitlines()
-    assert code == 0 and tail[-2].strip() == "Example:"
-    assert tail[-1].strip().startswith("aligner download ")
+    assert code == 0 and tail[-3].strip() == "Example:"
+    assert tail[-2].strip().startswith("aligner download gensim-data:")
+    assert tail[-1].strip().startswith("aligner download hf://")
 
 
 def test_list_table_and_json() -> None:
     code, output = run("--list")
     lines = output.splitlines()
-    assert code == 0 and lines[0].split() == ["name", "format", "dim", "vocab", "size", "licence"]
-    assert any(line.startswith("glove.6B.300d ") and "862.18 MB" in line for line in lines)
-    assert "cc.<lang>.300" in lines[-1]
+    header = ["name", "format", "dim", "vocab", "size", "verified", "licence"]
+    assert code == 0 and lines[0].split() == header
+    table = lines[1 : lines.index("")]  # the notes follow a blank line
+    rows = {line.split()[0]: line.split() for line in table}
+    assert rows["glove.6B.300d"][-3:] == ["MB", "size", "PDDL-1.0"]  # a size, no checksum
+    assert rows["crawl-300d-2M-subword"][-3:] == ["-", "none", "CC-BY-SA-3.0"]
+    gensim = rows["gensim-data:glove-wiki-gigaword-100"]
+    assert gensim[1:3] == ["detected", "100"] and gensim[-2:] == ["md5+size", "-"]
+    assert any("cc.<lang>.300" in line and "none" in line for line in lines)
+    assert any(line.startswith("also: hf://") for line in lines)
 
     code, output = run("--list", "--json")
-    rows = json.loads(output)
-    assert code == 0 and "crawl-300d-2M" in {row["name"] for row in rows}
-    assert set(rows[0]) >= {"name", "url", "format", "dim", "vocab_size", "size", "sha256"}
+    listed = {row["name"]: row for row in json.loads(output)}
+    assert code == 0 and "crawl-300d-2M" in listed
+    assert set(listed["crawl-300d-2M"]) >= {
+        "name", "url", "format", "dim", "vocab_size", "size", "sha256", "md5", "verified",
+    }  # fmt: skip
+    assert (listed["crawl-300d-2M"]["sha256"], listed["crawl-300d-2M"]["verified"]) == (
+        None,
+        "size",
+    )
+    gensim_row = listed["gensim-data:glove-twitter-25"]
+    assert gensim_row["md5"] == "50db0211d7e7a2dcd362c6b774762793"
+    assert (gensim_row["size"], gensim_row["verified"]) == (109885004, "md5+size")
+    unchecked = [name for name, row in listed.items() if row["verified"] == "none"]
+    assert unchecked == ["wiki-news-300d-1M-subword", "crawl-300d-2M-subword"]
 
 
 def test_download_by_url_into_cache_dir(server: FileServer, tmp_path: Path) -> None:

@@ -48,9 +48,9 @@ def test_text_file_one_text_per_line(built: Path, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert f"wrote {out}: 4 rows" in result.output
     table = pq.read_table(out)
-    assert table.column_names == ["text", "ids", "length"]
+    assert table.column_names == ["text", "input_ids", "length"]
     assert table["text"].to_pylist() == TEXTS
-    assert table["ids"].to_pylist() == expected_ids(built, TEXTS)
+    assert table["input_ids"].to_pylist() == expected_ids(built, TEXTS)
     assert table["length"].to_pylist() == [4, 2, 0, 3]
     assert leftovers(tmp_path) == []
 
@@ -63,14 +63,14 @@ def test_parquet_keep_columns_or_ids_only_and_nulls(built: Path, tmp_path: Path)
     result = run("--artifact", built, "--data", data, "--text-column", "body", "--out", out)
     assert result.exit_code == 0, result.output
     table = pq.read_table(out)
-    assert table.column_names == ["id", "body", "ids", "length"]
+    assert table.column_names == ["id", "body", "input_ids", "length"]
     assert table["id"].to_pylist() == list(range(5))
-    assert table["ids"].to_pylist() == expected_ids(built, texts)
+    assert table["input_ids"].to_pylist() == expected_ids(built, texts)
     assert table["length"].to_pylist() == [4, 2, 0, 3, None]
     args = ["--artifact", built, "--data", data, "--text-column", "body", "--out", out]
     result = run(*args, "--ids-only", "--force")
     assert result.exit_code == 0, result.output
-    assert pq.read_table(out).column_names == ["ids", "length"]
+    assert pq.read_table(out).column_names == ["input_ids", "length"]
 
 
 def write_layout(folder: Path, kind: str) -> tuple[Path, str]:
@@ -105,7 +105,7 @@ def test_every_layout(built: Path, tmp_path: Path, kind: str) -> None:
     result = run("--artifact", built, "--data", data, "--text-column", column, "--out", out)
     assert result.exit_code == 0, result.output
     table = pq.read_table(out)
-    assert table["ids"].to_pylist() == expected_ids(built, TEXTS)
+    assert table["input_ids"].to_pylist() == expected_ids(built, TEXTS)
     assert len(table.column_names) == 4
 
 
@@ -117,14 +117,23 @@ def test_max_length_pad_and_json(built: Path, tmp_path: Path) -> None:
     result = run(*args, "--json")
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)
-    assert set(report) == {"path", "rows", "tokens", "unknown", "seconds"}
+    assert set(report) == {
+        *("path", "rows", "tokens", "unknown", "seconds", "label_type", "label_names")
+    }
     assert (report["path"], report["rows"], report["tokens"]) == (str(out), 4, 3 + 2 + 0 + 3)
+    assert report["label_type"] is None and report["label_names"] is None
     art = aligner.load(built)
     kept = [row[:3] for row in expected_ids(built, TEXTS)]
     assert report["unknown"] == sum(row.count(art.vocab.unk_id) for row in kept) == 2
-    ids = pq.read_table(out)["ids"].to_pylist()
+    table = pq.read_table(out)
+    assert table.column_names == ["text", "input_ids", "attention_mask", "length"]
+    ids = table["input_ids"].to_pylist()
     assert all(len(row) == 3 for row in ids)
     assert ids[2] == [art.vocab.pad_id] * 3
+    assert table["attention_mask"].type == pa.list_(pa.int8())
+    lengths = table["length"].to_pylist()
+    assert lengths == [3, 2, 0, 3]
+    assert table["attention_mask"].to_pylist() == [[1] * n + [0] * (3 - n) for n in lengths]
 
 
 def test_pad_without_max_length_is_a_usage_error(built: Path, tmp_path: Path) -> None:
@@ -189,7 +198,7 @@ def test_existing_output_needs_force(built: Path, tmp_path: Path) -> None:
     assert result.exit_code == 1 and "already exists; pass --force" in result.output
     assert out.read_bytes() == b"keep me"
     assert run("--artifact", built, "--data", data, "--out", out, "--force").exit_code == 0
-    assert pq.read_table(out)["ids"].to_pylist() == expected_ids(built, ["guitar"])
+    assert pq.read_table(out)["input_ids"].to_pylist() == expected_ids(built, ["guitar"])
 
 
 def test_unreadable_data_leaves_nothing(built: Path, tmp_path: Path) -> None:
@@ -210,7 +219,7 @@ def test_text_lines_split_like_corpus_reading(built: Path, tmp_path: Path) -> No
     texts = ["guitar piano", "old\rguitar", "football"]
     table = pq.read_table(out)
     assert table["text"].to_pylist() == texts
-    assert table["ids"].to_pylist() == expected_ids(built, texts)
+    assert table["input_ids"].to_pylist() == expected_ids(built, texts)
 
 
 def test_other_csv_columns_never_fail_on_a_late_type_change(built: Path, tmp_path: Path) -> None:
@@ -227,7 +236,7 @@ def test_other_csv_columns_never_fail_on_a_late_type_change(built: Path, tmp_pat
     args = ["--artifact", built, "--data", data, "--text-column", "text", "--out", out]
     result = run(*args, "--ids-only", "--force")
     assert result.exit_code == 0, result.output
-    assert pq.read_table(out).column_names == ["ids", "length"]
+    assert pq.read_table(out).column_names == ["input_ids", "length"]
 
 
 def test_jsonl_type_change_suggests_ids_only(built: Path, tmp_path: Path) -> None:
@@ -277,3 +286,183 @@ def test_text_column_with_plain_text_is_refused(built: Path, tmp_path: Path) -> 
     assert "--text-column 'nonexistent' applies to Parquet" in lines[0]
     assert f"{data} is plain text" in lines[0] and "drop --text-column" in lines[0]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["texts.txt"]
+
+
+# ---------------------------------------------------------------- headerless files, labels
+
+
+def write_headerless(path: Path, rows: list[tuple[str, str]]) -> Path:
+    path.write_text("".join(f"{label}\t{text}\n" for label, text in rows), encoding="utf-8")
+    return path
+
+
+LABELLED = [("sport", "football goal"), ("music", "The guitar"), ("sport", "goal goal")]
+
+
+def test_headerless_columns_are_named_by_number(built: Path, tmp_path: Path) -> None:
+    # line 1 repeats a cell: the columns are still counted from line 1, and named 1, 2
+    data = write_headerless(tmp_path / "t.tsv", [("goal", "goal"), *LABELLED])
+    out = tmp_path / "ids.parquet"
+    result = run("--artifact", built, "--data", data, "--text-column", "2", "--out", out)
+    assert result.exit_code == 0, result.output
+    table = pq.read_table(out)
+    assert table.column_names == ["1", "2", "input_ids", "length"]
+    texts = ["goal", *(text for _, text in LABELLED)]
+    assert table["2"].to_pylist() == texts
+    assert table["input_ids"].to_pylist() == expected_ids(built, texts)
+    other = tmp_path / "other.parquet"
+    result = run("--artifact", built, "--data", data, "--text-column", "3", "--out", other)
+    assert_failed(result, other, "line 1: 2 columns, so no column number 3", "from 1 to 2")
+
+
+def test_text_labels_become_sorted_ids_kept_in_the_metadata(built: Path, tmp_path: Path) -> None:
+    data = write_headerless(tmp_path / "train.tsv", LABELLED)
+    out = tmp_path / "train.parquet"
+    args = ["--artifact", built, "--data", data, "--text-column", 2, "--label-column", 1]
+    result = run(*args, "--out", out, "--ids-only")
+    assert result.exit_code == 0, result.output
+    assert result.output.strip().endswith("; labels: 0=music, 1=sport")
+    table = pq.read_table(out)
+    assert table.column_names == ["input_ids", "length", "labels"]
+    assert table["labels"].type == pa.int64()
+    assert table["labels"].to_pylist() == [1, 0, 1]
+    assert json.loads(table.schema.metadata[b"aligner.labels"]) == ["music", "sport"]
+    report = json.loads(run(*args, "--out", out, "--force", "--json").output)
+    assert (report["label_type"], report["label_names"]) == ("text", ["music", "sport"])
+
+
+def test_label_names_of_an_earlier_split_number_the_next(built: Path, tmp_path: Path) -> None:
+    train = write_headerless(tmp_path / "train.tsv", LABELLED)
+    test = write_headerless(tmp_path / "test.tsv", [("sport", "goal"), ("sport", "goal")])
+    columns = ["--text-column", 2, "--label-column", 1]
+    first = tmp_path / "train.parquet"
+    assert run("--artifact", built, "--data", train, *columns, "--out", first).exit_code == 0
+    out = tmp_path / "test.parquet"
+    result = run("--artifact", built, "--data", test, *columns, "--out", out)
+    assert result.exit_code == 0 and pq.read_table(out)["labels"].to_pylist() == [0, 0]
+    args = ["--artifact", built, "--data", test, *columns, "--label-names", first]
+    result = run(*args, "--out", out, "--force")
+    assert result.exit_code == 0, result.output
+    assert pq.read_table(out)["labels"].to_pylist() == [1, 1]  # sport is id 1 of the train names
+    names = tmp_path / "names.txt"
+    names.write_text("sport\nmusic\n", encoding="utf-8")
+    args = ["--artifact", built, "--data", test, *columns, "--label-names", names]
+    assert run(*args, "--out", out, "--force").exit_code == 0
+    assert pq.read_table(out)["labels"].to_pylist() == [0, 0]
+    assert json.loads(pq.read_schema(out).metadata[b"aligner.labels"]) == ["sport", "music"]
+
+
+def test_a_label_outside_the_given_names_is_refused(built: Path, tmp_path: Path) -> None:
+    names = tmp_path / "names.txt"
+    names.write_text("music\nsport\n", encoding="utf-8")
+    data = write_headerless(tmp_path / "t.tsv", [*LABELLED, ("weather", "rain")])
+    out = tmp_path / "ids.parquet"
+    args = ["--artifact", built, "--data", data, "--text-column", 2, "--label-column", 1]
+    result = run(*args, "--label-names", names, "--out", out)
+    assert_failed(result, out, f"{data}, row 4: label 'weather' is not one of the 2 label")
+    assert str(names) in result.output and "'music', 'sport'" in result.output
+
+
+def test_integer_and_float_labels_are_kept(built: Path, tmp_path: Path) -> None:
+    data = tmp_path / "d.parquet"
+    texts = ["goal", "guitar"]
+    pq.write_table(pa.table({"text": texts, "y": pa.array([3, 1], pa.int32())}), data)
+    out = tmp_path / "ids.parquet"
+    args = ["--artifact", built, "--data", data, "--text-column", "text", "--label-column", "y"]
+    result = run(*args, "--out", out)
+    assert result.exit_code == 0 and "labels: class ids, kept as they are" in result.output
+    table = pq.read_table(out)
+    assert table["labels"].type == pa.int64() and table["labels"].to_pylist() == [3, 1]
+    assert table["y"].to_pylist() == [3, 1] and b"aligner.labels" not in (
+        table.schema.metadata or {}
+    )
+    pq.write_table(pa.table({"text": texts, "y": [0.25, 1.5]}), data)
+    assert run(*args, "--out", out, "--force").exit_code == 0
+    assert pq.read_table(out)["labels"].to_pylist() == [0.25, 1.5]
+    names = tmp_path / "names.txt"
+    names.write_text("a\n", encoding="utf-8")
+    result = run(*args, "--label-names", names, "--out", out, "--force")
+    assert result.exit_code == 1 and "drop the label names (--label-names)" in result.output
+
+
+@pytest.mark.parametrize(
+    ("table", "label", "phrases"),
+    [
+        ({"text": ["a", "b"], "y": ["x", None]}, "y", ["row 2: no label", "drop the row"]),
+        ({"text": ["a", "b"], "y": [" ", "x"]}, "y", ["row 1: no label", "drop the row"]),
+        ({"text": ["a"], "y": [True]}, "y", ["row 1: the label column holds bool"]),
+        ({"text": ["a"], "y": ["x"]}, "z", ["no column 'z'", "text, y", "--label-column"]),
+        ({"text": ["a"], "y": ["x"]}, "text", ["--text-column and --label-column are both"]),
+        ({"text": ["a"], "input_ids": [1]}, None, ["already has a column named 'input_ids'"]),
+    ],
+)
+def test_bad_labels_and_clashing_columns(
+    built: Path, tmp_path: Path, table: dict[str, Any], label: str | None, phrases: list[str]
+) -> None:
+    data = tmp_path / "d.parquet"
+    pq.write_table(pa.table(table), data)
+    out = tmp_path / "ids.parquet"
+    labels = [] if label is None else ["--label-column", label]
+    result = run(
+        "--artifact", built, "--data", data, "--text-column", "text", *labels, "--out", out
+    )
+    assert_failed(result, out, *phrases)
+
+
+def test_a_column_named_labels_is_replaced_by_the_ids(built: Path, tmp_path: Path) -> None:
+    data = tmp_path / "d.jsonl"
+    data.write_text('{"text": "goal", "labels": "b"}\n{"text": "guitar", "labels": "a"}\n')
+    out = tmp_path / "ids.parquet"
+    args = ["--artifact", built, "--data", data, "--text-column", "text"]
+    result = run(*args, "--label-column", "labels", "--out", out)
+    assert result.exit_code == 0, result.output
+    table = pq.read_table(out)
+    assert table.column_names == ["text", "input_ids", "length", "labels"]
+    assert table["labels"].to_pylist() == [1, 0]
+
+
+@pytest.mark.parametrize(
+    ("data", "args", "code", "phrase"),
+    [
+        ("t.tsv", ["--text-column", "2", "--label-names", "t.tsv"], 2, "--label-names needs"),
+        ("t.tsv", ["--text-column", "2", "--label-column", "label"], 1, "both by number"),
+        ("t.txt", ["--label-column", "1"], 1, "is plain text (one text per line); drop"),
+    ],
+)
+def test_label_option_errors(
+    built: Path, tmp_path: Path, data: str, args: list[str], code: int, phrase: str
+) -> None:
+    write_headerless(tmp_path / data, LABELLED)
+    out = tmp_path / "ids.parquet"
+    args = [str(tmp_path / a) if a == data else a for a in args]
+    result = run("--artifact", built, "--data", tmp_path / data, *args, "--out", out)
+    assert result.exit_code == code, result.output
+    assert phrase in result.output and "Traceback" not in result.output
+    assert not out.exists() and leftovers(tmp_path) == []
+
+
+@pytest.mark.parametrize(
+    ("content", "phrase"),
+    [
+        (b"music\nsport\nmusic\n", "'music' is given twice; give each label once"),
+        (b"music\n\nsport\n", "line 2: an empty label name"),
+        (b"\xff\xfe\n", "line 1: not valid UTF-8"),
+        (b"", "no label names; give at least one"),
+        (None, "holds no label names (no 'aligner.labels' in its metadata)"),
+    ],
+)
+def test_bad_label_names_files_are_refused(
+    built: Path, tmp_path: Path, content: bytes | None, phrase: str
+) -> None:
+    data = write_headerless(tmp_path / "t.tsv", LABELLED)
+    if content is None:  # a Parquet file encoded without --label-column
+        names = tmp_path / "plain.parquet"
+        args = ["--artifact", built, "--data", data, "--text-column", 2, "--out", names]
+        assert run(*args).exit_code == 0
+    else:
+        names = tmp_path / "names.txt"
+        names.write_bytes(content)
+    out = tmp_path / "ids.parquet"
+    args = ["--artifact", built, "--data", data, "--text-column", 2, "--label-column", 1]
+    result = run(*args, "--label-names", names, "--out", out)
+    assert_failed(result, out, str(names), phrase)

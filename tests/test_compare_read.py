@@ -105,3 +105,13 @@ def test_columns_the_same_or_mixed_number_and_name(tmp_path: Path, text: str, la
     path.write_text("a\tx\n")
     with pytest.raises(InputError, match="--text-column and --label-column"):
         read_labelled(path, text_column=text, label_column=label)
+
+
+def test_headerless_line_1_with_a_repeated_cell_counts_every_column(tmp_path: Path) -> None:
+    # line 1 is data: "x\tx" is two columns, though a header could not repeat a name
+    path = tmp_path / "t.tsv"
+    path.write_text("x\tx\nmusic\twe play\n", encoding="utf-8")
+    split = read_labelled(path, text_column="02", label_column="1")
+    assert split.texts == ["x", "we play"] and split.labels == ["x", "music"]
+    with pytest.raises(CorpusError, match=r"line 1: 2 columns, so no column number 3"):
+        read_labelled(path, text_column="2", label_column="3")

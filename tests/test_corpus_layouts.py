@@ -433,3 +433,12 @@ def test_names_that_are_not_utf8_are_read(tmp_path: Path, suffix: str) -> None:
     plain.rename(odd)
     assert list(Corpus(odd, text_column="text")) == EXPECTED
     assert list(Corpus(folder, text_column="text")) == EXPECTED
+
+
+def test_headerless_tsv_by_column_number_counts_repeated_cells(tmp_path: Path) -> None:
+    # without a header line, line 1 is data: its repeated cells are still two columns
+    path = tmp_path / "t.tsv"
+    path.write_text("goal\tgoal\nsport\tfootball goal\n", encoding="utf-8")
+    assert list(Corpus(path, text_column="2")) == [["goal"], ["football", "goal"]]
+    with pytest.raises(CorpusError, match=r"line 1: 2 columns, so no column number 3; .* 1 to 2"):
+        list(Corpus(path, text_column="3"))

@@ -72,6 +72,8 @@ class _Handler(BaseHTTPRequestHandler):
         self._body(owner, body[start:end])
 
     def _body(self, owner: FileServer, payload: bytes) -> None:
+        if self.path in owner.held:  # headers sent; the body waits for the test's signal
+            owner.held[self.path].wait(30)
         if self.path in owner.cut_once:  # full Content-Length sent, half the body, then cut
             owner.cut_once.discard(self.path)
             self.wfile.write(payload[: len(payload) // 2])
@@ -118,7 +120,8 @@ class FileServer:
     Content-Length: the body ends when the connection closes), ``endless`` (the
     body repeats forever, without a length), ``paced`` ((bytes, seconds): that
     many bytes, then a pause), ``silent`` (headers, then nothing), ``short_206``
-    (a resumed request gets half the rest), ``redirects`` (302 to a location);
+    (a resumed request gets half the rest), ``redirects`` (302 to a location),
+    ``held`` (headers, then the body once the event is set);
     and for every path ``ignore_range`` (200 with the whole body), ``bare_416``
     (416 without Content-Range) and ``ignore_if_range`` (a range even when the
     ``If-Range`` validator is not the path's current ``ETag`` / ``Last-Modified``).
@@ -135,6 +138,7 @@ class FileServer:
         self.silent: set[str] = set()
         self.short_206: set[str] = set()
         self.redirects: dict[str, str] = {}
+        self.held: dict[str, threading.Event] = {}
         self.ignore_range = False
         self.bare_416 = False
         self.ignore_if_range = False
@@ -158,6 +162,8 @@ class FileServer:
 
     def close(self) -> None:
         self.closing.set()
+        for gate in self.held.values():
+            gate.set()
         self.httpd.shutdown()
         self.httpd.server_close()
         self.thread.join(timeout=5)
@@ -370,3 +376,52 @@ def test_fetch_unknown_name_and_missing_file(tmp_path: Path) -> None:
         fetch("missing/vectors.txt", cache=tmp_path)
     assert "\n" not in str(info.value) and "http(s) URL" in str(info.value)
     assert not (tmp_path / "downloads").exists()
+
+
+BODY_MD5 = hashlib.md5(BODY).hexdigest()
+
+
+def test_md5_is_computed_in_the_same_pass_and_recorded(
+    server: FileServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from aligner.pretrained import cache
+
+    def no_second_read(*args: object, **kwargs: object) -> object:
+        raise AssertionError("read the file again after downloading it")
+
+    monkeypatch.setattr(cache, "hash_file", no_second_read)
+    url = server.serve("/v.bin", BODY)
+    path = download(url, md5=BODY_MD5.upper(), size=len(BODY), cache=tmp_path)
+    record = dl.entries.read_record(path)
+    assert record is not None and (record.digest, record.others) == (BODY_SHA, {"md5": BODY_MD5})
+    assert f"# also md5={BODY_MD5}" in path.with_name("v.bin.sha256").read_text()
+    assert download(url, md5=BODY_MD5, cache=tmp_path) == path and len(server.requests) == 1
+
+
+def test_wrong_md5_leaves_nothing(server: FileServer, tmp_path: Path) -> None:
+    url = server.serve("/v.txt", BODY)
+    wrong = "0" * 32
+    with pytest.raises(ChecksumError) as info:
+        download(url, md5=wrong, cache=tmp_path)
+    message = str(info.value)
+    assert "\n" not in message and f"md5 mismatch: expected {wrong}, got {BODY_MD5}" in message
+    assert kept(cached_path(url, tmp_path)) == []
+
+
+@pytest.mark.parametrize(
+    ("expected", "fragment"),
+    [
+        ({"md5": "abc"}, "expected md5 'abc'"),
+        ({"sha256": "g" * 64}, "is not 64 hex digits"),
+        ({"git_sha1": "a" * 40}, "checked only with its size"),
+    ],
+)
+def test_expected_digests_that_no_file_can_have(
+    server: FileServer, tmp_path: Path, expected: dict[str, str], fragment: str
+) -> None:
+    from aligner.errors import InputError
+
+    url = server.serve("/v.txt", BODY)
+    with pytest.raises(InputError, match=re.escape(fragment)):
+        download(url, cache=tmp_path, **expected)  # type: ignore[arg-type]
+    assert server.requests == []

@@ -237,3 +237,42 @@ def test_decompressing_a_fasttext_model_remedy_per_errno(
     assert status == 1 and "cannot decompress into" in line
     assert says in line and not_says not in line
     assert not out.exists() and not list((tmp_path / "cache").rglob("model.bin"))
+
+
+def test_a_splice_without_validator_is_caught_by_the_known_md5(
+    server: FileServer, tmp_path: Path
+) -> None:
+    import hashlib
+
+    from aligner.errors import ChecksumError
+    from aligner.pretrained.download import download
+
+    url = server.serve("/v.bin", BODY)
+    server.cut_once.add("/v.bin")
+    md5 = hashlib.md5(BODY).hexdigest()
+    with pytest.raises(Exception, match="interrupted"):
+        download(url, md5=md5, cache=tmp_path)
+    server.files["/v.bin"] = NEW
+    with pytest.raises(ChecksumError, match="md5 mismatch"):
+        download(url, md5=md5, cache=tmp_path)
+    assert server.requests[-2:] == [("/v.bin", f"bytes={len(BODY) // 2}-"), ("/v.bin", None)]
+    assert kept(cached_path(url, tmp_path)) == []
+
+
+def test_a_bearer_token_is_sent_to_the_host_only_and_never_shown(
+    server: FileServer, tmp_path: Path
+) -> None:
+    from aligner.errors import DownloadError
+    from aligner.pretrained.download import download
+
+    token = "hf_not_to_be_seen_42"
+    with pytest.raises(DownloadError, match="404") as info:
+        download(server.url("/missing.txt"), bearer=token, cache=tmp_path)
+    assert token not in str(info.value) and server.auths[-1] == f"Bearer {token}"
+    server.serve("/v.bin", BODY)
+    server.redirects["/old.bin"] = server.url("/v.bin")
+    assert download(server.url("/old.bin"), bearer=token, cache=tmp_path).read_bytes() == BODY
+    assert server.auths[-2:] == [f"Bearer {token}", None]  # not sent on after the redirect
+    assert not any(
+        token in p.read_text(errors="replace") for p in tmp_path.rglob("*") if p.is_file()
+    )

@@ -134,7 +134,7 @@ def test_small_lookup_batches_give_the_same_ids(values: list[str | None], rows: 
 
 
 def test_lookup_batches_cut_by_bytes_give_the_same_ids(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("aligner.encode.BATCH_BYTES", 7)
+    monkeypatch.setattr("aligner.encode_lookup.BATCH_BYTES", 7)
     monkeypatch.setattr(Encoder, "_few", choose("arrow"))
     values = ["play guitar", "the", "été naïve straße", None, "", "x" * 30, "The play"]
     enc = Encoder(VOCAB, TokenizerSpec())
@@ -329,8 +329,17 @@ def test_map_function_on_a_dict_batch() -> None:
     enc = Encoder(Vocab(["a", "b"]), TokenizerSpec(), max_length=2, pad=True)
     fn = enc.map_function("body", output="ids", length=True)
     out = fn({"body": ["a b a", "b", None], "label": [0, 1, 0]})
-    assert out == {"ids": [[2, 3], [3, 0], None], "length": [2, 1, None]}
-    assert enc.map_function()({"text": ["a"]}) == {"input_ids": [[2, 0]]}
+    assert out == {
+        "ids": [[2, 3], [3, 0], None],
+        "attention_mask": [[1, 1], [1, 0], None],  # the encoder pads
+        "length": [2, 1, None],
+    }
+    assert enc.map_function()({"text": ["a"]}) == {
+        "input_ids": [[2, 0]],
+        "attention_mask": [[1, 0]],
+    }
+    unpadded = Encoder(Vocab(["a", "b"]), TokenizerSpec(), max_length=2)
+    assert unpadded.map_function()({"text": ["a b a", None]}) == {"input_ids": [[2, 3], None]}
 
 
 @pytest.mark.usefixtures("path")
@@ -382,7 +391,8 @@ def test_collate_in_a_dataloader() -> None:
     first, second = batches
     assert first["input_ids"].dtype == torch.int64
     assert first["input_ids"].tolist() == [[2, 3, 0], [4, 4, 4], [0, 0, 0]]
-    assert first["lengths"].tolist() == [2, 3, 0]
+    assert first["attention_mask"].tolist() == [[1, 1, 0], [1, 1, 1], [0, 0, 0]]
+    assert first["length"].tolist() == [2, 3, 0]
     assert first["labels"].tolist() == [0, 1, 1]
     assert second["input_ids"].tolist() == [[2]]  # the longest row of the batch
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -27,15 +28,31 @@ def test_table_rows_then_subword_rows_equal_gensim_composition(corpus_file: Path
     wv = train_fasttext(Corpus(corpus_file), PARAMS, compose=["guitar", "guitarz", "zzq", "zzq"])
     assert wv.n_subword == 2 and wv.keys[-2:] == ["guitarz", "zzq"]
     assert wv.row("guitarz") is None and wv.row_subword("guitarz") == len(wv) - 2
-    # the same training through gensim directly composes the same vectors
+    # the same training through gensim directly composes the same vectors; a corpus
+    # this small gets the wide window (10) when none is given
+    assert wv.source["params"]["window"] == 10
     sentences = list(Corpus(corpus_file))
     model = FastText(
         sentences, vector_size=8, min_count=2, epochs=2, bucket=5000, seed=3, workers=1,
-        window=5, negative=5, sg=1, min_n=3, max_n=6, sample=1e-3,
+        window=10, negative=5, sg=1, min_n=3, max_n=6, sample=1e-3,
     )  # fmt: skip
     assert np.array_equal(wv.vectors[wv.row("guitar")], model.wv["guitar"])
     assert np.array_equal(wv.vectors[wv.row_subword("guitarz")], model.wv["guitarz"])
     assert wv.source["method"] == "fasttext" and wv.source["params"]["bucket"] == 5000
+
+
+def test_window_from_the_corpus_size_unless_given(corpus_file: Path) -> None:
+    from aligner.train.defaults import FASTTEXT_WIDE_WINDOW_BELOW, fasttext_window
+
+    small = FASTTEXT_WIDE_WINDOW_BELOW - 1
+    assert fasttext_window(small) == 10 and fasttext_window(small + 1) == 5
+    assert fasttext_window(10**9) == 5
+    given = train_fasttext(Corpus(corpus_file), replace(PARAMS, window=3))
+    chosen = train_fasttext(Corpus(corpus_file), PARAMS)
+    assert given.source["params"]["window"] == 3 and chosen.source["params"]["window"] == 10
+    assert not np.array_equal(given.vectors, chosen.vectors)
+    # word2vec keeps gensim's 5 whatever the corpus size
+    assert aligner.Word2VecParams().window == 5
 
 
 def test_same_seed_is_bit_identical(corpus_file: Path) -> None:

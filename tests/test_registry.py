@@ -105,3 +105,40 @@ def test_entry_refuses_what_the_downloader_could_not_use(
     }  # fmt: skip
     with pytest.raises(ValueError, match=re.escape(fragment)):
         Entry(**(fields | {field: value}))  # type: ignore[arg-type]
+
+
+def test_what_is_verified_follows_what_is_published() -> None:
+    assert get("glove.6B.50d").verified == "size"  # a published size, no published digest
+    assert get("cc.fr.300").verified == "none"  # neither
+    for entry in entries():
+        assert entry.verified == ("size" if entry.size is not None else "none")
+    fields = {
+        "name": "x", "url": "https://example.org/v.txt", "format": None, "dim": None,
+        "vocab_size": None, "size": 10, "sha256": None, "licence": None, "member": None,
+        "description": "test",
+    }  # fmt: skip
+    assert Entry(**(fields | {"md5": "a" * 32})).verified == "md5+size"  # type: ignore[arg-type]
+    assert Entry(**(fields | {"sha256": "b" * 64})).verified == "sha256+size"  # type: ignore[arg-type]
+    assert Entry(**(fields | {"size": None})).verified == "none"  # type: ignore[arg-type]
+
+
+def test_provenance_says_what_was_checked() -> None:
+    assert get("glove.6B.50d").provenance() == {
+        "name": "glove.6B.50d",
+        "url": "https://nlp.stanford.edu/data/glove.6B.zip",
+        "licence": "PDDL-1.0",
+        "verified": {"size": 862_182_613},
+    }
+    hub_file = Entry(
+        name="hf://me/v/x.txt", url="https://hub/me/v/resolve/abc/x.txt", format=None, dim=None,
+        vocab_size=None, size=5, sha256=None, licence=None, member=None, description="t",
+        git_sha1="c" * 40, revision="abc",
+    )  # fmt: skip
+    found = hub_file.provenance()
+    assert found["revision"] == "abc" and found["verified"] == {"git-sha1": "c" * 40, "size": 5}
+
+
+@pytest.mark.parametrize(("field", "value"), [("md5", "abc"), ("git_sha1", "A" * 40)])
+def test_entry_refuses_a_digest_of_the_wrong_form(field: str, value: str) -> None:
+    with pytest.raises(ValueError, match="lowercase hex"):
+        Entry("x", "https://x/y", None, None, None, None, None, None, None, "x", **{field: value})

@@ -63,3 +63,64 @@ def test_an_empty_vocabulary_shows_n_a() -> None:
     lines = coverage_lines(align(Vocab([]), WordVectors([], np.zeros((0, 2)))).coverage.to_dict())
     assert lines[0] == "coverage: 0/0 types (n/a)"
     assert lines[2].split() == ["exact", "0", "n/a"]
+
+
+# aligner info's report, from manifests written by hand
+
+
+def _manifest(**sections: object) -> dict[str, object]:
+    manifest: dict[str, object] = {
+        "format_version": 2,
+        "aligner_version": "0.1.0",
+        "vectors": {"file": "vectors.ab.npy", "shape": [5, 3], "dtype": "<f2", "order": "C",
+                    "sha256": "ab" * 32, "bytes": 30},
+        "vocab": {"file": "vocab.cd.txt", "size": 5, "bytes": 20, "pad": "<pad>", "unk": None,
+                  "pad_id": 0, "unk_id": None},
+        "tokenizer": {"kind": "sentencepiece", "lowercase": True, "normalize": "nfkc",
+                      "model_sha256": "ef" * 32, "model_file": "tokenizer.ef.model",
+                      "model_bytes": 2048},
+    }  # fmt: skip
+    return manifest | sections
+
+
+def test_a_manifest_reads_as_aligned_sections() -> None:
+    from aligner_cli.report import manifest_lines
+
+    lines = manifest_lines(
+        _manifest(
+            fill={"method": "uniform", "seed": 3, "scale": 0.25},
+            metadata={"run": "baseline", "tags": ["a", "b"], "extra": {"x": 1}},
+        ),
+        "emb",
+    )
+    assert lines[:3] == ["artifact:  emb", "format:    2 (aligner 0.1.0)", ""]
+    assert lines[lines.index("vectors") + 1 : lines.index("vectors") + 3] == [
+        "  shape:   5 x 3",
+        "  dtype:   float16 (<f2, C order)",
+    ]
+    assert "  pad:   <pad> (row 0)" in lines and "  unk:   none" in lines
+    assert "  model:         tokenizer.ef.model (2,048 bytes)" in lines
+    assert "  lowercase:     yes" in lines and "  normalize:     nfkc" in lines
+    assert "  fill:        uniform, seed 3" in lines and "  fill scale:  0.25" in lines
+    assert lines[lines.index("metadata") + 1 :] == [
+        "  run:    baseline",
+        "  tags:   a, b",
+        "  extra:  x 1",
+    ]
+    assert not [line for line in lines if set(line) & set("{}'[]")]
+
+
+def test_a_malformed_section_is_named_and_the_rest_shown() -> None:
+    from aligner_cli.report import manifest_lines
+
+    lines = manifest_lines(_manifest(fill="junk", alignment={"fallbacks": ["exact", "fill"]}))
+    assert "fill: malformed in the manifest (not shown)" in lines
+    assert "  fallbacks:  exact -> fill" in lines
+    assert "vectors" in lines and "tokenizer" in lines
+
+
+def test_control_characters_stay_on_one_line() -> None:
+    from aligner_cli.report import manifest_lines
+
+    lines = manifest_lines(_manifest(metadata={"note": "two\nlines\x1b[31m"}))
+    assert "  note:  two\\nlines\\x1b[31m" in lines

@@ -20,8 +20,16 @@ from pathlib import Path
 from typing import Any
 
 from aligner.corpus import layout_of
-from aligner.corpus_io import READ_ERRORS, CorpusFile, csv_source, lines_of, open_file, read_error
-from aligner.corpus_tables import KINDS, check_column, columns_of
+from aligner.corpus_io import (
+    READ_ERRORS,
+    CorpusFile,
+    csv_source,
+    lines_of,
+    open_file,
+    position_name,
+    read_error,
+)
+from aligner.corpus_tables import KINDS, check_column, columns_of, csv_header, csv_read_options
 from aligner.errors import CorpusError, InputError
 
 __all__ = ["Labelled", "read_labelled"]
@@ -81,10 +89,11 @@ def _check_label_column(file: CorpusFile, column: str, numbered: bool) -> None:
     if columns is None:
         return  # an empty file: reported as an empty split
     if numbered:
-        if not 1 <= int(column) <= len(columns):
+        count = len(csv_header(file) or ())  # the cells of line 1, repeated ones too
+        if not 1 <= int(column) <= count:
             raise CorpusError(
-                f"{file.path}, line 1: {len(columns)} columns, so no column number {column}; "
-                f"pass a number from 1 to {len(columns)} to --label-column"
+                f"{file.path}, line 1: {count} columns, so no column number {column}; "
+                f"pass a number from 1 to {count} to --label-column"
             )
     elif column not in columns:
         raise CorpusError(
@@ -94,7 +103,7 @@ def _check_label_column(file: CorpusFile, column: str, numbered: bool) -> None:
 
 
 def _arrow_name(column: str, numbered: bool) -> str:
-    return f"f{int(column) - 1}" if numbered else column
+    return position_name(column) if numbered else column
 
 
 def _csv_table(file: CorpusFile, names: list[str], numbered: bool) -> Any:
@@ -107,7 +116,7 @@ def _csv_table(file: CorpusFile, names: list[str], numbered: bool) -> Any:
     with csv_source(file) as (source, _):  # pyarrow must not read a Python stream
         return pacsv.read_csv(
             source,
-            read_options=pacsv.ReadOptions(autogenerate_column_names=numbered),
+            read_options=csv_read_options(file, numbered),
             parse_options=pacsv.ParseOptions(
                 delimiter="\t" if file.layout == "tsv" else ",", newlines_in_values=True
             ),

@@ -9,8 +9,10 @@ crashed writer left are removed by the next one. Beside the entry a sidecar
 
     <sha256>  <name>
     # verified size=<bytes> mtime_ns=<ns> ctime_ns=<ns> inode=<n>
+    # also md5=<hex> git-sha1=<hex>
 
-(the first line is ``sha256sum``'s format). On every use the size is compared
+(the first line is ``sha256sum``'s format; the third, present when the source
+published another digest, lists those checked too). On every use the size is compared
 with the record; the file is hashed again only when its identity (size, times,
 inode) changed since it was last verified, so a multi-GB file is not re-read on
 every use, and a file changed in place is caught.
@@ -24,20 +26,20 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import hashlib
 import json
 import os
 import re
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from filelock import FileLock, Timeout
 
 from aligner.atomic import atomic_file
 from aligner.errors import DownloadError, InputError
+from aligner.pretrained.verify import Digests
 from aligner.progress import SILENT, Progress
 
 __all__ = [
@@ -63,6 +65,7 @@ CHUNK_SIZE = 1 << 20
 DEFAULT_LOCK_TIMEOUT = 3 * 3600.0
 ABSENT = "absent"
 _STAMP = re.compile(r"#\s*verified\s+size=(\d+)\s+mtime_ns=(\d+)\s+ctime_ns=(\d+)\s+inode=(\d+)")
+_ALSO = re.compile(r"([a-z0-9-]+)=([0-9a-f]+)")
 
 Stamp = tuple[int, int, int, int]
 
@@ -143,18 +146,16 @@ def lock_path(final: Path) -> Path:
     return final.with_name(final.name + ".lock")
 
 
-def hash_file(path: Path, limit: int | None = None) -> hashlib._Hash:
-    """sha256 of ``path`` (its first ``limit`` bytes when given), as a live hasher."""
-    hasher = hashlib.sha256()
-    left = path.stat().st_size if limit is None else limit
-    with path.open("rb") as stream:
-        while left > 0:
-            chunk = stream.read(min(CHUNK_SIZE, left))
-            if not chunk:
-                break
-            hasher.update(chunk)
-            left -= len(chunk)
-    return hasher
+def hash_file(
+    path: Path, limit: int | None = None, kinds: Iterable[str] = (), size: int | None = None
+) -> Digests:
+    """The digests of ``path`` (its first ``limit`` bytes when given), still open to more.
+
+    Args:
+        kinds: the digests besides sha256 (``md5``, ``git-sha1``).
+        size: the whole file's size, when ``limit`` stops short of it (``git-sha1``).
+    """
+    return Digests.of_file(path, kinds, size, limit)
 
 
 def _stamp(st: os.stat_result) -> Stamp:
@@ -163,10 +164,12 @@ def _stamp(st: os.stat_result) -> Stamp:
 
 @dataclass(frozen=True)
 class Record:
-    """What a sidecar says: the file's sha256, and its identity when that was verified."""
+    """What a sidecar says: the file's sha256, its identity when that was verified,
+    and the other digests (``md5``, ``git-sha1``) checked then."""
 
     digest: str
     stamp: Stamp | None
+    others: Mapping[str, str] = field(default_factory=dict)
 
 
 def read_record(final: Path) -> Record | None:
@@ -180,22 +183,32 @@ def read_record(final: Path) -> Record | None:
         return None
     match = _STAMP.fullmatch(lines[1].strip()) if len(lines) > 1 else None
     stamp = tuple(int(g) for g in match.groups()) if match else None
-    return Record(words[0].lower(), stamp)  # type: ignore[arg-type]
+    also = lines[2].strip() if len(lines) > 2 and lines[2].startswith("# also ") else ""
+    others = dict(_ALSO.findall(also))
+    return Record(words[0].lower(), stamp, others)  # type: ignore[arg-type]
 
 
-def write_record(final: Path, digest: str) -> None:
-    """Record ``final``'s digest, verified now, in its sidecar (atomically)."""
+def write_record(final: Path, digest: str, others: Mapping[str, str] | None = None) -> None:
+    """Record ``final``'s sha256 (and ``others``, other digests), verified now, in its
+    sidecar (atomically)."""
     size, mtime, ctime, inode = _stamp(final.stat())
     text = (
         f"{digest}  {final.name}\n"
         f"# verified size={size} mtime_ns={mtime} ctime_ns={ctime} inode={inode}\n"
     )
+    if others:
+        text += "# also " + " ".join(f"{k}={v}" for k, v in sorted(others.items())) + "\n"
     with atomic_file(sidecar(final)) as tmp:
         tmp.write_text(text, encoding="utf-8")
 
 
 def problem(
-    final: Path, *, sha256: str | None = None, size: int | None = None, verify: bool = True
+    final: Path,
+    *,
+    sha256: str | None = None,
+    size: int | None = None,
+    verify: bool = True,
+    others: Mapping[str, str] | None = None,
 ) -> str | None:
     """Why the entry ``final`` cannot be used as it is, or None when it can.
 
@@ -203,9 +216,11 @@ def problem(
         final: the entry's path.
         sha256: the digest it must have, when known.
         size: the size it must have, when known.
-        verify: hash the file when its identity changed since its record (and
-            record the result); when false, such a file is reported as needing
-            it, and nothing is read or written besides the sidecar.
+        verify: hash the file when its identity changed since its record, or a
+            digest of ``others`` is not recorded (and record the result); when
+            false, such a file is reported as needing it, and nothing is read
+            or written besides the sidecar.
+        others: other digests it must have (``{"md5": hex}``, ``{"git-sha1": hex}``).
 
     Returns:
         None (usable), :data:`ABSENT`, or a short reason ("its size ... ").
@@ -221,17 +236,22 @@ def problem(
     record = read_record(final)
     if record is not None and record.stamp is not None and record.stamp[0] != st.st_size:
         return f"its size is {st.st_size} bytes, but {record.stamp[0]} were recorded"
-    if record is None or record.stamp != _stamp(st):
+    wanted = dict(others or {})
+    if record is None or record.stamp != _stamp(st) or not wanted.keys() <= record.others.keys():
         if not verify:
             return "it needs verifying"
-        digest = hash_file(final).hexdigest()
-        if record is not None and digest != record.digest:
+        kinds = {*wanted, *(record.others if record is not None else ())}
+        digests = hash_file(final, kinds=kinds)
+        if record is not None and digests.hexdigest() != record.digest:
             return "its sha256 differs from the one recorded when it was written"
-        record = Record(digest, _stamp(st))
+        record = Record(digests.hexdigest(), _stamp(st), digests.others())
         with contextlib.suppress(OSError):  # a read-only cache: verified, not recorded
-            write_record(final, digest)
-    if sha256 is not None and record.digest != sha256.lower():
-        return f"its sha256 is {record.digest}, not the expected {sha256.lower()}"
+            write_record(final, record.digest, record.others)
+    expected = {"sha256": sha256} if sha256 is not None else {}
+    for kind, value in (expected | wanted).items():
+        have = record.digest if kind == "sha256" else record.others.get(kind)
+        if have != value.lower():
+            return f"its {kind} is {have}, not the expected {value.lower()}"
     return None
 
 

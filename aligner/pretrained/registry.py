@@ -5,6 +5,11 @@ publisher states about it. Sizes, vocabulary counts and licences are the
 published facts; where a fact is not published (no publisher posts sha256
 digests for these files) the field is ``None`` and the downloader skips that
 check, recording the digest it computed on first download instead.
+:attr:`Entry.verified` says what is checked for a name (``size`` for most of
+these, ``none`` where not even a size is published). The same :class:`Entry`
+describes a ``gensim-data:`` model (:mod:`aligner.pretrained.gensim_data`, md5
+and size) and an ``hf://`` file (:mod:`aligner.pretrained.hub`, the sha256 or
+git blob id and size the Hub reports, at the commit it reports).
 
 Besides the fixed names, ``cc.<lang>.300`` (text, ``.vec.gz``) and
 ``cc.<lang>.300.bin`` (fastText binary with subwords, ``.bin.gz``) resolve for
@@ -25,6 +30,7 @@ import re
 from dataclasses import dataclass
 
 from aligner.errors import UnknownNameError
+from aligner.pretrained.verify import Expected
 
 __all__ = ["CC_LANGUAGES", "FORMATS", "Entry", "entries", "get"]
 
@@ -39,11 +45,13 @@ class Entry:
     """One downloadable set of pretrained vectors.
 
     Attributes:
-        name: the registry name (``aligner download NAME``).
+        name: the registry name (``aligner download NAME``), or the source as
+            given (``gensim-data:NAME``, ``hf://...``).
         url: where the file is downloaded from.
         format: ``"glove"``, ``"word2vec"`` (text with a header line; fastText
-            ``.vec`` is this), ``"word2vec-binary"`` or ``"fasttext-bin"``.
-        dim: vector dimension.
+            ``.vec`` is this), ``"word2vec-binary"`` or ``"fasttext-bin"``; None
+            when the reader is to detect it from the file.
+        dim: vector dimension, or None when not published.
         vocab_size: number of words as published (the publisher's rounded figure,
             e.g. 2_000_000 for "2 million", where no exact count is published), or None.
         size: the download's size in bytes, or None when not known.
@@ -52,12 +60,15 @@ class Entry:
         member: the zip member holding the vectors, or None when not a zip.
         description: one line on what the vectors were trained on.
         subword: whether the file can build vectors for unseen words (fastText .bin).
+        md5: the download's md5 (hex), or None when not published.
+        git_sha1: the download's git blob id (hex), or None (a Hub file not in LFS).
+        revision: the commit the file was resolved at (``hf://``), or None.
     """
 
     name: str
     url: str
-    format: str
-    dim: int
+    format: str | None
+    dim: int | None
     vocab_size: int | None
     size: int | None
     sha256: str | None
@@ -65,16 +76,48 @@ class Entry:
     member: str | None
     description: str
     subword: bool = False
+    md5: str | None = None
+    git_sha1: str | None = None
+    revision: str | None = None
 
     def __post_init__(self) -> None:
-        if self.format not in FORMATS:
+        if self.format is not None and self.format not in FORMATS:
             raise ValueError(f"{self.name}: format {self.format!r} is not one of {FORMATS}")
         if not re.fullmatch(r"https?://[^\s/]+/\S+", self.url):
             raise ValueError(f"{self.name}: url {self.url!r} is not an http(s) URL of a file")
-        if self.sha256 is not None and not re.fullmatch(r"[0-9a-f]{64}", self.sha256):
-            raise ValueError(f"{self.name}: sha256 {self.sha256!r} is not 64 lowercase hex digits")
+        for kind, value, digits in (
+            ("sha256", self.sha256, 64), ("md5", self.md5, 32), ("git_sha1", self.git_sha1, 40)
+        ):  # fmt: skip
+            if value is not None and not re.fullmatch(f"[0-9a-f]{{{digits}}}", value):
+                raise ValueError(
+                    f"{self.name}: {kind} {value!r} is not {digits} lowercase hex digits"
+                )
         if self.size is not None and self.size <= 0:
             raise ValueError(f"{self.name}: size {self.size} is not a positive number of bytes")
+
+    @property
+    def expected(self) -> Expected:
+        """What the download is checked against."""
+        return Expected(sha256=self.sha256, md5=self.md5, git_sha1=self.git_sha1, size=self.size)
+
+    @property
+    def verified(self) -> str:
+        """What is checked when it is downloaded: ``sha256+size``, ``md5+size``,
+        ``git-sha1+size``, ``size`` or ``none``."""
+        return self.expected.label
+
+    def provenance(self) -> dict[str, object]:
+        """What an artifact built from it records of its source.
+
+        Example:
+            >>> get("glove.6B.50d").provenance()["verified"]
+            {'size': 862182613}
+        """
+        checked: dict[str, object] = dict(self.expected.digests())
+        checked |= {"size": self.size} if self.size is not None else {}
+        found = {"name": self.name, "url": self.url, "licence": self.licence}
+        found |= {"revision": self.revision} if self.revision is not None else {}
+        return found | {"verified": checked}
 
 
 _GLOVE = "https://nlp.stanford.edu/data/"

@@ -20,31 +20,33 @@ server's validator of the file (a strong ``ETag``, else ``Last-Modified``) besid
 a resumed request carries it as ``If-Range``, so a file that changed on the server
 is sent whole again instead of being spliced onto the old start.
 
-A URL's ``user:password@`` is sent as HTTP Basic authentication (never on to
-another host a redirect leads to) and shown as ``user:***@`` in every message.
+A URL's ``user:password@`` is sent as HTTP Basic authentication, and a bearer
+token (``HF_TOKEN`` for ``hf://`` sources) as ``Authorization: Bearer``; neither
+is sent on after a redirect, and neither appears in a message (see
+:mod:`aligner.pretrained.urls`).
 """
 
 from __future__ import annotations
 
-import base64
 import errno
-import hashlib
 import re
 import shutil
 import time
 from dataclasses import dataclass
 from http.client import HTTPException, HTTPResponse
 from pathlib import Path
+from typing import Protocol
 from urllib.error import HTTPError
-from urllib.parse import unquote, urlsplit, urlunsplit
 from urllib.request import Request, urlopen
 
 from aligner.errors import ChecksumError, DownloadError
 from aligner.pretrained.cache import CHUNK_SIZE, env_number, one_line, write_remedy
+from aligner.pretrained.urls import check_url, redact, without_userinfo
 from aligner.progress import Progress
 
 __all__ = [
     "LOCAL_HINT",
+    "Hasher",
     "Limits",
     "Reply",
     "StartOver",
@@ -64,12 +66,12 @@ LOCAL_HINT = (
     "(aligner build --pretrained /path/to/vectors.txt ...)"
 )
 _HTML_TYPES = {"text/html", "application/xhtml+xml"}
-_CONTROL = re.compile(r"[\x00-\x20\x7f]")
-_SECRET_QUERY = re.compile(
-    r"((?:^|[?&;])[^=&;#]*(?:token|key|sig|signature|secret|passw|pwd|auth|credential)"
-    r"[^=&;#]*=)[^&;#]*",
-    re.I,
-)
+
+
+class Hasher(Protocol):
+    """What takes the bytes of a transfer as they arrive (the digests being computed)."""
+
+    def update(self, data: bytes, /) -> None: ...
 
 
 class StartOver(Exception):
@@ -115,65 +117,6 @@ class Limits:
         return min([*limits, self.deadline] if self.deadline is not None else limits)
 
 
-def redact(url: str) -> str:
-    """``url`` safe to show: ``user:***@host`` for its credentials, ``***`` for secret-looking
-    query values (``token=``, ``signature=``, ``key=``...)."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return re.sub(r"//[^/@]*@", "//***@", url)
-    netloc = parts.netloc
-    if "@" in netloc:
-        userinfo, _, host = netloc.rpartition("@")
-        user, colon, _password = userinfo.partition(":")
-        netloc = f"{user}:***@{host}" if colon else f"***@{host}"
-    query = _SECRET_QUERY.sub(r"\1***", parts.query)
-    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
-
-
-def without_userinfo(url: str) -> tuple[str, str | None]:
-    """``url`` without its ``user:password@``, and the Basic ``Authorization`` value for them."""
-    parts = urlsplit(url)
-    if "@" not in parts.netloc:
-        return url, None
-    userinfo, _, host = parts.netloc.rpartition("@")
-    user, _, password = userinfo.partition(":")
-    token = base64.b64encode(f"{unquote(user)}:{unquote(password)}".encode()).decode("ascii")
-    return urlunsplit(parts._replace(netloc=host)), f"Basic {token}"
-
-
-def check_url(url: str) -> None:
-    """Refuse, in one line, a URL that cannot be downloaded as it is.
-
-    Raises:
-        DownloadError: not http(s), no host, a bad port, or control characters
-            (raw, or percent-encoded in the path, like ``%00``).
-    """
-    if found := _CONTROL.search(url):
-        raise DownloadError(
-            f"the URL {redact(url)!r} contains {found.group()!r} at position {found.start()}: "
-            "percent-encode it (a space is %20) or check the URL"
-        )
-    try:
-        parts = urlsplit(url)
-        parts.port  # noqa: B018  (raises ValueError for a bad port)
-    except ValueError as exc:
-        raise DownloadError(
-            f"the URL {redact(url)} is not valid ({one_line(exc)}); check it"
-        ) from None
-    if parts.scheme.lower() not in ("http", "https"):
-        raise DownloadError(
-            f"the URL {redact(url)} is not http:// or https://; only those are downloaded"
-        )
-    if not parts.hostname:
-        raise DownloadError(f"the URL {redact(url)} has no host name; check it")
-    if found := re.search(r"[\x00-\x1f\x7f]", unquote(parts.path)):
-        raise DownloadError(
-            f"the URL {redact(url)} has a control character ({found.group()!r}, percent-encoded) "
-            "in its path: no file is named so; check the URL"
-        )
-
-
 def offline(url: str, exc: BaseException) -> DownloadError:
     reason = one_line(getattr(exc, "reason", None) or exc) or type(exc).__name__
     return DownloadError(
@@ -217,8 +160,11 @@ def html_refusal(url: str, kind: str) -> DownloadError:
     )
 
 
-def _request(url: str, have: int, validator: dict[str, str | int] | None) -> Request:
+def _request(
+    url: str, have: int, validator: dict[str, str | int] | None, bearer: str | None
+) -> Request:
     target, auth = without_userinfo(url)
+    auth = f"Bearer {bearer}" if bearer else auth
     headers = {"User-Agent": USER_AGENT, "Accept-Encoding": "identity"}
     if have:
         headers["Range"] = f"bytes={have}-"
@@ -243,7 +189,12 @@ def _http_error(url: str, exc: HTTPError) -> DownloadError:
 
 
 def request(
-    url: str, have: int, limits: Limits, validator: dict[str, str | int] | None = None
+    url: str,
+    have: int,
+    limits: Limits,
+    validator: dict[str, str | int] | None = None,
+    *,
+    bearer: str | None = None,
 ) -> Reply:
     """GET ``url``, asking for what follows byte ``have`` when it is not 0.
 
@@ -251,6 +202,7 @@ def request(
         validator: what identified the file the first ``have`` bytes came from
             (see :func:`validator_of`); sent as ``If-Range``, and a reply for
             another file is refused with :class:`StartOver`.
+        bearer: a token sent as ``Authorization: Bearer`` (not after a redirect).
 
     Raises:
         DownloadError: an HTTP error, a web page, a reply with no content, offline.
@@ -258,7 +210,7 @@ def request(
     """
     try:
         response: HTTPResponse = urlopen(
-            _request(url, have, validator), timeout=limits.socket_timeout()
+            _request(url, have, validator, bearer), timeout=limits.socket_timeout()
         )
     except HTTPError as exc:
         exc.close()
@@ -395,7 +347,7 @@ def receive(
     part: Path,
     *,
     expect: int | None,
-    hasher: hashlib._Hash,
+    hasher: Hasher,
     limits: Limits,
     progress: Progress,
 ) -> int:

@@ -38,8 +38,14 @@ __all__ = [
 
 @dataclass(frozen=True)
 class FastTextParams(Word2VecParams):
-    """word2vec's parameters plus the n-gram range and hash buckets [min_n, max_n, bucket]."""
+    """word2vec's parameters plus the n-gram range and hash buckets [min_n, max_n, bucket].
 
+    ``window`` defaults to ``None``: chosen from the corpus size counted in the
+    vocabulary pass (:func:`aligner.train.defaults.fasttext_window`: 10 below
+    4 M tokens, else 5).
+    """
+
+    window: int | None = None  # type: ignore[assignment]
     min_n: int = 3
     max_n: int = 6
     bucket: int = 2_000_000

@@ -13,7 +13,6 @@ Example:
 
 from __future__ import annotations
 
-import logging
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, replace
@@ -24,7 +23,7 @@ import numpy as np
 from aligner.corpus import Corpus
 from aligner.errors import CorpusError, InputError, TrainingError
 from aligner.progress import SILENT, Progress, ProgressBar
-from aligner.train.defaults import seed_of, word2vec_epochs
+from aligner.train.defaults import fasttext_window, seed_of, word2vec_epochs
 from aligner.vectors import WordVectors
 
 __all__ = ["Word2VecParams", "train_word2vec"]
@@ -112,7 +111,7 @@ def gensim_kwargs(params: Word2VecParams) -> dict[str, Any]:
     return {
         "sg": int(params.sg),
         "vector_size": params.dim,
-        "window": params.window,
+        "window": params.window or 5,  # a window chosen from the corpus size is set in fit()
         "min_count": params.min_count,
         "negative": params.negative,
         "sample": params.sample,
@@ -144,14 +143,13 @@ def fit(model: Any, corpus: Corpus, params: P, label: str, progress: Progress) -
     """Count the vocabulary and train a gensim model, with progress bars in corpus bytes.
 
     Returns:
-        The model and ``params`` with ``epochs`` and ``seed`` filled in when
-        they were ``None``.
+        The model and ``params`` with ``epochs``, ``window`` (fastText) and
+        ``seed`` filled in when they were ``None``.
 
     Raises:
         CorpusError: the corpus is empty or unreadable.
         TrainingError: no token reaches ``min_count``.
     """
-    logging.getLogger("gensim").setLevel(logging.WARNING)
     params = replace(params, seed=seed_of(params))
     path = corpus.plain_text_path
     file_mode = path is not None and params.workers > 1
@@ -169,8 +167,12 @@ def fit(model: Any, corpus: Corpus, params: P, label: str, progress: Progress) -
             corpus.on_bytes = None
     _check_vocabulary(corpus, model, params.min_count)
     model.raw_vocab = None
+    tokens = int(model.corpus_total_words)
     if params.epochs is None:
-        params = replace(params, epochs=word2vec_epochs(int(model.corpus_total_words)))
+        params = replace(params, epochs=word2vec_epochs(tokens))
+    if params.window is None:
+        params = replace(params, window=fasttext_window(tokens))
+        model.window = params.window
     epochs = int(params.epochs or 0)
     if file_mode:
         _train_file(model, str(path), epochs, label, progress)
