@@ -4,6 +4,8 @@
 #   make example  build the demo artifact, then `aligner compare` on data_samples/
 PYTHON ?= python3
 VENV   ?= .venv
+# e.g. https://download.pytorch.org/whl/cpu: take torch from that index first (its CPU build)
+TORCH_INDEX ?=
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed-stamp
 
@@ -12,6 +14,7 @@ STAMP   = $(VENV)/.installed-stamp
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(if $(TORCH_INDEX),$(BIN)/python -m pip install --quiet -c constraints.txt --index-url $(TORCH_INDEX) torch)
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev,plot,spark]'
 	touch $(STAMP)
 

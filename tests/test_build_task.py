@@ -286,6 +286,7 @@ def test_data_errors_name_the_data_column_option(tmp_path: Path, corpus: Path) -
 
     data = tmp_path / "d.parquet"
     pq.write_table(pa.table({"body": ["a guitar"], "n": [1]}), data)
+
     def names_the_data_option(output: str) -> bool:
         return "--data-text-column" in output and "--text-column" not in output.replace(
             "--data-text-column", ""
@@ -293,7 +294,9 @@ def test_data_errors_name_the_data_column_option(tmp_path: Path, corpus: Path) -
 
     code, output = _cli(*_build(corpus, tmp_path / "art", "--data", data))
     assert code == 1 and names_the_data_option(output)
-    code, output = _cli(*_build(corpus, tmp_path / "art", "--data", data, "--data-text-column", "n"))
+    code, output = _cli(
+        *_build(corpus, tmp_path / "art", "--data", data, "--data-text-column", "n")
+    )
     assert code == 1 and names_the_data_option(output)
 
 
