@@ -11,6 +11,7 @@ from aligner_cli.common import (
     grouped_options,
     json_option,
     library_errors,
+    shown,
     text_column_option,
 )
 from aligner_cli.help import SectionedCommand, section
@@ -251,7 +252,7 @@ def compare(
         emit(result.to_dict())
         return
     for line in report_lines(result):
-        click.echo(line)
-    click.echo(f"\nwrote {result.out}/: {', '.join(result.files)}")
+        click.echo(shown(line))  # a file name's bytes that are not UTF-8 as \xNN
+    click.echo(shown(f"\nwrote {result.out}/: {', '.join(result.files)}"))
     for note in result.notes:
-        click.echo(f"note: {note}")
+        click.echo(shown(f"note: {note}"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ from click.testing import CliRunner, Result
 
 from aligner.compare import DEFAULT_WAYS, MODELS, WAYS
 from aligner_cli import compare as cli_compare
+from aligner_cli.common import shown
 from aligner_cli.main import cli
 
 from .compare_helpers import task_files
@@ -229,3 +231,40 @@ def test_options_the_model_or_ways_never_use_are_refused(
     assert lines[-1].startswith("Error: ") and expected in lines[-1]
     assert len(lines) == 3 and lines[0].startswith("Usage:")  # click's usage hint, one error line
     assert not out.exists()
+
+
+def _non_utf8(folder: Path, name: bytes) -> Path:
+    return Path(os.fsdecode(os.fsencode(folder) + b"/" + name))
+
+
+@pytest.mark.parametrize("layout", ["tsv", "parquet", "arrow"])
+def test_files_whose_names_are_not_utf8_are_read(
+    compare_artifact: Path, tmp_path: Path, layout: str
+) -> None:
+    import pyarrow.feather as feather
+
+    train, test = task_files(tmp_path)
+    renamed = []
+    for path in (train, test):
+        target = _non_utf8(tmp_path, path.stem.encode() + b"-\xff." + layout.encode())
+        if layout == "tsv":
+            path.rename(target)
+        else:  # the same rows as a table with a header: columns "label" and "text"
+            rows = [line.split("\t", 1) for line in path.read_text().splitlines()]
+            table = pa.table({"label": [r[0] for r in rows], "text": [r[1] for r in rows]})
+            plain = tmp_path / f"plain.{layout}"
+            (pq.write_table if layout == "parquet" else feather.write_feather)(table, str(plain))
+            plain.rename(target)
+        renamed.append(target)
+    out = tmp_path / "results"
+    given = args(compare_artifact, *renamed, out, "--ways", "random", "--seeds", 1)
+    if layout != "tsv":
+        given[given.index("--text-column") + 1] = "text"
+        given[given.index("--label-column") + 1] = "label"
+    result = run(*given)
+    assert result.exit_code == 0, result.output
+    # the dev slice is described by the train file's name, its bytes escaped
+    saved = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    described = saved["splits"]["dev_source"]
+    assert os.fsencode(described.split(" of ")[1].split(" (")[0]) == os.fsencode(renamed[0])
+    assert shown(renamed[0]) in result.output  # printed with the bytes as \xNN

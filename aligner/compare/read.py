@@ -23,6 +23,7 @@ from aligner.corpus import layout_of
 from aligner.corpus_io import (
     READ_ERRORS,
     CorpusFile,
+    arrow_input,
     csv_source,
     lines_of,
     open_file,
@@ -131,8 +132,9 @@ def _arrow_table(file: CorpusFile, names: list[str]) -> Any:
     import pyarrow.parquet as pq
 
     if file.layout == "parquet":
-        return pq.read_table(file.path, columns=names)
-    with pa.memory_map(str(file.path)) as source:
+        with arrow_input(file.path) as source:
+            return pq.read_table(source, columns=names)
+    with arrow_input(file.path, mapped=True) as source:
         try:
             table = pa.ipc.open_file(source).read_all()
         except pa.ArrowInvalid:  # not the file format: the stream format

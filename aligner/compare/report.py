@@ -143,15 +143,19 @@ def report_lines(comparison: Comparison) -> list[str]:
     return lines
 
 
+# a file name with bytes that are not UTF-8 is written as \xNN, so the files stay UTF-8
+_ERRORS = "backslashreplace"
+
+
 def _write_csv(path: Path, fields: tuple[str, ...], rows: list[dict[str, Any]]) -> None:
-    with path.open("w", encoding="utf-8", newline="") as fh:
+    with path.open("w", encoding="utf-8", errors=_ERRORS, newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=fields, extrasaction="ignore")
         writer.writeheader()
         writer.writerows(rows)
 
 
 def _write_files(comparison: Comparison, folder: Path) -> None:
-    with (folder / RESULTS).open("w", encoding="utf-8") as fh:
+    with (folder / RESULTS).open("w", encoding="utf-8", errors=_ERRORS) as fh:
         json.dump(comparison.to_dict(), fh, indent=2, ensure_ascii=False)
         fh.write("\n")
     _write_csv(folder / "results.csv", SUMMARY_FIELDS, [s.to_dict() for s in comparison.summaries])
