@@ -11,5 +11,7 @@ checks on use. ``archive`` opens compressed files; ``formats`` detects a file's
 format and reads it with ``readers`` (the text and binary readers, ``batches``
 parsing their kept rows, ``rows`` what a pass keeps and returns, ``sanity``
 the checks that refuse a file yielding nothing sensible); ``fasttext_bin``
-reads fastText models.
+reads fastText models without loading them whole (``fasttext_format`` their binary
+layout and word table, ``fasttext_subword`` n-grams and vectors as gensim computes them,
+``fasttext_extract`` compressed models into the cache).
 """
