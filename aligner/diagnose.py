@@ -113,7 +113,12 @@ def _causes(
 ) -> list[str]:
     vocab, vectors = names.get("vocab", "the vocabulary"), names.get("vectors", "the vectors")
     causes = [_pieces_cause(words, keys, vocab)]
-    if "lowercase" not in alignment.fallbacks:
+    if "exact" not in alignment.fallbacks:
+        causes.append(
+            f"the fallback chain ({','.join(alignment.fallbacks)}) has no exact step, so no "
+            "word is looked up as it is: put exact first in --fallbacks"
+        )
+    elif "lowercase" not in alignment.fallbacks:
         causes.append(_case_cause(words, keys, vocab))
     if _share(words, lambda t: any(c.isspace() for c in t)) > 0.5:
         causes.append(
@@ -148,14 +153,44 @@ def _tokenizer_warnings(words: list[str], tokenizer: TokenizerSpec, vocab: str) 
             "encoded text; drop --lowercase or use a lowercase vocabulary"
         )
     if tokenizer.kind != "sentencepiece":
-        split = [w for w in words if len(tokenizer(w)) != 1]
-        if split:
-            found.append(
-                f"{len(split):,} of the {len(words):,} tokens of {vocab} can never come out of "
-                f"the {tokenizer.kind} tokenizer, which splits them (e.g. {_examples(split)}): "
-                "their rows are never used; count the vocabulary with the same tokenizer "
-                "(--data) or choose the tokenizer it was made with"
+        found += _unreachable(words, tokenizer, vocab, cased_said=bool(found))
+    return found
+
+
+def _unreachable(
+    words: list[str], tokenizer: TokenizerSpec, vocab: str, *, cased_said: bool
+) -> list[str]:
+    """Vocabulary tokens the tokenizer splits, or rewrites (NFKC, lowercase)."""
+    outputs = {w: tokenizer(w) for w in words}
+    split = [w for w, out in outputs.items() if len(out) != 1]
+    rewritten = [
+        f"{w} -> {out[0]}"
+        for w, out in outputs.items()
+        if len(out) == 1 and out[0] != w and not (cased_said and out[0] == w.lower())
+    ]
+    found = []
+    if split:
+        found.append(
+            f"{len(split):,} of the {len(words):,} tokens of {vocab} can never come out of "
+            f"the {tokenizer.kind} tokenizer, which splits them (e.g. {_examples(split)}): "
+            "their rows are never used; count the vocabulary with the same tokenizer "
+            "(--data) or choose the tokenizer it was made with"
+        )
+    if rewritten:
+        steps = " and ".join(
+            name
+            for name, on in (
+                ("NFKC", tokenizer.normalize == "nfkc"),
+                ("lowercase", tokenizer.lowercase),
             )
+            if on
+        )
+        found.append(
+            f"{len(rewritten):,} of the {len(words):,} tokens of {vocab} can never come out of "
+            f"the tokenizer, whose {steps or 'normalisation'} rewrites them (e.g. "
+            f"{', '.join(rewritten[:3])}): their rows are never used; normalise the "
+            "vocabulary the same way (count it with --data) or drop the option"
+        )
     return found
 
 

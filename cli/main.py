@@ -205,6 +205,7 @@ def build(
             "--subword-pieces and --subword-model compose words for --method word2vec and "
             "glove; fasttext composes them from its own subwords"
         )
+    _check_subword_step(ctx, pieces, corpus=corpus, method=method)
     config = BuildConfig(
         corpus=corpus,
         text_column=corpus_column,
@@ -236,6 +237,22 @@ def build(
     )
     result = run_build(build, config, TqdmProgress())
     _print_build(result, as_json)
+
+
+def _check_subword_step(
+    ctx: click.Context, alignment: dict[str, Any], *, corpus: str | None, method: str
+) -> None:
+    """``subword`` named in --fallbacks (the default chain uses the steps that apply)
+    while training on a corpus that gives nothing to compose words from."""
+    named = ctx.get_parameter_source("fallbacks") is click.core.ParameterSource.COMMANDLINE
+    if not named or "subword" not in alignment["fallbacks"] or corpus is None:
+        return
+    if method != "fasttext" and alignment["pieces"] is None:
+        raise click.UsageError(
+            f"the subword fallback composes words from fastText's n-grams or sentencepiece "
+            f"pieces, and {method} on a corpus has neither: use --method fasttext, add "
+            "--subword-pieces N or --subword-model FILE, or drop subword from --fallbacks"
+        )
 
 
 def _check_sources(
@@ -342,11 +359,13 @@ def train(
         click.echo(f"note: {note}", err=True)
 
 
-@cli.command(epilog=EXAMPLES["info"])
+@cli.command(cls=SectionedCommand, epilog=EXAMPLES["info"])
 @click.argument("artifact", type=click.Path(exists=True, file_okay=False))
+@section("Input")
 @click.option(
     "--verify/--no-verify", default=True, help="Check the files' sha256 before reporting."
 )
+@section("Output")
 @click.option("--json", "as_json", is_flag=True, help="Print the whole manifest as JSON on stdout.")
 @library_errors
 def info(artifact: str, verify: bool, as_json: bool) -> None:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import click
 
 from aligner_cli.common import emit, json_option, library_errors
+from aligner_cli.help import SectionedCommand, section
 
 if TYPE_CHECKING:
     from aligner.evaluate import Neighbors
@@ -50,9 +51,10 @@ def result_lines(result: Neighbors) -> list[str]:
     return lines
 
 
-@click.command(epilog=EXAMPLE)
+@click.command(cls=SectionedCommand, epilog=EXAMPLE)
 @click.argument("artifact", type=click.Path(exists=True, file_okay=False))
 @click.argument("word")
+@section("Search")
 @click.option(
     "-k",
     "k",
@@ -72,6 +74,7 @@ def result_lines(result: Neighbors) -> list[str]:
     show_default=True,
     help="Show rows of one vector and one folded key once: 'guitar (also: Guitar)'.",
 )
+@section("Output")
 @json_option
 @library_errors
 def neighbors(

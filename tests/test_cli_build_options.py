@@ -440,3 +440,39 @@ def test_errors_about_the_data_column_name_its_own_option(tmp_path: Path) -> Non
     line = _one_line(output)
     assert code == 1 and "column 'n' is int64, not text" in line and "--data-text-column" in line
     assert not out.exists()
+
+
+@pytest.mark.parametrize("method", ["word2vec", "glove"])
+def test_a_subword_step_that_cannot_compose_is_refused(tmp_path: Path, method: str) -> None:
+    corpus, vocab = _inputs(tmp_path)
+    out = tmp_path / "art"
+    common = ["build", "--corpus", corpus, "--vocab", vocab, "--out", out, "--method", method]
+    code, output = _run(*common, "--fallbacks", "exact,subword", "--epochs", 1)
+    assert code == 2 and "drop subword from --fallbacks" in _one_line(output)
+    assert not out.exists()
+    # the default chain holds subword too: it uses the steps that apply, and builds
+    code, output = _run(*common, "--epochs", 1, "--min-count", 1, "--dim", 8)
+    assert code == 0, output
+
+
+def test_a_chain_without_exact_warns_with_the_remedy(tmp_path: Path) -> None:
+    out = tmp_path / "art"
+    code, output = _run(
+        "build", "--pretrained", SAMPLES / "vectors.glove.txt", "--vocab", SAMPLES / "vocab.txt",
+        "--fallbacks", "subword", "--out", out,
+    )  # fmt: skip
+    assert code == 0, output
+    assert "has no exact step" in output and "put exact first in --fallbacks" in output
+
+
+def test_vocabulary_tokens_the_normalisation_rewrites_are_named(tmp_path: Path) -> None:
+    vocab = tmp_path / "vocab.txt"
+    vocab.write_text("guitar\n\ufb01re\n\uff47\uff55\uff49\uff54\uff41\uff52\n", encoding="utf-8")
+    out = tmp_path / "art"
+    common = ["build", "--pretrained", SAMPLES / "vectors.glove.txt", "--vocab", vocab]
+    code, output = _run(*common, "--nfkc", "--out", out)
+    assert code == 0, output
+    warned = [line for line in output.splitlines() if "whose NFKC rewrites them" in line]
+    assert len(warned) == 1 and "2 of the 3 tokens" in warned[0] and "\ufb01re -> fire" in warned[0]
+    code, output = _run(*common, "--out", tmp_path / "plain")  # no --nfkc: nothing rewritten
+    assert code == 0 and "rewrites them" not in output
