@@ -60,3 +60,23 @@ def compare_artifact(tmp_path_factory: pytest.TempPathFactory) -> Path:
     corpus = write_corpus(root / "corpus.txt", lines=600)
     build(small_config(corpus, compare_vocab(root / "vocab.txt"), root / "artifact"))
     return root / "artifact"
+
+
+@pytest.fixture(scope="session")
+def spark() -> Iterator[object]:
+    """One local[2] SparkSession for every Spark test (UI off, 2 shuffle partitions);
+    skips when pyspark or Java is missing."""
+    import os
+    import shutil
+
+    pytest.importorskip(
+        "pyspark", reason="the Spark tests need pyspark: pip install 'aligner[spark]'"
+    )
+    if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
+        pytest.skip("the Spark tests need Java 17 or later (java on PATH, or JAVA_HOME)")
+    from aligner.engines.spark import get_session
+
+    conf = {"spark.sql.shuffle.partitions": "2", "spark.ui.enabled": "false"}
+    session = get_session(master="local[2]", conf=conf)
+    yield session
+    session.stop()
