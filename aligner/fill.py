@@ -52,21 +52,65 @@ class FillResult:
 
 
 def token_rng(seed: int, token: str) -> np.random.Generator:
-    """A random generator that depends only on ``seed`` and ``token``."""
+    """A random generator that depends only on ``seed`` and ``token``.
+
+    It is ``np.random.default_rng(n)``, ``n`` being the 16-byte blake2b digest
+    of the token keyed with the seed (little-endian), built without the
+    checks of ``default_rng`` (which cost as much again).
+    """
     digest = hashlib.blake2b(
         token.encode("utf-8", "surrogatepass"), digest_size=16, key=str(seed).encode()
     ).digest()
-    return np.random.default_rng(int.from_bytes(digest, "little"))
+    return np.random.Generator(np.random.PCG64(int.from_bytes(digest, "little")))
 
 
-def _statistics(found: np.ndarray, dim: int) -> tuple[np.ndarray, np.ndarray]:
-    if len(found) >= 2:
-        std = found.std(axis=0, dtype=np.float64)
+#: found rows gathered (and their statistics summed) at a time: no copy of them all is made
+ROWS_AT_ONCE = 4096
+
+
+def _gather(
+    matrix: np.ndarray, vectors: np.ndarray, rows: np.ndarray, sources: np.ndarray
+) -> np.ndarray:
+    """Copy ``vectors[sources]`` into ``matrix[rows]``, block by block; their column sums.
+
+    The sums are float64 and sequential over the rows, as numpy's
+    ``sum(axis=0, dtype=float64)`` of the found rows gives them.
+    """
+    total = np.zeros((1, matrix.shape[1]))
+    for at in range(0, len(rows), ROWS_AT_ONCE):
+        block = vectors[sources[at : at + ROWS_AT_ONCE]]
+        matrix[rows[at : at + ROWS_AT_ONCE]] = block
+        total = np.add.reduce(np.concatenate([total, block]), axis=0, keepdims=True)
+    return total[0]
+
+
+def _spread(matrix: np.ndarray, rows: np.ndarray, mean: np.ndarray) -> np.ndarray:
+    """The per-column standard deviation of ``matrix[rows]`` around ``mean``, block by
+    block: the float64 values of numpy's ``std(axis=0, dtype=float64)``."""
+    total = np.zeros((1, matrix.shape[1]))
+    for at in range(0, len(rows), ROWS_AT_ONCE):
+        deviation = matrix[rows[at : at + ROWS_AT_ONCE]] - mean
+        np.multiply(deviation, deviation, out=deviation)
+        total = np.add.reduce(np.concatenate([total, deviation]), axis=0, keepdims=True)
+    return np.sqrt(total[0] / len(rows))
+
+
+def _statistics(
+    matrix: np.ndarray, rows: np.ndarray, total: np.ndarray, dim: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and standard deviation of the found rows (``total``: their column sums)."""
+    if len(rows) >= 2:
+        if dim < 2:  # numpy sums one column pairwise, not row after row: let it
+            found = matrix[rows]
+            mean, std = found.mean(axis=0, dtype=np.float64), found.std(axis=0, dtype=np.float64)
+        else:
+            mean = total / len(rows)
+            std = _spread(matrix, rows, mean)
         if std.any():
-            return found.mean(axis=0, dtype=np.float64), std
+            return mean, std
         # every found row the same: no spread to match, so random rows of roughly unit norm
         # around them (a zero spread would make every filled row identical)
-        return found.mean(axis=0, dtype=np.float64), np.full(dim, 1.0 / np.sqrt(dim))
+        return mean, np.full(dim, 1.0 / np.sqrt(dim))
     # Nothing (or one row) to learn from: rows of roughly unit norm.
     return np.zeros(dim), np.full(dim, 1.0 / np.sqrt(dim))
 
@@ -99,11 +143,13 @@ def fill(
         raise InputError(f"unknown fill method {method!r}; choose one of: {', '.join(METHODS)}")
     if scale is not None and not 0 < scale <= float(np.finfo(np.float32).max):
         raise InputError(f"fill scale must be positive and finite in float32, got {scale}")
-    found_mask = alignment.found
     dim = vectors.dim
     matrix = np.zeros((len(alignment.vocab), dim), dtype=np.float32)
-    matrix[found_mask] = vectors.vectors[alignment.source_rows[found_mask]]
-    mean, std = _statistics(matrix[found_mask], dim)
+    rows = np.flatnonzero(alignment.found)
+    total = _gather(matrix, vectors.vectors, rows, alignment.source_rows[rows])
+    mean = std = np.zeros(dim)
+    if method == "normal" or (method == "uniform" and scale is None):  # else unused
+        mean, std = _statistics(matrix, rows, total, dim)
     params: dict[str, Any] = {"method": method, "seed": seed}
     if method == "uniform":
         scale = float(

@@ -30,13 +30,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-from aligner.align import FALLBACKS, Alignment, Coverage, CoverageShortfall, align
+from aligner.align import FALLBACKS, Alignment, Coverage, align
 from aligner.artifact import check_output, load_manifest, write_artifact
 from aligner.build_checks import check_config, data_errors, training_params
+from aligner.build_report import build_warnings_of, evaluation, require, unwritable_error
 from aligner.corpus import Corpus
-from aligner.diagnose import build_warnings
 from aligner.errors import ArtifactExistsError, InputError
 from aligner.fill import fill
 from aligner.progress import SILENT, Progress
@@ -46,7 +44,6 @@ from aligner.tokenize import TokenizerSpec
 from aligner.train import train
 from aligner.vectors import WordVectors
 from aligner.vocab import DEFAULT_PAD, DEFAULT_UNK, Vocab, read_vocab
-from aligner.writable import check_writable
 
 __all__ = ["BuildConfig", "BuildResult", "build", "build_key"]
 
@@ -77,11 +74,15 @@ class BuildConfig:
         corpus: dataset-0 corpus to train on: a file or a directory of text
             (plain, .gz, .bz2, .xz), Parquet, Arrow, JSONL or CSV/TSV files.
         text_column: the column holding the text in tabular corpus files.
-        pretrained: a vectors file, a registry name or an http(s) URL.
+        pretrained: a vectors file, a registry name, ``gensim-data:NAME``,
+            ``hf://[datasets/]OWNER/REPO[@REVISION]/PATH`` or an http(s) URL.
         format: the pretrained file's format (detected when ``None``).
         member: the member to read inside a zip.
         dim: expected dimension of pretrained vectors (checked when given).
         skip_bad_rows: skip malformed pretrained rows instead of failing.
+        workers: processes that scan an uncompressed ``pretrained`` text file
+            (see :func:`~aligner.pretrained.formats.read_vectors`); ``None``:
+            one per available core. Not an input: the artifact is the same.
         cache: cache directory for downloads and input file digests
             (``$ALIGNER_CACHE`` or the user cache).
         method: training method (``"word2vec"``, ``"fasttext"`` or ``"glove"``).
@@ -128,6 +129,7 @@ class BuildConfig:
     member: str | None = None
     dim: int | None = None
     skip_bad_rows: bool = False
+    workers: int | None = None
     cache: str | os.PathLike[str] | None = None
     method: str = "word2vec"
     params: Any = None
@@ -203,13 +205,13 @@ def _pretrained(config: BuildConfig, progress: Progress) -> tuple[dict[str, Any]
         result = read_vectors(
             path, vocab, format=fmt, member=member, dim=config.dim,
             fallbacks=config.fallbacks, skip_bad_rows=config.skip_bad_rows,
-            progress=progress, cache=config.cache,
+            progress=progress, cache=config.cache, workers=config.workers,
         )  # fmt: skip
         vectors = result.vectors
         vectors.source |= {"format": result.format, "dim": result.dim, "member": member}
         vectors.source |= {"read_stats": result.stats.to_dict()}
-        if entry is not None:
-            vectors.source |= {"name": entry.name, "url": entry.url, "licence": entry.licence}
+        if entry is not None:  # name, URL, licence; revision (hf://); what was verified
+            vectors.source |= entry.provenance()
         return vectors
 
     return identity, read
@@ -262,9 +264,12 @@ def _resolve_spec(
         )
 
 
-def _task_vocab(config: BuildConfig, tokenizer: TokenizerSpec, progress: Progress) -> Vocab:
-    if config.vocab is not None:
-        return read_vocab(config.vocab, pad=config.pad, unk=config.unk)
+def _task_vocab(
+    config: BuildConfig, tokenizer: TokenizerSpec, progress: Progress, read: Vocab | None
+) -> Vocab:
+    """The task vocabulary: ``read`` from the file already, or counted from the data."""
+    if read is not None:
+        return read
     from aligner.vocab_build import build_vocab
 
     assert config.data is not None
@@ -277,56 +282,16 @@ def _task_vocab(config: BuildConfig, tokenizer: TokenizerSpec, progress: Progres
         )  # fmt: skip
 
 
-def _evaluation(
-    config: BuildConfig,
-    matrix: np.ndarray,
-    vocab: Vocab,
-    alignment: Alignment,
-    sections: dict[str, Any],
-    tokenizer: TokenizerSpec,
-    progress: Progress,
-) -> dict[str, Any]:
-    """The figures of ``aligner eval`` on the artifact about to be written.
-
-    The in-memory artifact holds what the written one will: the stored dtype
-    and the manifest ``sections`` (its ``alignment`` chain decides which rows
-    are twins), so a later ``aligner eval`` of the artifact gives the same figures.
-    """
-    from aligner.artifact import Artifact
-    from aligner.evaluate import evaluate
-
-    stored = matrix.astype(config.dtype)
-    kinds = list(alignment.kinds)
-    about_to_be = Artifact(Path(config.out), dict(sections), vocab, stored, kinds, tokenizer)
-    return evaluate(about_to_be, progress=progress).to_dict()
-
-
-def _require(coverage: Coverage, minimum: float | None, warnings: list[str]) -> None:
-    """``coverage.require(minimum)``, the error carrying the build's warnings."""
-    if minimum is None:
+def _check_workers(config: BuildConfig) -> None:
+    if config.workers is None:
         return
-    try:
-        coverage.require(minimum)
-    except CoverageShortfall as exc:
-        exc.warnings = list(warnings)
-        raise
-
-
-def _warnings(
-    config: BuildConfig, alignment: Alignment, vectors: WordVectors, tokenizer: TokenizerSpec
-) -> list[str]:
-    names = {"vocab": str(config.vocab) if config.vocab else f"the vocabulary of {config.data}"}
-    source = config.pretrained or f"the vectors trained on {config.corpus}"
-    names["vectors"] = str(source)
-    return build_warnings(alignment, vectors, tokenizer=tokenizer, names=names)
-
-
-def _unwritable(out: Path) -> InputError | None:
-    try:
-        check_writable(out)
-    except InputError as exc:
-        return exc
-    return None
+    if config.pretrained is None:
+        raise InputError(
+            "workers= sets the processes that read pretrained vectors; to train with "
+            "several threads, set the training parameters' workers (or threads for glove)"
+        )
+    if config.workers < 1:
+        raise InputError(f"workers must be at least 1, got {config.workers}")
 
 
 def build(config: BuildConfig, *, progress: Progress = SILENT) -> BuildResult:
@@ -356,10 +321,12 @@ def build(config: BuildConfig, *, progress: Progress = SILENT) -> BuildResult:
             artifact is left behind.
     """
     seed = check_config(config)
+    _check_workers(config)
     out = check_output(config.out, force=True)  # a file or a foreign directory fails now
-    unwritable = _unwritable(out)  # raised unless the artifact there is reused
+    unwritable = unwritable_error(out)  # raised unless the artifact there is reused
+    task_vocab = None  # a bad file fails now
     if config.vocab is not None:
-        read_vocab(config.vocab, pad=config.pad, unk=config.unk)  # a bad file fails now
+        task_vocab = read_vocab(config.vocab, pad=config.pad, unk=config.unk)
     if config.pretrained is not None:
         source, get_vectors = _pretrained(config, progress)
     else:
@@ -370,21 +337,23 @@ def build(config: BuildConfig, *, progress: Progress = SILENT) -> BuildResult:
     if found is not None:
         art, warnings = found
         assert art.coverage is not None
-        _require(art.coverage, config.min_coverage, warnings)
+        require(art.coverage, config.min_coverage, warnings)
         return BuildResult(out, art.coverage, art.manifest, reused=True, warnings=warnings)
     check_output(out, force=config.force)
     if unwritable is not None:
         raise unwritable
     tokenizer = _resolve_spec(config, config.tokenizer, seed, progress)
-    vocab = _task_vocab(config, tokenizer, progress)
+    vocab = _task_vocab(config, tokenizer, progress, task_vocab)
     vectors: WordVectors = get_vectors(vocab, tokenizer)
     alignment = align(vocab, vectors, fallbacks=config.fallbacks)
-    warnings = _warnings(config, alignment, vectors, tokenizer)
-    _require(alignment.coverage, config.min_coverage, warnings)
+    warnings = build_warnings_of(config, alignment, vectors, tokenizer)
+    require(alignment.coverage, config.min_coverage, warnings)
     filled = fill(alignment, vectors, method=config.init, seed=seed, scale=config.init_scale)
+    source = vectors.source
+    del vectors  # its matrix is copied into the filled one: not held while writing
     task = {"vocab_file": str(config.vocab)} if config.vocab else {"data": str(config.data)}
     sections = {
-        "source": vectors.source | task,
+        "source": source | task,
         "alignment": {"fallbacks": [*alignment.fallbacks, "fill"]},
         "fill": filled.params,
         "coverage": alignment.coverage.to_dict(),
@@ -392,7 +361,7 @@ def build(config: BuildConfig, *, progress: Progress = SILENT) -> BuildResult:
         "metadata": dict(config.metadata),
     }
     if config.evaluate:
-        sections["evaluation"] = _evaluation(
+        sections["evaluation"] = evaluation(
             config, filled.matrix, vocab, alignment, sections, tokenizer, progress
         )
     try:

@@ -7,9 +7,10 @@ which draws bars on a terminal and stays quiet in pipes and CI.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
-from typing import Protocol
+from typing import Any, Protocol
 
 __all__ = ["SILENT", "Progress", "ProgressBar", "TqdmProgress"]
 
@@ -62,6 +63,18 @@ class _TqdmBar:
         self._bar.set_postfix_str(text)  # type: ignore[attr-defined]
 
 
+@functools.cache
+def _tqdm_class() -> Any:
+    """tqdm without its monitor thread: that thread outlives the bar, and a process
+    with another thread running cannot fork the parallel readers safely."""
+    from tqdm.auto import tqdm
+
+    class _Bar(tqdm):
+        monitor_interval = 0
+
+    return _Bar
+
+
 class TqdmProgress:
     """Progress bars on stderr via tqdm; disabled when stderr is not a terminal.
 
@@ -77,10 +90,8 @@ class TqdmProgress:
     def bar(
         self, description: str, *, total: int | None = None, unit: str = "it"
     ) -> Iterator[ProgressBar]:
-        from tqdm.auto import tqdm
-
         disable = None if self.enabled is None else not self.enabled
-        with tqdm(
+        with _tqdm_class()(
             desc=description,
             total=total,
             unit=unit,

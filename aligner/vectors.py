@@ -8,6 +8,8 @@ of the first row per folded key (:meth:`WordVectors.row_folded`).
 from __future__ import annotations
 
 import functools
+import itertools
+import operator
 import re
 import unicodedata
 from collections.abc import Callable
@@ -100,6 +102,26 @@ class Fold:
             text = text.lower()
         return text if self.mark is None else fold_digits(text, self.mark)
 
+    def fold_all(self, texts: list[str]) -> list[str]:
+        """``[self(t) for t in texts]``, with the ASCII texts folded by str methods.
+
+        An ASCII text has no accent to strip and no digit other than 0-9, so
+        its fold is its lowercase form with 0-9 translated to the mark; only
+        the other texts go through :meth:`__call__`.
+
+        Example:
+            >>> Fold(lowercase=True, accents=True, mark="0").fold_all(["Café-1", "A1"])
+            ['cafe-0', 'a0']
+        """
+        out = list(map(str.lower, texts)) if self.lowercase else list(texts)
+        if self.mark is not None:  # letters only: no digit to replace
+            table = str.maketrans("0123456789", self.mark * 10)
+            out = [text if text.isalpha() else text.translate(table) for text in out]
+        others = itertools.compress(range(len(texts)), map(operator.not_, map(str.isascii, texts)))
+        for i in others:
+            out[i] = self(texts[i])
+        return out
+
 
 @dataclass
 class WordVectors:
@@ -165,9 +187,10 @@ class WordVectors:
         index = self._folded.get(name)
         if index is None:
             words = len(self.keys) - self.n_subword
+            table = self.keys[:words]
+            folded = key_fn.fold_all(table) if isinstance(key_fn, Fold) else map(key_fn, table)
             # reversed, so that the first row of each folded key is the one that stays
-            folded = map(key_fn, reversed(self.keys[:words]))
-            index = dict(zip(folded, range(words - 1, -1, -1), strict=True))
+            index = dict(zip(reversed(list(folded)), range(words - 1, -1, -1), strict=True))
             self._folded[name] = index
         return index.get(key_fn(key))
 

@@ -15,6 +15,7 @@ from aligner_cli.common import (
     json_option,
     library_errors,
     seed_option,
+    shown,
     text_column_option,
 )
 from aligner_cli.compare import compare
@@ -281,11 +282,11 @@ def _print_build(result: Any, as_json: bool) -> None:
         )
     else:
         for line in build_lines(result.path, result.manifest, result.reused):
-            click.echo(line)
+            click.echo(shown(line))  # a file name's bytes that are not UTF-8 as \xNN
         for line in eval_manifest_lines(result.manifest.get("evaluation")):
             click.echo(line)
     for line in result.warnings:
-        click.echo(f"warning: {line}", err=True)
+        click.echo(shown(f"warning: {line}"), err=True)
 
 
 @cli.command(cls=SectionedCommand, epilog=EXAMPLES["train"])

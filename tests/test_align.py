@@ -620,3 +620,20 @@ def test_coverage_dict_holds_shares_and_bands() -> None:
     }  # fmt: skip
     again = Coverage.from_dict(json.loads(json.dumps(data)))
     assert again.to_dict() == data
+
+
+FOLD_ALPHABET = ["a", "Z", "é", "É", "1", "9", "#", "٣", "ﬁ", "-", "İ", "ß", "Σ", "²", "\u0301"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    texts=st.lists(st.text(st.sampled_from(FOLD_ALPHABET), max_size=5), max_size=12),
+    lowercase=st.booleans(),
+    accents=st.booleans(),
+    mark=st.sampled_from([None, "0", "#"]),
+)
+def test_folding_many_keys_at_once_equals_folding_each(
+    texts: list[str], lowercase: bool, accents: bool, mark: str | None
+) -> None:
+    fold = Fold(lowercase, accents, mark)
+    assert fold.fold_all(texts) == [fold(t) for t in texts]

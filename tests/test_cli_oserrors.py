@@ -218,6 +218,25 @@ def test_non_utf8_paths_are_read_and_written(built: Path, tmp_path: Path) -> Non
     assert "guitar\t1" in counted.read_text(encoding="utf-8")
 
 
+def test_a_build_from_a_corpus_whose_name_is_not_utf8(tmp_path: Path) -> None:
+    corpus = Path(os.fsdecode(os.fsencode(tmp_path) + b"/corpus-\xff.parquet"))
+    texts = ["we play the guitar", "the football goal", "we play football"] * 20
+    pq.write_table(pa.table({"text": texts}), str(tmp_path / "plain.parquet"))
+    (tmp_path / "plain.parquet").rename(corpus)
+    out = tmp_path / "art"
+    args = ["build", "--corpus", corpus, "--text-column", "text", "--vocab", SAMPLES / "vocab.txt",
+            "--out", out, "--dim", 8, "--epochs", 1, "--min-count", 1]  # fmt: skip
+    result = invoke(cli, *args)
+    assert result.exit_code == 0, result.output
+    assert "corpus-\\xff.parquet" in result.output  # shown escaped, not as raw bytes
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert os.fsencode(manifest["source"]["corpus"]["path"]) == os.fsencode(corpus)
+    art = aligner.load(out)
+    assert art.provenance[art.vocab.tokens.index("guitar")] == "exact"  # trained from the corpus
+    again = invoke(cli, *args)  # the same inputs: reused, the name read back from the manifest
+    assert again.exit_code == 0 and "reused" in again.output, again.output
+
+
 def test_a_message_naming_a_non_utf8_path_is_one_printable_line(tmp_path: Path) -> None:
     name = os.fsencode(tmp_path) + b"/d\xff"
     os.mkdir(name)

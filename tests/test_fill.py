@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import importlib
 import math
 
 import numpy as np
@@ -238,3 +240,43 @@ def test_identical_found_rows_still_give_distinct_random_rows(method: str) -> No
     assert (np.abs(filled).max(axis=1) > 0).all()  # no filled row is all zero
     assert not np.array_equal(filled[0], filled[1])
     assert np.isfinite(result.matrix).all()
+
+
+def _old_fill_rows(found: np.ndarray, tokens: list[str], seed: int) -> np.ndarray:
+    """The filled rows as numpy's std and mean of all found rows at once give them."""
+    mean = found.mean(axis=0, dtype=np.float64)
+    std = found.std(axis=0, dtype=np.float64)
+    return np.array(
+        [(mean + std * token_rng(seed, t).standard_normal(found.shape[1])) for t in tokens],
+        dtype=np.float64,
+    ).astype(np.float32)
+
+
+@pytest.mark.parametrize(
+    ("rows", "dim", "block"), [(3, 1, 1), (700, 1, 64), (5000, 2, 64), (2500, 300, 1000)]
+)
+def test_block_statistics_are_numpys_bit_for_bit(
+    monkeypatch: pytest.MonkeyPatch, rows: int, dim: int, block: int
+) -> None:
+    fill_module = importlib.import_module("aligner.fill")
+    monkeypatch.setattr(fill_module, "ROWS_AT_ONCE", block)
+    rng = np.random.default_rng(rows + dim)
+    table = rng.standard_normal((rows, dim)) * 10.0 ** rng.uniform(-8, 8, (rows, dim))
+    keys = [f"k{i}" for i in range(rows)]
+    vectors = WordVectors(keys, table.astype(np.float32))
+    order = [keys[i] for i in rng.permutation(rows)] + ["m1", "m2", "m3"]
+    alignment = align(Vocab(order), vectors)
+    result = fill(alignment, vectors, seed=4)
+    found = result.matrix[alignment.found]
+    assert np.array_equal(found, vectors.vectors[alignment.source_rows[alignment.found]])
+    expected = _old_fill_rows(found, ["<unk>", "m1", "m2", "m3"], 4)
+    assert result.matrix[[1, -3, -2, -1]].tobytes() == expected.tobytes()
+    # the manifest's figures are float64: equal, not close
+    assert result.params["mean_norm"] == float(np.linalg.norm(found.mean(0, dtype=np.float64)))
+    assert result.params["std_mean"] == float(found.std(0, dtype=np.float64).mean())
+
+
+def test_token_rng_is_default_rng_of_the_keyed_digest() -> None:
+    digest = hashlib.blake2b(b"caf\xc3\xa9", digest_size=16, key=b"7").digest()
+    expected = np.random.default_rng(int.from_bytes(digest, "little")).standard_normal(5)
+    assert np.array_equal(token_rng(7, "café").standard_normal(5), expected)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import pickle
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from hypothesis import strategies as st
 
 from aligner.align import FALLBACKS, align
 from aligner.errors import InputError
-from aligner.pretrained.formats import Wanted, read_vectors
+from aligner.pretrained.formats import ReadStats, Wanted, read_vectors
 from aligner.vectors import WordVectors
 from aligner.vocab import Vocab
 
@@ -123,7 +124,19 @@ def test_wanted_folds_only_keys_that_can_need_it() -> None:
     assert wanted.wants(b"2001") and wanted.wants(b"##") is False
     assert wanted.wants(b"####") and wanted.wants("CAFÉ".encode())
     classic = Wanted(Vocab(["Café", "1984", "the"]), ("exact", "lowercase"))
-    assert not classic.needs_fold and type(classic.scan_exact) is set
+    assert not classic.needs_fold and classic.wants("CAFÉ".encode()) and not classic.wants(b"cafe")
+
+
+def test_a_copy_keeps_on_its_own_and_both_pickle() -> None:
+    wanted = Wanted(Vocab(["Café", "the"]), FALLBACKS)
+    stats = ReadStats()
+    upper, lower = "CAFÉ".encode(), "café".encode()
+    copy = wanted.copy()
+    assert copy.keep(upper, stats) and not copy.wants(lower)  # its folds are taken
+    assert wanted.wants(lower) and wanted.keep(lower, stats)  # the original is untouched
+    clone = pickle.loads(pickle.dumps(copy))
+    assert not clone.wants(lower) and clone.keep(upper, stats) is False
+    assert stats.duplicates == 1
 
 
 ALPHABET = ["a", "A", "é", "É", "e", "1", "7", "#", "٣", "ﬁ", "-", "İ", "i", "ß", "Σ", "²"]

@@ -199,3 +199,18 @@ def test_one_seed_rule(corpus_file: Path, vocab_file: Path) -> None:
         aligner.build(small_config(corpus_file, vocab_file, base / "e", seed=7,
                                    params=aligner.Word2VecParams(seed=5)))  # fmt: skip
     assert not (base / "e").exists()
+
+
+def test_workers_apply_to_pretrained_vectors_only(
+    tmp_path: Path, corpus_file: Path, vocab_file: Path
+) -> None:
+    glove, vocab = SAMPLES / "vectors.glove.txt", SAMPLES / "vocab.txt"
+    with pytest.raises(InputError, match="workers= sets the processes that read pretrained"):
+        aligner.build(small_config(corpus_file, vocab_file, tmp_path / "a", workers=2))
+    with pytest.raises(InputError, match="workers must be at least 1, got 0"):
+        aligner.build(aligner.BuildConfig(out=tmp_path / "b", pretrained=glove, vocab=vocab,
+                                          workers=0))  # fmt: skip
+    assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
+    built = aligner.build(aligner.BuildConfig(out=tmp_path / "c", pretrained=glove, vocab=vocab,
+                                              workers=2))  # fmt: skip
+    assert built.coverage.found_types > 0

@@ -37,12 +37,14 @@ def stored_matrix(
         )
     if dtype not in DTYPES:
         raise ArtifactError(f"unknown dtype {dtype!r}; choose one of: {', '.join(DTYPES)}")
-    finite = np.isfinite(matrix).all()
     with np.errstate(over="ignore", invalid="ignore"):  # checked just below
         stored = np.ascontiguousarray(matrix, dtype=DTYPES[dtype])
-    if finite and not np.isfinite(stored).all():
+    # only a conversion can overflow (a float32 matrix stored as float32 is not copied)
+    if stored is not matrix and np.isfinite(matrix).all() and not np.isfinite(stored).all():
         raise ArtifactError(f"vector values exceed the {dtype} range; store them as float32")
     for what, lines in (("token", vocab.tokens), ("provenance", provenance)):
+        if "\n" not in "".join(lines):
+            continue
         for i, line in enumerate(lines):
             if "\n" in line:
                 raise ArtifactError(f"{what} of row {i} contains a line break: {line!r}")
@@ -173,8 +175,12 @@ def manifest(files: Files, sections: dict[str, Any]) -> dict[str, Any]:
 
 
 def write_json(path: Path, data: dict[str, Any]) -> None:
-    """Write ``data`` to the new file ``path``, flushed to disk."""
-    with path.open("x", encoding="utf-8") as fh:
+    """Write ``data`` to the new file ``path``, flushed to disk.
+
+    A path's bytes that are not UTF-8 (lone surrogates) are written as ``\\udcXX``
+    escapes, which JSON reads back as the same string.
+    """
+    with path.open("x", encoding="utf-8", errors="backslashreplace") as fh:
         json.dump(data, fh, indent=2, ensure_ascii=False)
         fh.write("\n")
         fh.flush()

@@ -1,7 +1,8 @@
-"""Parse the values of kept text rows in batches, with pyarrow's CSV reader.
+"""Split wanted text rows, and parse the values of kept ones in batches (pyarrow's CSV reader).
 
-:class:`~aligner.pretrained.readers.TextReader` queues the values of the rows
-it keeps (the text after each token) and hands them over in batches;
+:func:`split_fields` tells a row's token from its values (or why it has
+none); :class:`~aligner.pretrained.readers.TextReader` queues the values of
+the rows it keeps (the text after each token) and hands them over in batches;
 :func:`parse_batch` parses a batch at once, and row by row when that fails,
 to name the bad line or skip it (``skip_bad_rows``).
 
@@ -16,12 +17,41 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from aligner.errors import VectorsFormatError
 
-__all__ = ["Batch", "parse_batch"]
+__all__ = ["FEW", "LONG", "OK", "SPACED", "Batch", "not_a_number", "parse_batch", "split_fields"]
+
+#: what :func:`split_fields` finds in a wanted row: the token and D values; a token holding
+#: spaces and D values; fewer than D values; a row longer than the dimension allows
+OK, SPACED, FEW, LONG = range(4)
+
+
+def split_fields(row: bytes, dim: int, line_max: int) -> tuple[int, bytes, bytes, int]:
+    """Split a text row into its token and values: (outcome, token, values, fields).
+
+    ``fields`` is the number of space-separated fields after the first; the
+    token and values are empty unless the outcome is ``OK`` or ``SPACED``.
+
+    Example:
+        >>> split_fields(b"new york 0.5 1", 2, 100)
+        (1, b'new york', b'0.5 1', 3)
+    """
+    row = row.rstrip(b"\r ")
+    if len(row) > line_max:
+        return LONG, b"", b"", 0
+    fields = row.count(b" ")
+    if fields == dim:
+        key, _, values = row.partition(b" ")
+        return OK, key, values, fields
+    if fields < dim:
+        return FEW, b"", b"", fields
+    # glove.840B style: the token itself holds spaces; the vector is the last D fields
+    key = row.rsplit(b" ", dim)[0]
+    return SPACED, key, row[len(key) + 1 :], fields
 
 
 @dataclass
@@ -60,8 +90,21 @@ def parse_batch(
         return _parse_slowly(path, dim, values, lines, skip_bad_rows)
     matrix = np.empty((table.num_rows, dim), dtype=np.float32)
     for i, column in enumerate(table.columns):
-        matrix[:, i] = column.to_numpy()
+        at = 0
+        for chunk in column.chunks:
+            matrix[at : at + len(chunk), i] = _floats(chunk)
+            at += len(chunk)
     return Batch(matrix, np.ones(len(values), dtype=bool))
+
+
+def _floats(chunk: Any) -> np.ndarray:
+    """A float32 Arrow array without nulls, as a numpy view of its data buffer.
+
+    ``Array.to_numpy`` would import pandas when it is installed (0.2 s, in
+    every process that parses).
+    """
+    data = chunk.buffers()[1]
+    return np.frombuffer(data, dtype="=f4", count=len(chunk), offset=chunk.offset * 4)
 
 
 def _parse_slowly(
@@ -77,9 +120,13 @@ def _parse_slowly(
                 matrix[i] = [float(x) for x in row.split(b" ")]
         except ValueError:
             if not skip_bad_rows:
-                raise VectorsFormatError(
-                    f"{path}, line {lineno}: a value is not a number; "
-                    "fix the file or pass --skip-bad-rows"
-                ) from None
+                raise not_a_number(path, lineno) from None
             keep[i] = False
     return Batch(matrix[keep], keep, bad_rows=int((~keep).sum()))
+
+
+def not_a_number(path: Path, lineno: int) -> VectorsFormatError:
+    """The error of a kept row with a value that is not a number."""
+    return VectorsFormatError(
+        f"{path}, line {lineno}: a value is not a number; fix the file or pass --skip-bad-rows"
+    )

@@ -21,6 +21,10 @@ Without a vocabulary every row is kept (the first of each key), and ``limit``
 stops the pass after that many: the most frequent words of a file sorted by
 frequency, as evaluation reads them.
 
+An uncompressed GloVe or word2vec text file is scanned by ``workers``
+processes (one per core by default) when it is large enough to pay for them
+(:mod:`aligner.pretrained.parallel`); the result is the same as with one.
+
 Example:
     >>> from aligner.vocab import read_vocab
     >>> result = read_vectors("glove.6B.300d.txt", read_vocab("vocab.txt"))  # doctest: +SKIP
@@ -46,7 +50,8 @@ from aligner.pretrained.archive import (
     inner_name,
     open_stream,
 )
-from aligner.pretrained.readers import BinaryReader, TextReader
+from aligner.pretrained.binary import BinaryReader
+from aligner.pretrained.readers import TextReader
 from aligner.pretrained.rows import AllRows, ReadResult, ReadStats, Wanted
 from aligner.pretrained.sanity import HEADER
 from aligner.progress import SILENT, Progress
@@ -174,6 +179,7 @@ def read_vectors(
     skip_bad_rows: bool = False,
     progress: Progress = SILENT,
     cache: str | os.PathLike[str] | None = None,
+    workers: int | None = None,
 ) -> ReadResult:
     """Read the rows of a vectors file that ``vocab`` can use, or its first rows.
 
@@ -195,13 +201,21 @@ def read_vectors(
         progress: receives a bar in on-disk bytes.
         cache: the cache root a compressed fastText ``.bin`` is decompressed
             into (``$ALIGNER_CACHE`` or the user cache when ``None``).
+        workers: processes that scan an uncompressed text file (GloVe,
+            word2vec text) of at least
+            :data:`~aligner.pretrained.parallel.PARALLEL_MIN_BYTES` for the
+            vocabulary's rows, each a range of its lines; ``None``: one per
+            available core. The result, the counts and the errors are those of
+            one process. Compressed files, binary formats and reads without a
+            vocabulary use one.
 
     Returns:
         A :class:`ReadResult`; ``vectors.keys`` are file tokens in file order.
 
     Raises:
         InputError: an invalid chain, both ``fallbacks`` and ``lowercase``, a
-            limit below 1, or ``limit`` / a chain that does not fit ``vocab``.
+            limit or ``workers`` below 1, or ``limit`` / a chain that does not
+            fit ``vocab``.
         VectorsFormatError: empty file, unknown format, wrong dimension, or a
             malformed row (the message names the file and line); a file that
             yields no vector (a header without rows, every usable row skipped),
@@ -216,6 +230,8 @@ def read_vectors(
     """
     _check_rows(vocab, limit, fallbacks, lowercase)
     chain = _chain(fallbacks, lowercase)
+    if workers is not None and workers < 1:
+        raise InputError(f"workers must be at least 1, got {workers}")
     path = Path(source)
     if not path.is_file():
         if path.exists():
@@ -245,15 +261,14 @@ def read_vectors(
             )
         return _informative(path, result, vocab is None)
     wanted = AllRows() if vocab is None else Wanted(vocab, chain)
-    with (
-        decompression_errors(path),
-        open_stream(path, member=member) as opened,
-        progress.bar(f"read {path.name}", total=opened.size, unit="B") as bar,
-    ):
+    if workers is None:
+        from aligner.pretrained.parallel import available_cores
+
+        workers = available_cores()
+    with decompression_errors(path), open_stream(path, member=member) as opened:
         kind = BinaryReader if fmt == "word2vec-binary" else TextReader
-        reader = kind(path, opened, bar, wanted, fmt, dim, skip_bad_rows, limit=limit)
-        result = reader.read()
-        bar.update(opened.size - reader.reported)  # a zip's index at the end is never read
+        reader = kind(path, opened, wanted, fmt, dim, skip_bad_rows, limit=limit, workers=workers)
+        result = reader.read(progress)
     return _informative(path, result, vocab is None)
 
 

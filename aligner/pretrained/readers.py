@@ -3,7 +3,8 @@
 ``TextReader`` (GloVe and word2vec text) finds each line's token with two
 ``bytes.find`` calls and a set lookup, copies only wanted lines, and has
 their values parsed by pyarrow in batches on a worker thread while it scans
-on. ``BinaryReader`` (word2vec binary) slices each row's float32 bytes.
+on. ``BinaryReader`` (word2vec binary, :mod:`aligner.pretrained.binary`)
+slices each row's float32 bytes.
 
 Without a vocabulary (:class:`~aligner.pretrained.rows.AllRows`) every
 line is copied, and a row limit ends the pass at the row that reaches it.
@@ -15,33 +16,36 @@ longer line is an error naming it. A file that yields no vector (a header and
 no rows, every usable row skipped), a dimension below 2 (a ``word count``
 file) or rows that disagree with the header's dimension is an error too
 (:mod:`aligner.pretrained.sanity`).
+
+An uncompressed text file of at least
+:data:`~aligner.pretrained.parallel.PARALLEL_MIN_BYTES` is scanned by several
+processes when ``workers`` > 1 (:mod:`aligner.pretrained.parallel`), with the
+same result; its head (the header, the dimension) is read here first.
 """
 
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from aligner.errors import VectorsFormatError
 from aligner.pretrained.archive import Opened
-from aligner.pretrained.batches import Batch, parse_batch
-from aligner.pretrained.rows import AllRows, ReadResult, ReadStats, Wanted, lower_key
-from aligner.pretrained.sanity import CHECKED_TOKENS, TOKEN_MAX, Checks, count_values
-from aligner.progress import ProgressBar
+from aligner.pretrained.batches import FEW, LONG, SPACED, Batch, parse_batch, split_fields
+from aligner.pretrained.rows import AllRows, ReadResult, ReadStats, Wanted
+from aligner.pretrained.sanity import TOKEN_MAX, Checks, count_values, first_rows
+from aligner.progress import Progress, ProgressBar
 from aligner.vectors import WordVectors
 
-__all__ = [
-    "BATCH",
-    "BYTES_PER_VALUE",
-    "CHUNK",
-    "FIRST_LINES_MAX",
-    "BinaryReader",
-    "Reader",
-    "TextReader",
-]
+if TYPE_CHECKING:
+    from aligner.pretrained.parallel import Scan
+
+__all__ = ["BATCH", "BYTES_PER_VALUE", "CHUNK", "FIRST_LINES_MAX", "Reader", "TextReader"]
 
 CHUNK = 1 << 22  # bytes read from the file at a time
 BATCH = 1 << 22  # bytes of kept rows' values parsed together
@@ -49,27 +53,54 @@ FIRST_LINES_MAX = 1 << 22  # bytes a line may hold before the dimension is known
 BYTES_PER_VALUE = 48  # bytes a printed number may take, with its separator
 
 
+class _NoBar:
+    def update(self, n: int = 1) -> None:
+        pass
+
+    def status(self, text: str) -> None:
+        pass
+
+
 class Reader(Checks):
     def __init__(
         self,
         path: Path,
         opened: Opened,
-        bar: ProgressBar,
         wanted: Wanted | AllRows,
         fmt: str,
         dim: int | None,
         skip_bad_rows: bool,
         *,
         limit: int | None = None,
+        workers: int = 1,
     ) -> None:
-        self.path, self.opened, self.bar, self.wanted = path, opened, bar, wanted
+        self.path, self.opened, self.wanted = path, opened, wanted
         self.fmt, self.expected_dim, self.skip_bad_rows = fmt, dim, skip_bad_rows
-        self.limit = limit
+        self.limit, self.workers = limit, workers
+        self.bar: ProgressBar = _NoBar()
         self.stopped = False  # the row limit ended the pass: rows past it were not read
         self.stats = ReadStats()
         self.dim = 0
         self.keys: list[str] = []
         self.reported = 0
+
+    def read(self, progress: Progress) -> ReadResult:
+        """Read the rows, counting the bytes on disk in a bar of ``progress``."""
+        with self.progress_bar(progress):
+            return self.read_rows()
+
+    def read_rows(self) -> ReadResult:
+        raise NotImplementedError
+
+    @contextmanager
+    def progress_bar(self, progress: Progress) -> Iterator[None]:
+        """A bar of the bytes on disk; it starts with what was read before it opened."""
+        with progress.bar(f"read {self.path.name}", total=self.opened.size, unit="B") as bar:
+            self.bar = bar
+            bar.update(self.reported)
+            yield
+            bar.update(self.opened.size - self.reported)  # a zip's index at the end is never read
+            self.reported = self.opened.size
 
     def read_chunk(self) -> bytes:
         data: bytes = self.opened.stream.read(CHUNK)
@@ -98,6 +129,9 @@ class Reader(Checks):
                 f"{self.path}, line {lineno}: {problem}; fix the file or pass --skip-bad-rows"
             )
         self.stats.bad_rows += 1
+
+    def too_few(self, lineno: int, fields: int) -> None:
+        self.bad_row(lineno, f"expected {self.dim} values after the token, found {fields}")
 
     def decode_key(self, key: bytes) -> str:
         try:
@@ -130,7 +164,41 @@ class TextReader(Reader):
     flight, so memory stays near the size of the output matrix.
     """
 
-    def read(self) -> ReadResult:
+    parse_skips = False  # parse_batch skips rows it cannot parse (else skip_bad_rows decides)
+
+    def read(self, progress: Progress) -> ReadResult:
+        """Read the head, start the scan in other processes when it pays, then the bar."""
+        lineno, data = self.head()
+        scan = self.start_workers(lineno, data)
+        try:
+            with self.progress_bar(progress):
+                result = None if scan is None else scan.result()
+                return self.read_stream(data, lineno) if result is None else result
+        finally:
+            if scan is not None:
+                scan.stop()  # already done, unless the bar failed to open
+
+    def start_workers(self, lineno: int, data: bytes) -> Scan | None:
+        """The parallel scan of the rest of the file, started; ``None``: scan it here."""
+        plain = self.opened.stream is self.opened.raw  # not compressed, not a zip member
+        if self.workers < 2 or not plain or not isinstance(self.wanted, Wanted):
+            return None
+        from aligner.pretrained.parallel import start_scan
+
+        return start_scan(self, self.reported - len(data), lineno)
+
+    def read_stream(self, data: bytes, lineno: int) -> ReadResult:
+        """Scan ``data`` and the rest of the stream here; the rows kept."""
+        batches = self.parse_while(lambda: self.scan_stream(data, lineno))
+        keep = np.concatenate([b.keep for b in batches]) if batches else np.ones(0, bool)
+        self.stats.bad_rows += sum(batch.bad_rows for batch in batches)
+        self.keys = [key for key, ok in zip(self.keys, keep, strict=True) if ok]
+        matrices = [batch.matrix for batch in batches]
+        matrix = np.concatenate(matrices) if matrices else np.zeros((0, self.dim), np.float32)
+        return self.finish(matrix)
+
+    def parse_while(self, scan: Callable[[], object]) -> list[Batch]:
+        """Run ``scan`` while the rows it keeps are parsed on a thread; the parsed batches."""
         self.values: list[bytes] = []
         self.lines: list[int] = []
         self.batch_bytes = 0
@@ -138,54 +206,51 @@ class TextReader(Reader):
         self.done: list[Batch] = []
         with ThreadPoolExecutor(max_workers=1) as self.pool:
             try:
-                self.scan_file()
+                scan()
                 self.flush()
                 while self.jobs:
                     self.done.append(self.jobs.popleft().result())
             finally:
                 for job in self.jobs:
                     job.cancel()
-        matrices = [batch.matrix for batch in self.done]
-        keep = (
-            np.concatenate([batch.keep for batch in self.done]) if self.done else np.ones(0, bool)
-        )
-        self.stats.bad_rows += sum(batch.bad_rows for batch in self.done)
-        self.keys = [key for key, ok in zip(self.keys, keep, strict=True) if ok]
-        matrix = np.concatenate(matrices) if matrices else np.zeros((0, self.dim), np.float32)
-        return self.finish(matrix)
+        return self.done
 
-    def scan_file(self) -> None:
-        lineno = 0
+    def head(self) -> tuple[int, bytes]:
+        """Read the first block: the header (word2vec) or the dimension (GloVe).
+
+        Returns:
+            The lines consumed (1 for a header) and the bytes after them.
+        """
+        data = self.read_chunk()
+        if not data.strip():
+            raise VectorsFormatError(f"vectors file {self.path} is empty")
+        if data.startswith(b"\xef\xbb\xbf"):
+            self.stats.bom = True
+            data = data[3:]
+        return self.start(self.first_lines(data))
+
+    def scan_stream(self, data: bytes, lineno: int) -> int:
+        """Scan ``data`` and the chunks read after it; the number of the last line scanned."""
         carry = b""
-        first = True
         while True:
-            data = self.read_chunk()
-            if first:
-                if not data.strip():
-                    raise VectorsFormatError(f"vectors file {self.path} is empty")
-                if data.startswith(b"\xef\xbb\xbf"):
-                    self.stats.bom = True
-                    data = data[3:]
-                lineno, data = self.start(self.first_lines(data))
-                first = False
             if not data:
                 if carry.strip():
-                    self.scan_block(carry + b"\n", 0, len(carry) + 1, lineno)
-                return
+                    lineno = self.scan_block(carry + b"\n", 0, len(carry) + 1, lineno)
+                return lineno
             cut = data.rfind(b"\n")
             if cut < 0:
                 carry += data
-                self.check_carry(carry, lineno)
-                continue
-            head = data.find(b"\n")
-            line = carry + data[: head + 1]
-            lineno = self.scan_block(line, 0, len(line), lineno)
-            if cut > head and not self.stopped:
-                lineno = self.scan_block(data, head + 1, cut + 1, lineno)
-            if self.stopped:
-                return
-            carry = data[cut + 1 :]
+            else:
+                head = data.find(b"\n")
+                line = carry + data[: head + 1]
+                lineno = self.scan_block(line, 0, len(line), lineno)
+                if cut > head and not self.stopped:
+                    lineno = self.scan_block(data, head + 1, cut + 1, lineno)
+                if self.stopped:
+                    return lineno
+                carry = data[cut + 1 :]
             self.check_carry(carry, lineno)
+            data = self.read_chunk()
 
     def check_carry(self, carry: bytes, lineno: int) -> None:
         """Refuse a line end that is not within reach (memory stays bounded)."""
@@ -212,9 +277,9 @@ class TextReader(Reader):
         first = first.rstrip(b"\r")
         rest = data[end + 1 :] if end >= 0 else b""
         if self.fmt == "word2vec":
-            self.header(first, 1, _sample(rest))
+            self.header(first, 1, first_rows(rest))
             return 1, rest
-        sample = _sample(data)
+        sample = first_rows(data)
         counts = [n for n in map(count_values, sample) if n]
         if not counts:
             raise VectorsFormatError(f"{self.path}, line 1: no values after the token")
@@ -222,11 +287,15 @@ class TextReader(Reader):
         return 0, data
 
     def scan_block(self, buf: bytes, pos: int, end: int, lineno: int) -> int:
-        """Scan the complete lines of ``buf[pos:end]``; only wanted lines are copied."""
+        """Scan the complete lines of ``buf[pos:end]``; only wanted lines are copied.
+
+        The test is :meth:`Wanted.wants`, with its common cases inline: a key
+        in ``raw``, or of ASCII letters whose lowercase form is in ``lowered``.
+        """
         if isinstance(self.wanted, AllRows):
             return self.scan_all(buf, pos, end, lineno)
         find, take = buf.find, self.take
-        exact, lower = self.wanted.scan_exact, self.wanted.scan_lower
+        raw, lowered, wants = self.wanted.raw, self.wanted.lowered, self.wanted.wants
         count = blank = 0
         while pos < end:
             nl = find(b"\n", pos, end)
@@ -234,9 +303,7 @@ class TextReader(Reader):
             count += 1
             if sp > pos:
                 key = buf[pos:sp]
-                if key in exact or (
-                    lower and (key.lower() if key.isascii() else lower_key(key)) in lower
-                ):
+                if key in raw or (key.lower() in lowered if key.isalpha() else wants(key)):
                     take(buf[pos:nl], lineno + count)
             elif sp < 0:
                 if buf[pos:nl].strip():
@@ -276,9 +343,13 @@ class TextReader(Reader):
         if split is None or not self.wanted.keep(split[0], self.stats):
             return
         self.keys.append(self.decode_key(split[0]))
-        self.values.append(split[1])
+        self.queue(split[1], lineno)
+
+    def queue(self, values: bytes, lineno: int) -> None:
+        """Queue the values of a kept row for parsing."""
+        self.values.append(values)
         self.lines.append(lineno)
-        self.batch_bytes += len(split[1])
+        self.batch_bytes += len(values)
         if self.batch_bytes >= BATCH:
             self.flush()
 
@@ -287,88 +358,19 @@ class TextReader(Reader):
             return
         if len(self.jobs) >= 2:
             self.done.append(self.jobs.popleft().result())
-        job = self.pool.submit(
-            parse_batch, self.path, self.dim, self.values, self.lines, self.skip_bad_rows
-        )
+        skip = self.skip_bad_rows or self.parse_skips
+        job = self.pool.submit(parse_batch, self.path, self.dim, self.values, self.lines, skip)
         self.jobs.append(job)
         self.values, self.lines, self.batch_bytes = [], [], 0
 
     def split_row(self, row: bytes, lineno: int) -> tuple[bytes, bytes] | None:
         """The token and the D values of a wanted row, or None to drop it."""
-        row = row.rstrip(b"\r ")
-        if len(row) > self.line_max:
+        outcome, key, values, fields = split_fields(row, self.dim, self.line_max)
+        if outcome == LONG:
             raise self.too_long(lineno)
-        fields = row.count(b" ")
-        if fields == self.dim:
-            key, _, values = row.partition(b" ")
-            return key, values
-        if fields < self.dim:
-            self.bad_row(lineno, f"expected {self.dim} values after the token, found {fields}")
+        if outcome == FEW:
+            self.too_few(lineno, fields)
             return None
-        # glove.840B style: the token itself holds spaces; the vector is the last D fields
-        parts = row.rsplit(b" ", self.dim)
-        self.stats.spaced_tokens += 1
-        return parts[0], row[len(parts[0]) + 1 :]
-
-
-def _sample(data: bytes) -> list[bytes]:
-    """The first (up to 20) complete lines of ``data``, blank lines left out."""
-    head = data[: 1 << 16]
-    if b"\n" in head:
-        head = head[: head.rfind(b"\n")]
-    elif len(data) > len(head):
-        head = data[: data.find(b"\n")] if b"\n" in data else data
-    lines = (line.rstrip(b"\r ") for line in head.split(b"\n", 20)[:20])
-    return [line for line in lines if line]
-
-
-class BinaryReader(Reader):
-    """word2vec binary: a text header, then ``token`` + space + D float32 per row."""
-
-    def read(self) -> ReadResult:
-        buf = self.read_chunk()
-        if not buf.strip():
-            raise VectorsFormatError(f"vectors file {self.path} is empty")
-        end = buf.find(b"\n")
-        if end < 0:
-            raise VectorsFormatError(f"{self.path}, line 1: no header line; is it a vectors file?")
-        self.header(buf[:end].removeprefix(b"\xef\xbb\xbf").rstrip(b"\r"), 1)
-        width, limit = 4 * self.dim, self.limit
-        wants, keep, stats = self.wanted.wants, self.wanted.keep, self.stats
-        pos = end + 1
-        values: list[bytes] = []
-        while True:
-            sp = buf.find(b" ", pos)
-            if sp < 0 or sp + 1 + width > len(buf):
-                if sp - pos > TOKEN_MAX or (sp < 0 and len(buf) - pos > TOKEN_MAX):
-                    self.misaligned(stats.rows_read + 1, buf[pos : pos + 20])  # bounds memory
-                more = self.read_chunk()
-                if not more:
-                    break
-                buf = buf[pos:] + more
-                pos = 0
-                continue
-            key = buf[pos:sp]
-            stats.rows_read += 1
-            if key.startswith(b"\n"):  # the C tool ends each vector with a newline
-                key = key.lstrip(b"\n")
-            if stats.rows_read <= CHECKED_TOKENS:
-                self.check_row(key, buf[sp + 1 : sp + 1 + width])
-            if wants(key) and keep(key, stats):
-                self.keys.append(self.decode_key(key))
-                values.append(buf[sp + 1 : sp + 1 + width])
-                if len(self.keys) == limit:
-                    self.stopped = True
-                    break
-            pos = sp + 1 + width
-        if not self.stopped and buf[pos:].strip(b"\n"):
-            if not self.skip_bad_rows:
-                raise VectorsFormatError(
-                    f"{self.path}, row {self.stats.rows_read + 1}: the file ends inside a row "
-                    f"(truncated, or rows of other than {self.dim} values); download it again, "
-                    "or pass --skip-bad-rows"
-                )
-            self.stats.bad_rows += 1
-        raw = b"".join(values)
-        matrix = np.frombuffer(raw, dtype="<f4").astype(np.float32).reshape(-1, self.dim)
-        return self.finish(matrix)
+        if outcome == SPACED:
+            self.stats.spaced_tokens += 1
+        return key, values

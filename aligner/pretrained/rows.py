@@ -19,6 +19,7 @@ Example:
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
@@ -77,13 +78,14 @@ class Wanted:
     through its first word (glove.840B rows). :meth:`keep` then keeps the
     first row of each exact key and of each wanted folded key.
 
-    ``scan_exact`` and ``scan_lower`` are what the text reader's hot loop
-    tests: the raw key ``in scan_exact``, else its lowercase form ``in
-    scan_lower``. When the chain folds nothing but case they are plain sets.
-    With accent or digit folds, ``scan_exact`` is a :class:`_FoldScan` that
-    folds only the keys that can need it (non-ASCII keys, keys with a digit
-    byte: an ASCII key without digits folds to itself or its lowercase form)
-    and ``scan_lower`` is empty.
+    :meth:`wants` folds only the keys that can need it (non-ASCII keys, keys
+    with a digit byte: an ASCII key without digits folds to itself or its
+    lowercase form, which ``raw`` and ``lowered`` hold). The text reader's hot
+    loop tests its common cases inline: the raw key ``in raw``, or a key of
+    ASCII letters whose lowercase form is ``in lowered``.
+
+    The object pickles (a parallel scan sends it to its workers) and
+    :meth:`copy` gives one whose decisions leave this one as it is.
     """
 
     def __init__(self, vocab: Vocab, fallbacks: Sequence[str] = FALLBACKS) -> None:
@@ -99,20 +101,34 @@ class Wanted:
         self.first_folds = self.fold_all(firsts)
         # what a fold must give to be wanted; a value leaves once its first row is kept
         self.scan = [want | first for want, first in zip(self.want, self.first_folds, strict=True)]
-        self.digit_scans = [
-            (lower, marks, scan)
-            for (lower, marks), scan in zip(self.ascii, self.scan, strict=True)
-            if marks is not None
-        ]
+        self.digit_scans = self.digit_scan_sets()
         self.raw, self.lowered = self.exact | set(firsts), set[bytes]()
         for fold, values in zip(self.folds, self.scan, strict=True):
             (self.lowered if fold.lowercase else self.raw).update(values)
         self.needs_fold = any(f.accents or f.mark is not None for f in self.folds)
-        self.scan_exact, self.scan_lower = self.raw, self.lowered
-        if self.needs_fold:
-            self.scan_exact, self.scan_lower = _FoldScan(self.raw, self), set()
         self.kept_keys: set[bytes] = set()
         self.kept: list[set[bytes]] = [set() for _ in self.folds]
+
+    def digit_scan_sets(self) -> list[tuple[bool, bytes, set[bytes]]]:
+        """(lowercase, digit table, scan set) of each fold that replaces digits."""
+        return [
+            (lower, marks, scan)
+            for (lower, marks), scan in zip(self.ascii, self.scan, strict=True)
+            if marks is not None
+        ]
+
+    def copy(self) -> Wanted:
+        """A Wanted in this one's state, whose :meth:`keep` decisions leave this one as it is.
+
+        The sets that only ever grow or shrink through :meth:`keep` are copied;
+        the rest (the vocabulary's folds) is shared.
+        """
+        other = copy.copy(self)
+        other.scan = [set(scan) for scan in self.scan]
+        other.digit_scans = other.digit_scan_sets()
+        other.kept_keys = set(self.kept_keys)
+        other.kept = [set(kept) for kept in self.kept]
+        return other
 
     def fold_all(self, keys: list[bytes]) -> list[set[bytes]]:
         """The values of each fold over ``keys``."""
@@ -128,10 +144,7 @@ class Wanted:
         return out
 
     def wants(self, key: bytes) -> bool:
-        """True when a row with this raw key may be kept (decided by :meth:`keep`).
-
-        The same test as ``scan_exact`` / ``scan_lower``, in one call.
-        """
+        """True when a row with this raw key may be kept (decided by :meth:`keep`)."""
         if key in self.raw:
             return True
         if not self.needs_fold:
@@ -217,22 +230,6 @@ class AllRows:
             return False
         self.kept_keys.add(key)
         return True
-
-
-class _FoldScan(set[bytes]):
-    """Raw keys wanted as they are; ``in`` also folds the keys that can need it."""
-
-    def __init__(self, raw: set[bytes], wanted: Wanted) -> None:
-        super().__init__(raw)
-        self.lowered = wanted.lowered
-        self.unusual = wanted.wants_unusual
-
-    def __contains__(self, key: bytes, _has: Any = set.__contains__) -> bool:  # type: ignore[override]
-        if _has(self, key):
-            return True
-        if key.isalpha() or (key.isascii() and _DIGIT_BYTE.search(key) is None):
-            return key.lower() in self.lowered  # folds to itself or its lowercase form
-        return self.unusual(key)
 
 
 def _encode(text: str) -> bytes:

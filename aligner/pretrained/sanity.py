@@ -23,7 +23,7 @@ from pathlib import Path
 from aligner.errors import VectorsFormatError
 from aligner.pretrained.rows import AllRows, ReadStats, Wanted
 
-__all__ = ["CHECKED_TOKENS", "HEADER", "TOKEN_MAX", "Checks", "count_values"]
+__all__ = ["CHECKED_TOKENS", "HEADER", "TOKEN_MAX", "Checks", "count_values", "first_rows"]
 
 HEADER = re.compile(rb"^\s*(\d+)\s+(\d+)\s*$")
 TOKEN_MAX = 1 << 16  # bytes a token may take
@@ -127,6 +127,17 @@ class Checks:
 def count_values(line: bytes) -> int:
     """How many values follow the token of a row (space-separated)."""
     return line.count(b" ")
+
+
+def first_rows(data: bytes) -> list[bytes]:
+    """The first (up to 20) complete lines of ``data``, blank lines left out."""
+    head = data[: 1 << 16]
+    if b"\n" in head:
+        head = head[: head.rfind(b"\n")]
+    elif len(data) > len(head):
+        head = data[: data.find(b"\n")] if b"\n" in data else data
+    lines = (line.rstrip(b"\r ") for line in head.split(b"\n", 20)[:20])
+    return [line for line in lines if line]
 
 
 def _counts_like(rows: list[bytes]) -> bool:

@@ -34,6 +34,7 @@ from typing import Any
 
 from aligner.atomic import atomic_file, check_file_output
 from aligner.corpus import Corpus
+from aligner.errors import InputError
 from aligner.progress import SILENT, Progress
 from aligner.tokenize import TokenizerSpec
 from aligner.train import make_params, train
@@ -84,6 +85,7 @@ def train_vectors_file(
     force: bool = False,
     progress: Progress = SILENT,
     follow_links: bool = False,
+    spark: Any = None,
 ) -> TrainedFile:
     """Train on ``corpus`` and write the vectors to ``out`` in the format its name chooses.
 
@@ -98,6 +100,9 @@ def train_vectors_file(
         progress: receives progress bars.
         follow_links: in a corpus directory, also follow links that lead out
             of it (by default an error).
+        spark: a ``SparkSession``: GloVe's counting runs on Spark
+            (:func:`aligner.engines.spark.train_glove`), ``corpus`` being any
+            paths Spark reads; ``method`` must be ``"glove"``.
 
     Returns:
         A :class:`TrainedFile`.
@@ -114,6 +119,15 @@ def train_vectors_file(
     path = check_file_output(out, force=force)
     check_writable(path)
     chosen = make_params(method, params)
+    if spark is not None:
+        from aligner.engines.spark import train_glove
+
+        if method != "glove":
+            raise InputError(f"the Spark engine trains GloVe only, not {method}")
+        vectors = train_glove(spark, os.fspath(corpus), chosen, tokenizer=tokenizer,
+                              text_column=text_column, progress=progress)  # fmt: skip
+        write_vectors(path, vectors, force=force)
+        return TrainedFile(path, vectors, "word2vec-binary" if kind == "binary" else "word2vec")
     source = Corpus(corpus, tokenizer=tokenizer, text_column=text_column, follow_links=follow_links)
     binary = kind == "binary"
     if method == "fasttext" and binary:
