@@ -52,7 +52,7 @@ from aligner.vocab import Vocab
 
 if TYPE_CHECKING:
     from aligner.encode_adapters import Collate, MapFunction
-    from aligner.encode_labels import LabelVocab
+    from aligner.encode_labels import LabelNames, LabelVocab
 
 __all__ = ["UNKNOWN", "Encoder", "encode"]
 
@@ -284,7 +284,7 @@ class Encoder:
         text_key: str = "text",
         label_key: str | None = None,
         *,
-        labels: Iterable[str] | LabelVocab | None = None,
+        labels: LabelNames | LabelVocab | None = None,
     ) -> Collate:
         """A ``torch.utils.data.DataLoader`` ``collate_fn``.
 
@@ -302,16 +302,22 @@ class Encoder:
             label_key: the label of dict examples; default: ``"labels"`` (as
                 ``aligner encode --label-column`` writes them) when the batch's
                 first example has one, else ``"label"`` (as ``datasets`` has it).
-            labels: the label names, in id order, for text labels (``"spam"``
-                → its position); integer labels are ids and float labels
-                (regression) stay floats. Build them with
+                Given, a batch whose examples lack it is an error.
+            labels: the label names for text labels: a list in id order
+                (``"spam"`` → its position), or a Hugging Face ``label2id``
+                (``{"ham": 0, "spam": 1}``) or ``id2label`` mapping whose ids
+                are 0 to n-1, each once; not a set (it has no order). Integer
+                labels are ids (within ``int64``) and float labels
+                (regression) stay floats (finite, within ``float32``). Build
+                them with
                 :meth:`LabelVocab.of(values) <aligner.encode_labels.LabelVocab.of>`
                 (sorted names) or read them with
                 :func:`~aligner.encode_labels.read_label_names`.
 
         Raises:
             InputError: the vocabulary has no pad token, or ``labels`` names
-                a label twice or holds something other than text.
+                a label twice, holds something other than text, is a set, or
+                is a mapping whose ids are not 0 to n-1.
 
         Example:
             >>> collate = enc.collate(labels=["ham", "spam"])  # doctest: +SKIP

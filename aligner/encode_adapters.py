@@ -25,7 +25,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from aligner.encode_labels import LabelVocab, label_array
+from aligner.encode_given import IDS, LENGTH, MASK, encoded_row
+from aligner.encode_labels import LabelNames, LabelVocab, label_array
 from aligner.encode_rows import Rows, frame_columns, is_missing, to_arrow
 from aligner.errors import InputError
 
@@ -36,7 +37,7 @@ if TYPE_CHECKING:
 
 __all__ = ["IDS", "LENGTH", "MASK", "Collate", "MapFunction", "attention_mask"]
 
-IDS, MASK, LENGTH, LABELS = "input_ids", "attention_mask", "length", "labels"
+LABELS = "labels"
 
 
 class MapFunction:
@@ -165,13 +166,16 @@ class Collate:
     Args:
         encoder: the encoder (its vocabulary must have a pad token).
         text_key: the text of dict examples.
-        label_key: the label of dict examples (optional in the examples, but
-            all or none of a batch must have one); ``None``: ``"labels"`` when
-            the first example has one, else ``"label"``.
-        labels: the label names (id order) for text labels, or ``None``.
+        label_key: the label of dict examples (all or none of a batch must
+            have one; given, a batch without it is an error); ``None``:
+            ``"labels"`` when the first example has one, else ``"label"``.
+        labels: the label names for text labels: a list in id order, a
+            ``label2id`` or ``id2label`` mapping, a
+            :class:`~aligner.encode_labels.LabelVocab`, or ``None``.
 
     Raises:
-        InputError: the vocabulary has no pad token, or bad ``labels``.
+        InputError: the vocabulary has no pad token, or bad ``labels`` (a
+            set, a mapping whose ids are not 0 to n-1, a name twice).
     """
 
     def __init__(
@@ -179,7 +183,7 @@ class Collate:
         encoder: Encoder,
         text_key: str,
         label_key: str | None,
-        labels: Iterable[str] | LabelVocab | None = None,
+        labels: LabelNames | LabelVocab | None = None,
     ) -> None:
         if encoder.vocab.pad_id is None:
             raise InputError(
@@ -260,7 +264,7 @@ class Collate:
                 f"or drop the {IDS!r} column"
             )
         size, limit = len(self.encoder.vocab), self.encoder.max_length
-        given = [_encoded_row(i, e, size)[:limit] for i, e in enumerate(batch)]
+        given = [encoded_row(i, e, size)[:limit] for i, e in enumerate(batch)]
         lengths = np.array([row.size for row in given], dtype=np.int64)
         return np.concatenate([np.zeros(0, np.int64), *given]), lengths
 
@@ -286,6 +290,8 @@ class Collate:
             key = next((k for k in (LABELS, "label") if k in first), "label")
         have = [isinstance(e, Mapping) and key in e for e in batch]
         if not any(have):
+            if self.label_key is not None and batch:
+                raise _no_label_key(key, batch[0])
             return None
         if not all(have):
             raise InputError(
@@ -295,70 +301,16 @@ class Collate:
         return label_array([e[key] for e in batch], self.labels, key)
 
 
-def _encoded_row(index: int, example: Mapping[str, Any], size: int) -> np.ndarray:
-    """The real ids of an encoded example (its mask or length drops the padding)."""
-    ids = _vector(index, example, IDS)
-    if ids.size and (ids.dtype.kind not in "iu"):
-        raise InputError(
-            f"example {index}: {IDS!r} holds {ids.dtype} values, not integer ids; "
-            "give the ids that enc.map_function() wrote"
-        )
-    ids = ids.astype(np.int64)
-    if example.get(MASK) is not None:
-        mask = _vector(index, example, MASK)
-        if mask.shape != ids.shape:
-            raise InputError(
-                f"example {index}: {MASK!r} has {mask.size} values and {IDS!r} {ids.size}; "
-                "give one mask value per id"
-            )
-        ids = ids[mask != 0]
-    elif example.get(LENGTH) is not None:
-        ids = ids[: _length(index, example[LENGTH], ids.size)]
-    if ids.size and (ids.min() < 0 or ids.max() >= size):
-        bad = int(ids[(ids < 0) | (ids >= size)][0])
-        raise InputError(
-            f"example {index}: {IDS!r} holds the id {bad}, and this encoder's vocabulary has "
-            f"ids 0 to {size - 1}; encode the texts with the artifact this encoder comes from"
-        )
-    return ids
-
-
-def _vector(index: int, example: Mapping[str, Any], key: str) -> np.ndarray:
-    """One row of ``example[key]`` as a 1-D numpy array (a list, an array or a CPU tensor)."""
-    value = example[key]
-    if value is None:
-        raise InputError(
-            f"example {index}: {key!r} is None (its text was missing); drop or fill the rows "
-            "without text before batching"
-        )
-    try:
-        array = np.asarray(value)
-    except (TypeError, ValueError, RuntimeError) as exc:
-        detail = " ".join(str(exc).split())[:120]
-        raise InputError(
-            f"example {index}: {key!r} is a {type(value).__name__} that is not one row of ids "
-            f"({detail}); give a list, a numpy array or a CPU tensor"
-        ) from None
-    if array.ndim != 1:
-        raise InputError(
-            f"example {index}: {key!r} has shape {tuple(array.shape)}, not one row of ids; "
-            "give each example its own 1-D row"
-        )
-    return array
-
-
-def _length(index: int, value: Any, width: int) -> int:
-    value = value.item() if getattr(value, "ndim", None) == 0 else value
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, int | np.integer)
-        or not 0 <= value <= width
-    ):
-        raise InputError(
-            f"example {index}: {LENGTH!r} is {value!r}, not a count of its {width} ids; "
-            "give the length that enc.map_function(length=True) wrote, or drop it"
-        )
-    return int(value)
+def _no_label_key(key: str, first: Any) -> InputError:
+    """The error for a label key that was asked for and that no example has."""
+    if isinstance(first, Mapping):
+        has = f"example 0's keys: {', '.join(map(str, first)) or '(none)'}"
+    else:
+        has = f"example 0 is a {type(first).__name__}"
+    return InputError(
+        f"collate(label_key={key!r}): no example has a {key!r} key ({has}); pass the key "
+        "that holds the labels, or leave label_key out for batches without labels"
+    )
 
 
 def _examples(batch: Any) -> list[Any]:

@@ -13,7 +13,9 @@ padding; only when the encoder pads), ``length`` (``int32``, the ids before
 padding) and, with a ``label_column``, ``labels``: ``int64`` ids of text labels
 (the label names, sorted or given, are kept in the schema metadata under
 ``aligner.labels``), integer labels as they are, float labels (regression)
-as they are. One row per input row, null where the text is null.
+as they are; a CSV/TSV label column is typed by its cells (integers, decimal
+numbers, else text: :mod:`aligner.encode_label_columns`). One row per input
+row, null where the text is null.
 
 It is written to a temporary file beside ``out`` and renamed into place, so
 a failure leaves nothing behind. An error while writing (a full disk, say) is
@@ -44,9 +46,11 @@ from aligner.corpus import check_regular_file, layout_of
 from aligner.corpus_io import READ_ERRORS
 from aligner.encode import Encoder
 from aligner.encode_adapters import IDS, LABELS, LENGTH, MASK, attention_mask
-from aligner.encode_labels import LabelVocab, column_ids, read_label_names
+from aligner.encode_label_columns import column_ids
+from aligner.encode_labels import LabelVocab, read_label_names
 from aligner.encode_read import Plan, make_plan, read_error, scan_label_column
 from aligner.encode_read import batches as read_batches
+from aligner.encode_rows import UnknownTokenError
 from aligner.errors import InputError
 from aligner.writable import check_writable
 
@@ -83,8 +87,24 @@ class EncodeFileResult:
         return asdict(self) | {"path": str(self.path), "label_names": names}
 
 
-def _output(batch: Any, plan: Plan, encoder: Encoder) -> tuple[Any, int, int]:
-    """The output batch of one input batch, its tokens and unknown ids."""
+def _unknown_token(exc: UnknownTokenError, plan: Plan, first_row: int) -> InputError:
+    """The error for an unknown token, naming the file's row and the CLI's options."""
+    where = plan.where(first_row + exc.row)
+    if exc.unknown == "error":
+        return InputError(
+            f"{where}: token {exc.token!r} is not in the vocabulary (--unknown error); pass "
+            "--unknown unk to encode it as the unk row, or --unknown skip to drop it"
+        )
+    return InputError(
+        f"{where}: token {exc.token!r} is not in the vocabulary, and the artifact has no unk "
+        "token to encode it as; pass --unknown skip to drop such tokens, or rebuild the "
+        "artifact with --unk-token"
+    )
+
+
+def _output(batch: Any, plan: Plan, encoder: Encoder, first_row: int) -> tuple[Any, int, int]:
+    """The output batch of one input batch (from row ``first_row``), its tokens and
+    unknown ids."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -97,7 +117,10 @@ def _output(batch: Any, plan: Plan, encoder: Encoder) -> tuple[Any, int, int]:
             f"{plan.file.path}: the data already has a column named {clash!r}, which the "
             "output adds; rename it, or pass --ids-only"
         )
-    ids, lengths = encoder.encode_with_lengths(batch, column=plan.text)
+    try:
+        ids, lengths = encoder.encode_with_lengths(batch, column=plan.text)
+    except UnknownTokenError as exc:
+        raise _unknown_token(exc, plan, first_row) from None
     tokens = pc.sum(lengths).as_py() or 0
     unk = encoder.vocab.unk_id
     unknown = 0 if unk is None else pc.sum(pc.equal(ids.flatten(), unk)).as_py() or 0
@@ -131,7 +154,7 @@ def _write(encoder: Encoder, plan: Plan, tmp: Path) -> tuple[int, int, int]:
             batches = read_batches(plan, read, stack)
             stack.callback(getattr(batches, "close", lambda: None))  # before the file closes
             for batch in batches:
-                out, n_tokens, n_unknown = _output(batch, plan, encoder)
+                out, n_tokens, n_unknown = _output(batch, plan, encoder, rows)
                 try:
                     if writer is None:
                         schema = out.schema
@@ -211,7 +234,10 @@ def encode_file(
             picks a column of a CSV/TSV file without a header line).
         label_column: a label column, written as ``labels`` (named the same
             way as ``text_column``): text labels become ids (see
-            ``label_names``), integer and float labels are kept.
+            ``label_names``), integer and float labels are kept (``int64``;
+            floats as their column has them, ``float64`` for CSV/TSV, whose
+            label column is typed by its cells: see
+            :mod:`aligner.encode_label_columns`).
         label_names: the label names to number text labels with (a
             :class:`~aligner.encode_labels.LabelVocab`, the Parquet file of
             an earlier run, or a text file with one name per line), so that
@@ -228,9 +254,12 @@ def encode_file(
             inside an artifact, or cannot be created (a parent is a file, a
             read-only folder); ``text_column`` or ``label_column`` with plain
             text; the column is missing or not text, the data has no rows, a
-            token cannot be encoded, a row has no label or a label not in
-            ``label_names``, the data already has an output column. Nothing
-            is written then.
+            token cannot be encoded (not in the vocabulary, and the encoder
+            has ``unknown="error"`` or no unk row: the message names the
+            file's row, from 1), a row has no label or a label not in
+            ``label_names``, a label no training batch can hold (see
+            :mod:`aligner.encode_label_columns`), the data already has an
+            output column. Nothing is written then.
         CorpusError: the data file cannot be read, or is not a regular file.
         OSError: ``out`` cannot be written (a full disk, no permission); its
             ``filename`` is ``out``, and nothing is left behind.

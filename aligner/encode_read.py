@@ -28,18 +28,21 @@ from aligner.corpus_io import (
     Meter,
     arrow_input,
     is_position,
+    lines_of,
     open_file,
     position_name,
     position_names,
 )
 from aligner.corpus_tables import KINDS, check_column, columns_of, csv_header
 from aligner.encode_adapters import IDS, LABELS, LENGTH, MASK
-from aligner.encode_labels import LabelVocab, scan_labels
-from aligner.errors import CorpusError, InputError
+from aligner.encode_label_columns import scan_labels
+from aligner.encode_labels import LabelVocab
+from aligner.errors import AlignerError, CorpusError, InputError
 
 __all__ = ["BATCH_ROWS", "Plan", "batches", "make_plan", "read_error", "scan_label_column"]
 
 BATCH_ROWS = 65_536
+MAX_JSON_LINE = 1 << 28  # the longest JSONL record looked at to explain a read error
 
 
 @dataclass
@@ -219,19 +222,68 @@ def scan_label_column(plan: Plan, given: LabelVocab | None) -> None:
     """Read the label column alone, first: what it holds, and its label names."""
     import pyarrow as pa
 
-    assert plan.label is not None
+    label = plan.label
+    assert label is not None
     rows = 0
-    with ExitStack() as stack:
-        try:
-            labels = batches(plan, [plan.label], stack)
+
+    def read() -> Iterator[Any]:
+        nonlocal rows
+        rows = 0
+        with ExitStack() as stack:
+            labels = batches(plan, [label], stack)
             stack.callback(getattr(labels, "close", lambda: None))  # before the file closes
+            for batch in labels:
+                yield batch.column(0)
+                rows += batch.num_rows
 
-            def columns() -> Iterator[Any]:
-                nonlocal rows
-                for batch in labels:
-                    yield batch.column(0)
-                    rows += batch.num_rows
+    infer = plan.file.layout in ("csv", "tsv")
+    try:
+        plan.label_type, plan.names = scan_labels(
+            read, given, plan.where, column=label, infer=infer
+        )
+    except (pa.ArrowException, UnicodeDecodeError, *READ_ERRORS) as exc:
+        mixed = _mixed_json_labels(plan) if plan.file.layout == "jsonl" else None
+        raise (mixed or read_error(plan, rows, exc)) from None
 
-            plan.label_type, plan.names = scan_labels(columns(), given, plan.where)
-        except (pa.ArrowException, UnicodeDecodeError, *READ_ERRORS) as exc:
-            raise read_error(plan, rows, exc) from None
+
+def _json(value: Any) -> str:
+    import json
+
+    shown = json.dumps(value, ensure_ascii=False)
+    return shown if len(shown) <= 60 else shown[:57] + "..."
+
+
+def _json_kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "the number"
+    return "the text" if isinstance(value, str) else f"a JSON {type(value).__name__}"
+
+
+def _mixed_json_labels(plan: Plan) -> InputError | None:
+    """The error for a JSONL label field that holds text in one record and a number (or a
+    boolean) in another, naming both lines; None when the file is not so."""
+    import json
+
+    assert plan.label is not None
+    first: tuple[int, str, Any] | None = None
+    try:
+        with open_file(plan.file.path, plan.file.compression) as (stream, _):
+            for lineno, data in lines_of(stream, plan.file.path, limit=MAX_JSON_LINE):
+                record = json.loads(data) if data.strip() else None
+                if not isinstance(record, dict) or record.get(plan.label) is None:
+                    continue
+                value = record[plan.label]
+                if first is None:
+                    first = (lineno, _json_kind(value), value)
+                elif _json_kind(value) != first[1]:
+                    return InputError(
+                        f"{plan.file.path}, line {lineno}: label {plan.label!r} is "
+                        f"{_json_kind(value)} {_json(value)}, and line {first[0]}'s is "
+                        f"{first[1]} {_json(first[2])}; give every record the same kind of "
+                        'label: all text (quote the numbers, "1") or all numbers'
+                    )
+    except (AlignerError, ValueError, RecursionError, *READ_ERRORS):
+        return None
+    return None

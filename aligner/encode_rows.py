@@ -26,6 +26,7 @@ from aligner.vocab import Vocab
 
 __all__ = [
     "Rows",
+    "UnknownTokenError",
     "collect",
     "frame_columns",
     "is_missing",
@@ -149,17 +150,37 @@ def to_lists(rows: Rows) -> list[list[int] | None]:
     return out
 
 
-def unknown_error(token: str, row: int, unknown: str) -> InputError:
+class UnknownTokenError(InputError):
+    """A token is not in the vocabulary, and may not become the unk row.
+
+    Attributes:
+        token: the token.
+        row: the row of the call's input (from 0) that holds it.
+        unknown: the encoder's ``unknown`` option (``"unk"``: the vocabulary
+            has no unk token; ``"error"``).
+    """
+
+    def __init__(self, message: str, token: str, row: int, unknown: str) -> None:
+        super().__init__(message)
+        self.token, self.row, self.unknown = token, row, unknown
+
+    def __reduce__(self) -> tuple[Any, ...]:  # pickles (DataLoader workers, num_proc)
+        return type(self), (str(self), self.token, self.row, self.unknown)
+
+
+def unknown_error(token: str, row: int, unknown: str) -> UnknownTokenError:
     """The error for an unknown token that may not be mapped to the unk row."""
     if unknown == "error":
-        return InputError(
+        message = (
             f"row {row}: token {token!r} is not in the vocabulary (unknown='error'); "
             "pass unknown='unk' or 'skip' to encode it anyway"
         )
-    return InputError(
-        f"row {row}: token {token!r} is not in the vocabulary, which has no unk token; "
-        "rebuild the artifact with --unk-token, or pass unknown='skip' to drop such tokens"
-    )
+    else:
+        message = (
+            f"row {row}: token {token!r} is not in the vocabulary, which has no unk token; "
+            "rebuild the artifact with --unk-token, or pass unknown='skip' to drop such tokens"
+        )
+    return UnknownTokenError(message, token, row, unknown)
 
 
 def _ids(vocab: Vocab, tokens: list[str], row: int, unknown: str) -> list[int]:

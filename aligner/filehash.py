@@ -42,11 +42,9 @@ RACY_NS = 50_000_000
 def cache_root(cache: str | os.PathLike[str] | None = None) -> Path:
     """The hash cache directory: ``<cache>/hashes``, the cache being ``cache``, else
     ``$ALIGNER_CACHE``, else the user cache directory (as for downloads)."""
-    if cache is not None:
-        return Path(cache).expanduser() / "hashes"
-    from aligner.pretrained.download import cache_dir
+    from aligner.pretrained.download import cache_folder
 
-    return cache_dir() / "hashes"
+    return cache_folder(cache) / "hashes"
 
 
 def _identity(info: os.stat_result) -> dict[str, int]:

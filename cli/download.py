@@ -102,11 +102,15 @@ def download(name: str | None, list_: bool, cache_dir: str | None, as_json: bool
     HF_ENDPOINT (default https://huggingface.co) and HF_TOKEN (sent to it as a
     bearer token, for private or gated repositories) apply to hf:// sources;
     ALIGNER_GENSIM_DATA_URL replaces the address of the gensim-data releases.
+    A user:password@ in a URL, HF_ENDPOINT or ALIGNER_GENSIM_DATA_URL is sent
+    to that host as HTTP basic authentication and never shown. Redirects are
+    followed to http(s) addresses only.
 
     A download stops when under 1024 bytes arrive in 60 s, or when it passes a
     deadline (none by default); set ALIGNER_DOWNLOAD_LOW_SPEED_BYTES,
     ALIGNER_DOWNLOAD_LOW_SPEED_TIME and ALIGNER_DOWNLOAD_DEADLINE (seconds) to
-    change them.
+    change them, and ALIGNER_LOCK_TIMEOUT (seconds, default 10800) to change
+    how long another process fetching the same file is waited for.
     """
     if list_ == (name is not None):
         raise click.UsageError("give either SOURCE or --list")

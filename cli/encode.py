@@ -24,6 +24,13 @@ EXAMPLE = (
 SHOWN_LABELS = 10
 
 
+def _name(name: str) -> str:
+    """A label name for the one-line report: as it is, or quoted with escapes (a tab, a
+    line break, a control character, spaces around it, a comma or an equals sign)."""
+    plain = name.isprintable() and name == name.strip() and not set(name) & {",", "="}
+    return name if name and plain else repr(name)
+
+
 def _labels_line(result: Any) -> str:
     """The labels part of the report: what the label column held, and its names' ids."""
     if result.label_type is None:
@@ -32,7 +39,7 @@ def _labels_line(result: Any) -> str:
         kind = "class ids" if result.label_type == "integer" else "numbers (regression)"
         return f"; labels: {kind}, kept as they are"
     names = result.label_names
-    pairs = ", ".join(f"{i}={name}" for i, name in enumerate(names[:SHOWN_LABELS]))
+    pairs = ", ".join(f"{i}={_name(name)}" for i, name in enumerate(names[:SHOWN_LABELS]))
     more = (
         f", ... ({len(names)} in all, in the file's metadata)" if len(names) > SHOWN_LABELS else ""
     )
@@ -59,7 +66,9 @@ def _labels_line(result: Any) -> str:
     metavar="COL",
     help="Label column of --data, named the same way (a file without a header line has its "
     "columns written as 1, 2, ...), written as labels: text labels as ids (their names, "
-    "sorted, in the file's metadata 'aligner.labels'), integer and float labels as they are.",
+    "sorted, in the file's metadata 'aligner.labels'), integer and float labels as they are. "
+    "A CSV/TSV column is integers when every cell is one (0, -3, +1; not 007), else decimal "
+    "numbers when every cell is one (0.5, 1e3), else text.",
 )
 @click.option(
     "--label-names",
@@ -88,6 +97,14 @@ def _labels_line(result: Any) -> str:
     "(1 for a token, 0 for padding).",
 )
 @click.option(
+    "--unknown",
+    type=click.Choice(["unk", "skip", "error"]),
+    default="unk",
+    show_default=True,
+    help="What a token missing from the vocabulary becomes: the unk row (the artifact needs "
+    "an unk token), nothing (skip), or an error naming its row.",
+)
+@click.option(
     "--keep-columns/--ids-only",
     default=True,
     show_default=True,
@@ -105,6 +122,7 @@ def encode(
     out: str,
     max_length: int | None,
     pad: bool,
+    unknown: str,
     keep_columns: bool,
     force: bool,
     as_json: bool,
@@ -112,7 +130,7 @@ def encode(
     """Encode the texts of a data file into token ids with an artifact's tokenizer.
 
     Each row of --data becomes one row of --out, null where the text is null;
-    tokens missing from the vocabulary become the unk row. The columns carry
+    tokens missing from the vocabulary become the unk row (see --unknown). The columns carry
     the Hugging Face names, so that datasets and a DataLoader read them as they
     are. The output is written to a temporary file and moved into place: a
     failure leaves none, and without --force a file that another run wrote
@@ -120,12 +138,19 @@ def encode(
     """
     from aligner.artifact import open_artifact
     from aligner.encode_files import encode_file
+    from aligner.errors import InputError
 
     if pad and max_length is None:
         raise click.UsageError("--pad needs --max-length")
     if label_names is not None and label_column is None:
         raise click.UsageError("--label-names needs --label-column")
-    encoder = open_artifact(artifact, verify=False).encoder(max_length=max_length, pad=pad)
+    art = open_artifact(artifact, verify=False)
+    if pad and art.vocab.pad_id is None:
+        raise InputError(
+            f"--pad: the artifact {shown(artifact)} has no pad token to pad with; drop --pad, "
+            "or rebuild the artifact with a pad token (aligner build --pad-token '<pad>')"
+        )
+    encoder = art.encoder(max_length=max_length, pad=pad, unknown=unknown)
     result = encode_file(
         encoder,
         data,

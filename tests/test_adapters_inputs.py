@@ -63,7 +63,7 @@ def test_a_batch_that_is_no_list_is_refused(batch: Any) -> None:
 
 @pytest.mark.parametrize(
     ("label", "shown"),
-    [(None, "None"), (True, "True"), ([1], "[1]"), (float("nan"), "nan")],
+    [(None, "None"), (True, "True"), ([1], "[1]")],
 )
 def test_a_label_that_is_no_label_names_the_example(label: Any, shown: str) -> None:
     examples = [{"text": "a", "label": 0}, {"text": "a guitar", "label": label}]
@@ -126,3 +126,89 @@ def test_attention_mask_follows_the_rows_of_every_input_kind() -> None:
     assert mask.to_pylist() == expected
     single = enc.map_function()({"text": "a"})  # Dataset.map without batched=True
     assert single == {"input_ids": [VOCAB["a"], 0, 0], "attention_mask": [1, 0, 0]}
+
+
+@pytest.mark.parametrize(
+    ("label", "phrase"),
+    [
+        (float("nan"), "example 1: label 'label' is nan, not a finite number"),
+        (np.float32("-inf"), "example 1: label 'label' is -inf, not a finite number"),
+        (torch.tensor(float("inf")), "example 1: label 'label' is inf, not a finite number"),
+        (1e39, "example 1: label 'label' is 1e+39, beyond the float32 range (±3.4e38)"),
+        (np.float64(-3.5e38), "example 1: label 'label' is -3.5e+38, beyond the float32"),
+    ],
+)
+def test_a_float_target_float32_cannot_hold_is_refused(label: Any, phrase: str) -> None:
+    examples = [{"text": "a", "label": 0.5}, {"text": "a guitar", "label": label}]
+    with pytest.raises(InputError) as error:
+        collate()(examples)
+    message = one_line(error)
+    assert message.startswith(phrase) and "finite and within ±3.4e38" in message
+    edge = collate()([{"text": "a", "label": 3.4e38}])["labels"]  # the largest float32 is fine
+    assert torch.isfinite(edge).all()
+
+
+@pytest.mark.parametrize("label", [2**64, -(2**63) - 1, np.uint64(2**63)])
+def test_an_integer_beyond_int64_is_one_line(label: Any) -> None:
+    with pytest.raises(InputError) as error:
+        collate()([{"text": "a", "label": 1}, {"text": "a", "label": label}])
+    message = one_line(error)
+    assert message.startswith(f"example 1: label 'label' is the integer {int(label)}, beyond")
+    assert "int64 range of class ids" in message
+    assert collate()([{"text": "a", "label": 2**63 - 1}])["labels"].tolist() == [2**63 - 1]
+
+
+def test_an_explicit_label_key_no_example_has_is_refused() -> None:
+    enc = Encoder(VOCAB, SPEC)
+    with pytest.raises(InputError) as error:
+        enc.collate(label_key="y")([{"text": "a", "label": 1}, {"text": "a"}])
+    message = one_line(error)
+    assert message.startswith("collate(label_key='y'): no example has a 'y' key")
+    assert "(example 0's keys: text, label)" in message
+    with pytest.raises(InputError, match=r"\(example 0 is a str\)"):
+        enc.collate(label_key="y")(["a guitar"])
+    assert "labels" not in enc.collate()(["a guitar"])  # no key asked for: no labels, fine
+    assert enc.collate(label_key="y")([{"text": "a", "y": 1}])["labels"].tolist() == [1]
+
+
+@pytest.mark.parametrize(
+    ("mask", "phrase"),
+    [
+        (["1", "0", "1"], "holds text values such as '1', not 0 and 1"),
+        ([1.0, 0.0, 1.0], "holds float64 values such as 1.0, not 0 and 1"),
+        ([1, 2, 0], "holds int64 values such as 2, not 0 and 1"),
+        ([1, -1, 0], "such as -1"),
+    ],
+)
+def test_a_mask_that_is_not_0_and_1_is_refused(mask: list[Any], phrase: str) -> None:
+    with pytest.raises(InputError) as error:
+        collate()([{"input_ids": [1, 2, 3], "attention_mask": mask}])
+    message = one_line(error)
+    assert message.startswith("example 0: 'attention_mask' ") and phrase in message
+    assert "0/1 integers or booleans" in message
+
+
+@pytest.mark.parametrize(
+    "mask", [[1, 0, 1], [True, False, True], np.array([1, 0, 1], np.int8), torch.tensor([1, 0, 1])]
+)
+def test_a_mask_of_0_and_1_or_booleans_keeps_its_ids(mask: Any) -> None:
+    out = collate()([{"input_ids": [1, 2, 3], "attention_mask": mask}])
+    assert out["input_ids"].tolist() == [[1, 3]]
+
+
+@pytest.mark.parametrize(
+    ("ids", "shown"),
+    [
+        (np.array([1, 2**63 + 5], dtype=np.uint64), 2**63 + 5),
+        ([1, 2**64], 2**64),
+        ([1, -(2**63) - 1], -(2**63) - 1),
+    ],
+)
+def test_ids_beyond_int64_are_named_as_they_are(ids: Any, shown: int) -> None:
+    with pytest.raises(InputError) as error:
+        collate()([{"input_ids": ids}])
+    message = one_line(error)
+    assert f"example 0: 'input_ids' holds the id {shown}, beyond int64" in message
+    assert collate()([{"input_ids": np.array([1, 2], dtype=np.uint64)}])["input_ids"].tolist() == [
+        [1, 2]
+    ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -138,3 +139,44 @@ def test_a_device_or_a_folder_is_not_downloaded_or_hashed(tmp_path: Path) -> Non
         lines = output.strip().splitlines()
         assert code == 1 and len(lines) == 1 and fragment in lines[0]
     assert not (tmp_path / "cache").exists()
+
+
+# --- a cache folder whose name is not UTF-8 (issue 11) -------------------------------------------
+
+SAMPLES = Path(__file__).resolve().parent.parent / "data_samples"
+
+
+@pytest.mark.parametrize("given", ["--cache-dir", "ALIGNER_CACHE"])
+@pytest.mark.parametrize("command", ["download", "build"])
+def test_a_cache_folder_not_utf8_is_refused_up_front(
+    server: FileServer, tmp_path: Path, given: str, command: str
+) -> None:
+    url = server.serve("/vectors.glove.txt", (SAMPLES / "vectors.glove.txt").read_bytes())
+    bad = tmp_path / os.fsdecode(b"cache\xff")  # as Python receives it from a shell
+    args = [url]
+    if command == "build":
+        args = ["--pretrained", url, "--vocab", str(SAMPLES / "vocab.txt")]
+        args += ["--out", str(tmp_path / "art")]
+    args += ["--cache-dir", str(bad)] if given == "--cache-dir" else []
+    env = {"ALIGNER_CACHE": str(bad)} if given == "ALIGNER_CACHE" else {}
+    result = CliRunner().invoke(cli, [command, *args], env=env)
+    lines = result.output.strip().splitlines()
+    assert result.exit_code == 1 and len(lines) == 1, result.output
+    assert lines[0] == (
+        f"Error: the cache folder {tmp_path}/cache\\xff ({given}) holds bytes that are not "
+        "UTF-8, and the cache's paths are recorded as text: give a folder whose name is UTF-8"
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == [] and server.requests == []
+
+
+def test_an_env_cache_not_utf8_is_refused_for_a_local_build_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ALIGNER_CACHE", str(tmp_path / os.fsdecode(b"c\xff")))
+    args = ["build", "--pretrained", SAMPLES / "vectors.glove.txt"]
+    args += ["--vocab", SAMPLES / "vocab.txt"]
+    result = CliRunner().invoke(cli, [str(a) for a in [*args, "--out", tmp_path / "art"]])
+    assert (
+        result.exit_code == 1 and "(ALIGNER_CACHE) holds bytes that are not UTF-8" in result.output
+    )
+    assert list(tmp_path.iterdir()) == []

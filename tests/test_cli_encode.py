@@ -390,7 +390,7 @@ def test_integer_and_float_labels_are_kept(built: Path, tmp_path: Path) -> None:
     [
         ({"text": ["a", "b"], "y": ["x", None]}, "y", ["row 2: no label", "drop the row"]),
         ({"text": ["a", "b"], "y": [" ", "x"]}, "y", ["row 1: no label", "drop the row"]),
-        ({"text": ["a"], "y": [True]}, "y", ["row 1: the label column holds bool"]),
+        ({"text": ["a"], "y": [True]}, "y", ["row 1: the label column 'y' holds bool"]),
         ({"text": ["a"], "y": ["x"]}, "z", ["no column 'z'", "text, y", "--label-column"]),
         ({"text": ["a"], "y": ["x"]}, "text", ["--text-column and --label-column are both"]),
         ({"text": ["a"], "input_ids": [1]}, None, ["already has a column named 'input_ids'"]),
@@ -466,3 +466,198 @@ def test_bad_label_names_files_are_refused(
     args = ["--artifact", built, "--data", data, "--text-column", 2, "--label-column", 1]
     result = run(*args, "--label-names", names, "--out", out)
     assert_failed(result, out, str(names), phrase)
+
+
+# ---------------------------------------------------------------- labels as they are written
+
+
+def write_labelled_table(path: Path, labels: list[str]) -> Path:
+    """A TSV/CSV file with a header: y, text (the texts: 'guitar')."""
+    sep = "\t" if path.suffix == ".tsv" else ","
+    path.write_text(f"y{sep}text\n" + "".join(f"{y}{sep}guitar\n" for y in labels))
+    return path
+
+
+def encode_labels(built: Path, data: Path, out: Path, *extra: Any) -> Result:
+    args = ["--artifact", built, "--data", data, "--text-column", "text", "--label-column", "y"]
+    return run(*args, "--out", out, *extra)
+
+
+def test_integer_labels_of_a_tsv_are_written_as_they_are(built: Path, tmp_path: Path) -> None:
+    data = write_labelled_table(tmp_path / "ints.tsv", ["0", "1", "2", "10", "11"])
+    out = tmp_path / "o.parquet"
+    result = encode_labels(built, data, out)
+    assert result.exit_code == 0, result.output
+    assert "labels: class ids, kept as they are" in result.output
+    table = pq.read_table(out)
+    assert table["labels"].type == pa.int64()
+    assert table["labels"].to_pylist() == [0, 1, 2, 10, 11]
+    assert table["y"].to_pylist() == ["0", "1", "2", "10", "11"]  # the input column, as read
+    jsonl = tmp_path / "ints.jsonl"
+    jsonl.write_text("".join(f'{{"y": {y}, "text": "guitar"}}\n' for y in (0, 1, 2, 10, 11)))
+    same = tmp_path / "j.parquet"
+    assert encode_labels(built, jsonl, same).exit_code == 0
+    assert pq.read_table(same)["labels"].to_pylist() == table["labels"].to_pylist()
+
+
+@pytest.mark.parametrize(
+    ("labels", "kind", "written"),
+    [
+        (["0.5", "1.25"], pa.float64(), [0.5, 1.25]),
+        (["+1", "-1", " 3 "], pa.int64(), [1, -1, 3]),
+        (["1", "1e3", ".5"], pa.float64(), [1.0, 1000.0, 0.5]),
+        (["007", "7", "10"], pa.int64(), [0, 2, 1]),  # codes: names, sorted as text
+    ],
+)
+def test_csv_labels_are_typed_by_their_cells(
+    built: Path, tmp_path: Path, labels: list[str], kind: pa.DataType, written: list[Any]
+) -> None:
+    data = write_labelled_table(tmp_path / "d.csv", labels)
+    out = tmp_path / "o.parquet"
+    result = encode_labels(built, data, out)
+    assert result.exit_code == 0, result.output
+    assert pq.read_table(out)["labels"].type == kind
+    assert pq.read_table(out)["labels"].to_pylist() == written
+    if labels[0] == "007":
+        assert result.output.strip().endswith("labels: 0=007, 1=10, 2=7")
+
+
+def test_digit_labels_with_label_names_stay_names(built: Path, tmp_path: Path) -> None:
+    data = write_labelled_table(tmp_path / "d.tsv", ["2", "10"])
+    names = tmp_path / "names.txt"
+    names.write_text("10\n2\n")
+    out = tmp_path / "o.parquet"
+    result = encode_labels(built, data, out, "--label-names", names)
+    assert result.exit_code == 0, result.output
+    assert pq.read_table(out)["labels"].to_pylist() == [1, 0]
+
+
+@pytest.mark.parametrize(
+    ("labels", "phrase"),
+    [
+        (["1.5", "inf", "-inf"], "row 2: label 'inf' of column 'y' is not a finite number"),
+        (["0.5", "nan"], "row 2: label 'nan' of column 'y' is not a finite number"),
+        (["1", "NA"], "row 2: label 'NA' of column 'y' is not a number, and the column holds"),
+        (["1.5", "1e39"], "row 2: label '1e39' of column 'y' is beyond the float32 range"),
+        (["1", "99999999999999999999"], "row 2: label '99999999999999999999' of column 'y' is"),
+        (["1", ""], "row 2: no label in column 'y'"),
+    ],
+)
+def test_csv_labels_training_cannot_take_are_refused(
+    built: Path, tmp_path: Path, labels: list[str], phrase: str
+) -> None:
+    data = write_labelled_table(tmp_path / "d.csv", labels)
+    out = tmp_path / "o.parquet"
+    assert_failed(encode_labels(built, data, out), out, f"{data}, {phrase}")
+
+
+@pytest.mark.parametrize(
+    ("column", "phrase"),
+    [
+        (pa.array([0.5, float("nan"), float("inf"), 1.0]), "row 2: label nan of column 'y' is not"),
+        (pa.array([0.5, -float("inf")]), "row 2: label -inf of column 'y' is not a finite number"),
+        (pa.array([0.5, 1e300]), "row 2: label 1e+300 of column 'y' is beyond the float32 range"),
+        (pa.array([1, 2**63 + 5], pa.uint64()), "row 2: label 9223372036854775813 of column 'y'"),
+    ],
+)
+def test_parquet_labels_training_cannot_take_are_refused(
+    built: Path, tmp_path: Path, column: pa.Array, phrase: str
+) -> None:
+    data = tmp_path / "d.parquet"
+    pq.write_table(pa.table({"text": ["guitar"] * len(column), "y": column}), data)
+    out = tmp_path / "o.parquet"
+    result = encode_labels(built, data, out)
+    assert_failed(result, out, f"{data}, {phrase}")
+    assert "corrupt" not in result.output
+
+
+def test_jsonl_labels_of_two_kinds_are_named(built: Path, tmp_path: Path) -> None:
+    data = tmp_path / "d.jsonl"
+    rows = ['{"text": "guitar", "y": "spam"}', '{"text": "goal", "y": "ham"}']
+    data.write_text("\n".join([*rows, '{"text": "goal", "y": 3}']) + "\n")
+    out = tmp_path / "o.parquet"
+    result = encode_labels(built, data, out)
+    assert_failed(
+        result, out, f"{data}, line 3: label 'y' is the number 3, and line 1's is the text \"spam\""
+    )
+    assert "same kind of label" in result.output and "corrupt" not in result.output
+
+
+def test_label_names_with_control_characters_are_shown_escaped(built: Path, tmp_path: Path) -> None:
+    data = tmp_path / "d.csv"
+    data.write_text('y,text\n"c\td",guitar\n"a\nb",goal\n" x",goal\n"p=q",goal\nok,goal\n')
+    out = tmp_path / "o.parquet"
+    result = encode_labels(built, data, out)
+    assert result.exit_code == 0, result.output
+    assert len(result.output.strip().splitlines()) == 1
+    assert result.output.strip().endswith(r"labels: 0=' x', 1='a\nb', 2='c\td', 3=ok, 4='p=q'")
+    names = json.loads(pq.read_schema(out).metadata[b"aligner.labels"])
+    assert names == [" x", "a\nb", "c\td", "ok", "p=q"]  # kept as they are in the file
+
+
+def test_a_compressed_label_names_file(built: Path, tmp_path: Path) -> None:
+    data = write_labelled_table(tmp_path / "d.tsv", ["spam", "ham"])
+    out = tmp_path / "o.parquet"
+    packed = tmp_path / "names.txt.gz"
+    packed.write_bytes(gzip.compress(b"spam\nham\n"))
+    result = encode_labels(built, data, out, "--label-names", packed)
+    assert result.exit_code == 0, result.output
+    assert pq.read_table(out)["labels"].to_pylist() == [0, 1]
+    hidden = tmp_path / "names.txt"
+    hidden.write_bytes(gzip.compress(b"spam\nham\n"))
+    other = tmp_path / "p.parquet"
+    result = encode_labels(built, data, other, "--label-names", hidden)
+    assert_failed(result, other, f"{hidden} is gzip-compressed, and its name does not say so")
+    assert "rename it to end in .gz, or decompress it (gunzip names.txt)" in result.output
+
+
+# ---------------------------------------------------------------- artifacts without specials
+
+
+@pytest.fixture(scope="module")
+def bare(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An artifact without a pad token nor an unk token."""
+    root = tmp_path_factory.mktemp("bare")
+    vectors, vocab = root / "v.txt", root / "vocab.txt"
+    vectors.write_text("guitar 0.1 0.2 0.3 0.4\nfootball 0.5 0.1 0.2 0.3\ngoal 0.3 0.3 0.1 0.9\n")
+    vocab.write_text("guitar\nfootball\ngoal\n")
+    aligner.build(
+        aligner.BuildConfig(out=root / "art", pretrained=vectors, vocab=vocab, pad=None, unk=None)
+    )
+    return root / "art"
+
+
+def test_an_unknown_token_without_unk_names_the_row_and_the_option(
+    bare: Path, tmp_path: Path
+) -> None:
+    data = tmp_path / "texts.txt"
+    data.write_text("guitar goal\nfootball\nguitar zzzq goal\n")
+    out = tmp_path / "ids.parquet"
+    result = run("--artifact", bare, "--data", data, "--out", out)
+    assert_failed(
+        result, out, f"{data}, row 3: token 'zzzq' is not in the vocabulary", "--unknown skip"
+    )
+    assert "unknown='skip'" not in result.output and "--unk-token" in result.output
+    result = run("--artifact", bare, "--data", data, "--out", out, "--unknown", "skip")
+    assert result.exit_code == 0, result.output
+    art = aligner.load(bare)
+    guitar, goal = art.vocab["guitar"], art.vocab["goal"]
+    assert pq.read_table(out)["input_ids"].to_pylist()[2] == [guitar, goal]
+
+
+def test_unknown_error_names_the_row_of_a_large_file(built: Path, tmp_path: Path) -> None:
+    data = tmp_path / "texts.txt"
+    data.write_text("guitar\n" * 70_000 + "guitar zzzq\n")  # past the first batch of rows
+    out = tmp_path / "ids.parquet"
+    result = run("--artifact", built, "--data", data, "--out", out, "--unknown", "error")
+    assert_failed(result, out, f"{data}, row 70001: token 'zzzq' is not in the vocabulary")
+    assert "(--unknown error); pass --unknown unk" in result.output
+
+
+def test_pad_without_a_pad_token_says_so(bare: Path, tmp_path: Path) -> None:
+    data = tmp_path / "texts.txt"
+    data.write_text("guitar\n")
+    out = tmp_path / "ids.parquet"
+    result = run("--artifact", bare, "--data", data, "--out", out, "--max-length", 4, "--pad")
+    assert_failed(result, out, f"--pad: the artifact {bare} has no pad token", "drop --pad")
+    assert "pad=False" not in result.output

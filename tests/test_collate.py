@@ -243,3 +243,31 @@ def test_rows_of_aligner_encode_batch_with_their_label_ids(built: Path, tmp_path
     by_name = enc.collate(label_key="label", labels=names)(rows)
     assert torch.equal(by_name["labels"], batch["labels"])
     assert torch.equal(by_name["input_ids"], enc.collate()([r["text"] for r in rows])["input_ids"])
+
+
+@pytest.mark.parametrize(
+    "labels", [{"sport": 0, "music": 1}, {1: "music", 0: "sport"}], ids=["label2id", "id2label"]
+)
+def test_a_hugging_face_mapping_gives_its_own_ids(labels: dict[Any, Any]) -> None:
+    collate = Encoder(VOCAB, SPEC).collate(labels=labels)
+    assert collate.label_names == ("sport", "music")  # by id, not by the dict's order
+    batch = [{"text": "goal", "label": "music"}, {"text": "we", "label": "sport"}]
+    assert collate(batch)["labels"].tolist() == [1, 0]
+    clone = pickle.loads(pickle.dumps(collate))
+    assert clone(batch)["labels"].tolist() == [1, 0]
+
+
+@pytest.mark.parametrize(
+    ("labels", "phrase"),
+    [
+        ({"sport": 1, "music": 2}, "no label has the id 0; give the 2 labels the ids 0 to 1"),
+        ({"sport": 0, "music": 0}, "'sport' and 'music' both have the id 0"),
+        ({"sport", "music"}, "a set has no order (it changes from one process to the next)"),
+        (frozenset({"sport"}), "give a list in id order, or LabelVocab.of(labels)"),
+    ],
+)
+def test_label_mappings_with_gaps_and_sets_are_refused(labels: Any, phrase: str) -> None:
+    with pytest.raises(InputError) as error:
+        Encoder(VOCAB, SPEC).collate(labels=labels)
+    message = one_line(error)
+    assert message.startswith("collate(labels=...): ") and phrase in message

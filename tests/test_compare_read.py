@@ -115,3 +115,20 @@ def test_headerless_line_1_with_a_repeated_cell_counts_every_column(tmp_path: Pa
     assert split.texts == ["x", "we play"] and split.labels == ["x", "music"]
     with pytest.raises(CorpusError, match=r"line 1: 2 columns, so no column number 3"):
         read_labelled(path, text_column="2", label_column="3")
+
+
+@pytest.mark.parametrize(
+    ("cells", "labels"),
+    [
+        (["+1", "1", "-1", " 10 "], ["1", "1", "-1", "10"]),  # integers: one spelling each
+        (["007", "7", "10"], ["007", "7", "10"]),  # a leading zero: codes, as encode keeps them
+        (["1", "1.0", "x"], ["1", "1.0", "x"]),  # not all integers: names as written
+    ],
+)
+def test_integer_labels_are_one_label_however_written(
+    tmp_path: Path, cells: list[str], labels: list[str]
+) -> None:
+    path = tmp_path / "train.csv"
+    path.write_text("label,text\n" + "".join(f"{c},guitar\n" for c in cells))
+    split = read_labelled(path, text_column="text", label_column="label")
+    assert split.labels == labels

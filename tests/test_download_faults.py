@@ -11,8 +11,13 @@ import gzip
 import hashlib
 import logging
 import os
+import shutil
+import ssl
+import subprocess
+import threading
 import time
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -22,6 +27,7 @@ from filelock import FileLock
 from aligner.errors import ChecksumError, DownloadError, InputError, VectorsFormatError
 from aligner.pretrained.cache import write_validator
 from aligner.pretrained.download import cached_path, download, fetch, file_sha256
+from aligner.pretrained.urls import wire
 from aligner_cli.main import cli
 
 from .test_download import BODY, BODY_SHA, FileServer, kept
@@ -282,6 +288,12 @@ def test_url_with_control_characters_is_one_line(
         ("http:///v.txt", "no host"),
         ("http://127.0.0.1:99999/v.txt", "not valid"),
         ("http://[::1/v.txt", "not valid"),
+        ("http://a..b/v.txt", "host name that cannot be looked up (label empty or too long)"),
+        (os.fsdecode(b"http://h\xff.example/v.txt"), "h\\xff.example/v.txt has a host name"),
+        (
+            os.fsdecode(b"http://h\xff.example/v.txt"),
+            "cannot be looked up (bytes that are not UTF-8)",
+        ),
     ],
 )
 def test_urls_that_cannot_be_downloaded(tmp_path: Path, url: str, fragment: str) -> None:
@@ -446,3 +458,109 @@ def test_stale_sidecar_of_a_deleted_file_is_not_trusted(server: FileServer, tmp_
     server.files["/v.bin"] = BODY[::-1]
     assert download(url, cache=tmp_path).read_bytes() == BODY[::-1]
     assert file_sha256(path) == hashlib.sha256(BODY[::-1]).hexdigest()
+
+
+# --- redirects, TLS, bytes in URLs, the lock's setting (issue 11) --------------------------------
+
+
+@pytest.mark.parametrize(
+    "target",
+    ["file:///etc/passwd", "ftp://127.0.0.1:1/v.txt", "FTP://127.0.0.1:1/v.txt", "data:,the%200.1"],
+)
+def test_a_redirect_off_http_is_refused_by_name(
+    server: FileServer, tmp_path: Path, target: str
+) -> None:
+    server.redirects["/v.txt"] = target
+    url = server.url("/v.txt")
+    code, output = cli_run("download", url, "--cache-dir", tmp_path)
+    line = one_line_error(output)
+    said = f"{url} redirects to {target}, which is not http:// or https://"
+    assert code == 1 and said.lower() in line.lower()  # a scheme is read in any case
+    assert "loop" not in line and kept(cached_path(url, tmp_path)) == []
+
+
+def test_https_to_a_plain_http_server_says_tls_failed_not_offline(
+    server: FileServer, tmp_path: Path
+) -> None:
+    url = server.serve("/v.txt", BODY).replace("http://", "https://")
+    code, output = cli_run("download", url, "--cache-dir", tmp_path)
+    line = one_line_error(output)
+    assert code == 1 and f"cannot download {url}: the TLS handshake failed" in line
+    assert "check the scheme (http:// or https://) and the port" in line
+    assert "offline" not in line and "resume" not in line
+    assert kept(cached_path(url, tmp_path)) == []
+
+
+@pytest.mark.parametrize(
+    ("raw", "sent"), [(b"/v\xff.txt", "/v%FF.txt"), ("/vé.txt".encode(), "/v%C3%A9.txt")]
+)
+def test_bytes_beyond_ascii_in_a_url_are_sent_percent_encoded(
+    server: FileServer, tmp_path: Path, raw: bytes, sent: str
+) -> None:
+    server.serve(sent, BODY)
+    url = server.url("") + os.fsdecode(raw)  # as Python receives it on a command line
+    code, output = cli_run("download", url, "--cache-dir", tmp_path)
+    assert code == 0 and "Traceback" not in output, output
+    path = Path(output.strip())
+    assert path.read_bytes() == BODY and server.requests == [(sent, None)]
+    assert path.name in ("v_.txt", "vé.txt")  # a cache name is UTF-8
+
+
+def test_a_url_with_bytes_not_utf8_is_shown_escaped(server: FileServer, tmp_path: Path) -> None:
+    url = server.url("") + os.fsdecode(b"/gone\xff.txt")
+    code, output = cli_run("download", url, "--cache-dir", tmp_path)
+    assert code == 1 and "HTTP 404" in one_line_error(output) and "/gone\\xff.txt" in output
+
+
+@pytest.mark.parametrize("value", ["xyz", "-1", "0", "inf"])
+def test_a_wrong_lock_timeout_is_refused_before_anything_is_asked(
+    server: FileServer, tmp_path: Path, value: str
+) -> None:
+    url = server.serve("/v.txt", BODY)
+    env = {"ALIGNER_LOCK_TIMEOUT": value}
+    code, output = cli_run("download", url, "--cache-dir", tmp_path, env=env)
+    line = one_line_error(output)
+    assert code == 1 and f"ALIGNER_LOCK_TIMEOUT='{value}' is not a positive number" in line
+    assert server.requests == [] and not (tmp_path / "downloads").exists()
+
+
+def test_a_redirect_without_an_address_says_so(server: FileServer, tmp_path: Path) -> None:
+    server.redirects["/v.txt"] = ""  # a 302 whose Location is empty
+    code, output = cli_run("download", server.url("/v.txt"), "--cache-dir", tmp_path)
+    line = one_line_error(output)
+    assert code == 1 and "names no address to go to (no Location)" in line
+    assert kept(cached_path(server.url("/v.txt"), tmp_path)) == []
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="needs openssl to make a certificate")
+def test_a_certificate_that_cannot_be_verified_is_named(tmp_path: Path) -> None:
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+         "-nodes", "-subj", "/CN=127.0.0.1",
+         "-days", "1", "-keyout", key, "-out", cert],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), BaseHTTPRequestHandler)
+    httpd.socket = context.wrap_socket(httpd.socket, server_side=True)
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.01})
+    thread.start()
+    try:
+        url = f"https://127.0.0.1:{httpd.server_address[1]}/v.txt"
+        code, output = cli_run("download", url, "--cache-dir", tmp_path / "cache")
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join(timeout=5)
+    line = one_line_error(output)
+    assert code == 1 and "the server's TLS certificate could not be verified" in line
+    assert "SSL_CERT_FILE" in line and "resume" not in line
+    assert kept(cached_path(url, tmp_path / "cache")) == []
+
+
+def test_a_url_beyond_ascii_is_sent_in_ascii() -> None:
+    url = "http://例え.jp:8080/vé/v\udcff.txt?lang=né"
+    assert wire(url) == "http://xn--r8jz45g.jp:8080/v%C3%A9/v%FF.txt?lang=n%C3%A9"
+    assert wire("http://127.0.0.1:80/v.txt") == "http://127.0.0.1:80/v.txt"

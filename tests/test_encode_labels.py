@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import bz2
+import gzip
 from pathlib import Path
 from typing import Any
 
@@ -12,18 +14,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from aligner.encode_labels import (
-    LabelVocab,
-    column_ids,
-    label_array,
-    read_label_names,
-    scan_labels,
-)
+from aligner.encode_labels import LabelVocab, float_problem, label_array, read_label_names
 from aligner.errors import CorpusError, InputError
-
-
-def where(row: int) -> str:
-    return f"d.parquet, row {row + 1}"
 
 
 @given(st.lists(st.text(max_size=5), min_size=1, max_size=30))
@@ -68,52 +60,106 @@ def test_a_corrupt_parquet_names_the_file(tmp_path: Path) -> None:
         ([1, 0.5], np.float32, [1.0, 0.5]),
         ([np.array(3), "x"], None, "example 0: label 'label' is the number 3"),
         ([float("inf")], None, "example 0: label 'label' is inf, not a finite number"),
+        ([np.float64(1e39)], None, "is 1e\\+39, beyond the float32 range"),
+        ([2**64], None, "the integer 18446744073709551616, beyond the int64 range"),
+        ([np.uint64(2**63 + 5)], None, "the integer 9223372036854775813, beyond the int64"),
     ],
 )
 def test_label_array(values: list[Any], kind: Any, result: Any) -> None:
     if kind is None:
         with pytest.raises(InputError, match=result):
-            label_array(values, LabelVocab(["x"]), "label")
+            label_array(values, None, "label")
         return
     out = label_array(values, None, "label")
     assert out.dtype == kind and out.tolist() == result
 
 
-def test_scan_learns_sorted_names_over_batches_of_any_string_type() -> None:
-    batches = [
-        pa.array(["b", "a"]).dictionary_encode(),
-        pa.array(["c", "a"], pa.large_string()),
-    ]
-    kind, names = scan_labels(batches, None, where)
-    assert kind == "text" and names is not None and names.names == ("a", "b", "c")
-    assert column_ids(batches[1], kind, names).to_pylist() == [2, 0]
-    assert column_ids(batches[1], kind, names).type == pa.int64()
+def test_an_id_outside_the_names_is_named_before_int64() -> None:
+    with pytest.raises(InputError, match="is the id 18446744073709551616, and there are 1 label"):
+        label_array([2**64], LabelVocab(["x"]), "label")
+
+
+def test_float_problem_says_why() -> None:
+    assert float_problem(3.0e38) is None and float_problem(-0.0) is None
+    assert float_problem(float("-inf")) == "not a finite number"
+    assert float_problem(3.5e38) == "beyond the float32 range (±3.4e38) of training targets"
 
 
 @pytest.mark.parametrize(
-    ("batches", "given_names", "message"),
+    "mapping",
     [
-        ([pa.array(["a"]), pa.array(["b", None])], None, "d.parquet, row 3: no label"),
-        ([pa.array([None, "a"])], None, "d.parquet, row 1: no label"),
-        ([pa.array(["a", " \t"])], None, "d.parquet, row 2: no label"),
-        ([pa.array([1, None])], None, "d.parquet, row 2: no label"),
-        ([pa.array([1]), pa.array(["b"])], None, "row 2: the label column holds string"),
-        ([pa.array(["a", "zz"])], ["a"], "row 2: label 'zz' is not one of the 1 label names"),
-        ([pa.array([1.5])], ["a"], "the labels are float numbers, and label names number"),
-        ([pa.array([True])], None, "row 1: the label column holds bool, not text"),
+        {"spam": 1, "ham": 0},  # label2id
+        {1: "spam", 0: "ham"},  # id2label
+        {np.int64(1): "spam", np.int64(0): "ham"},
     ],
 )
-def test_scan_errors_name_the_row(
-    batches: list[Any], given_names: list[str] | None, message: str
+def test_a_hugging_face_mapping_orders_the_names_by_id(mapping: dict[Any, Any]) -> None:
+    vocab = LabelVocab(mapping)
+    assert vocab.names == ("ham", "spam") and vocab.to_id == {"ham": 0, "spam": 1}
+
+
+@pytest.mark.parametrize(
+    ("mapping", "phrase"),
+    [
+        ({"spam": 1, "ham": 1}, "'spam' and 'ham' both have the id 1; give the 2 labels the ids"),
+        ({"spam": 2, "ham": 0}, "no label has the id 1; give the 2 labels the ids 0 to 1, each"),
+        ({"spam": -1, "ham": 0}, "'spam' has the id -1"),
+        ({0: "a", 1: "a"}, "'a' is given twice"),
+        ({"spam": "x"}, "and this one maps 'spam' to 'x'; give one of those"),
+        ({"spam": True}, "this one maps 'spam' to True"),
+        ({}, "no label names"),
+    ],
+)
+def test_a_mapping_needs_ids_0_to_n_minus_1(mapping: dict[Any, Any], phrase: str) -> None:
+    with pytest.raises(InputError) as error:
+        LabelVocab(mapping, source="collate(labels=...)")
+    message = str(error.value)
+    assert message.startswith("collate(labels=...): ") and phrase in message
+    assert "\n" not in message
+
+
+@pytest.mark.parametrize("names", [{"spam", "ham"}, frozenset({"spam", "ham"})])
+def test_an_unordered_set_is_refused(names: Any) -> None:
+    with pytest.raises(InputError) as error:
+        LabelVocab(names)
+    message = str(error.value)
+    assert f"a {type(names).__name__} has no order" in message
+    assert "give a list in id order, or LabelVocab.of(labels)" in message
+    assert LabelVocab.of(names).names == ("ham", "spam")  # .of sorts: a set is fine there
+
+
+@pytest.mark.parametrize(("suffix", "opener"), [(".gz", gzip.open), (".bz2", bz2.open)])
+def test_a_compressed_names_file_is_read_decompressed(
+    tmp_path: Path, suffix: str, opener: Any
 ) -> None:
-    names = None if given_names is None else LabelVocab(given_names, source="n.txt")
-    with pytest.raises(InputError, match=message):
-        scan_labels(batches, names, where)
+    path = tmp_path / f"names.txt{suffix}"
+    with opener(path, "wb") as fh:
+        fh.write(b"spam\nham\n")
+    assert read_label_names(path).names == ("spam", "ham")
 
 
-def test_numbers_are_kept() -> None:
-    assert scan_labels([pa.array([3, 1], pa.int8())], None, where) == ("integer", None)
-    assert column_ids(pa.array([3, 1], pa.int8()), "integer", None).type == pa.int64()
-    assert scan_labels([], None, where) == (None, None)
-    floats = pa.array([0.5], pa.float32())
-    assert column_ids(floats, "float", None).equals(floats)
+@pytest.mark.parametrize(
+    ("name", "content", "phrase"),
+    [
+        ("names.txt", gzip.compress(b"spam\n"), "is gzip-compressed, and its name does not say"),
+        ("names", bz2.compress(b"spam\n"), "rename it to end in .bz2, or decompress it"),
+        ("names.zip", b"PK\x03\x04rest", "is a zip archive; give the label names as plain text"),
+        ("names.txt.gz", b"spam\n", "cannot decompress"),
+    ],
+)
+def test_a_names_file_compressed_unsaid_is_refused(
+    tmp_path: Path, name: str, content: bytes, phrase: str
+) -> None:
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(InputError) as error:
+        read_label_names(path)
+    assert phrase in str(error.value) and str(path) in str(error.value)
+
+
+def test_a_parquet_names_file_without_its_suffix_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "names"
+    pq.write_table(
+        pa.table({"labels": [0]}).replace_schema_metadata(LabelVocab(["a"]).metadata()), path
+    )
+    assert read_label_names(path).names == ("a",)

@@ -7,6 +7,7 @@ bytes), from a local server that ALIGNER_GENSIM_DATA_URL points at.
 
 from __future__ import annotations
 
+import base64
 import gzip
 import hashlib
 import json
@@ -218,3 +219,47 @@ def test_a_base_url_that_is_no_address_is_one_line(
     lines = output.strip().splitlines()
     assert code == 1 and len(lines) == 1 and "ALIGNER_GENSIM_DATA_URL=" in lines[0]
     assert "fix or unset it" in lines[0] and not tmp_path.joinpath("downloads").exists()
+
+
+# --- credentials and spelling (issue 11) ----------------------------------------------------------
+
+SECRET = "s3cr3t-mirror-pw"
+
+
+def test_credentials_in_the_base_url_are_sent_and_never_shown(
+    server: FileServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = publish(server, monkeypatch, PACKED)
+    base = server.url("/releases").replace("http://", f"http://mirror:{SECRET}@")
+    monkeypatch.setenv("ALIGNER_GENSIM_DATA_URL", base)
+    code, output = run("download", f"gensim-data:{NAME}", "--cache-dir", tmp_path, "--json")
+    data = json.loads(output)
+    assert code == 0 and data["url"] == url and Path(data["path"]).read_bytes() == PACKED
+    assert server.auths == ["Basic " + base64.b64encode(f"mirror:{SECRET}".encode()).decode()]
+    code, output = run("download", "--list", "--json")
+    assert code == 0 and SECRET not in output and "mirror:" not in output
+
+    server.files[f"/releases/{NAME}/{NAME}.gz"] = PACKED + b"\0"  # refused: the message
+    code, output = run("download", f"gensim-data:{NAME}", "--cache-dir", tmp_path / "other")
+    assert code == 1 and "expected size" in output and SECRET not in output
+    assert "mirror:***@" in output and downloads(tmp_path / "other") == []
+
+
+def test_a_base_url_with_credentials_that_is_refused_hides_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ALIGNER_GENSIM_DATA_URL", f"ftp://mirror:{SECRET}@mirror.example/gd")
+    code, output = run("download", "gensim-data:glove-twitter-25", "--cache-dir", tmp_path)
+    lines = output.strip().splitlines()
+    assert code == 1 and len(lines) == 1 and SECRET not in output
+    assert "ALIGNER_GENSIM_DATA_URL='ftp://mirror:***@mirror.example/gd'" in lines[0]
+
+
+@pytest.mark.parametrize("prefix", ["GENSIM-DATA:", "Gensim-Data:"])
+def test_the_prefix_in_any_case_names_a_model(
+    server: FileServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, prefix: str
+) -> None:
+    publish(server, monkeypatch, PACKED)
+    path, entry = fetch(f"{prefix}{NAME}", cache=tmp_path)
+    assert path.read_bytes() == PACKED and entry is not None
+    assert entry.name == f"gensim-data:{NAME}"

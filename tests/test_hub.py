@@ -9,9 +9,11 @@ served directly with its git blob id as ``ETag``; refusals carry ``X-Error-Code`
 
 from __future__ import annotations
 
+import base64
 import gzip
 import hashlib
 import json
+import os
 import subprocess
 import threading
 from collections.abc import Iterator
@@ -58,6 +60,9 @@ class _Handler(BaseHTTPRequestHandler):
         hub = self.server.hub
         host = self.headers.get("Host", "")
         hub.requests.append((self.command, host, self.path, self.headers.get("Authorization")))
+        if self.path in hub.redirects:
+            self._send(302, {"Location": hub.redirects[self.path]}, b"", send_body)
+            return
         path = unquote(urlsplit(self.path).path)
         if path.startswith("/cdn/"):
             body = hub.cdn.get(path[len("/cdn/") :])
@@ -67,13 +72,16 @@ class _Handler(BaseHTTPRequestHandler):
             headers = {"ETag": f'"{path[5:]}"', "Content-Type": "application/octet-stream"}
             self._send(200, headers, hub.tampered.get(path[5:], body), send_body, hub.held)
             return
-        self._resolve(path, send_body)
+        self._resolve(urlsplit(self.path).path, send_body)
 
-    def _resolve(self, path: str, send_body: bool) -> None:
+    def _resolve(self, raw: str, send_body: bool) -> None:
         hub = self.server.hub
-        repo, _, rest = path.lstrip("/").partition("/resolve/")
-        revision, _, name = rest.partition("/")
+        repo, _, rest = raw.lstrip("/").partition("/resolve/")
+        revision, _, name = (unquote(part) for part in rest.partition("/"))  # %2F: in the revision
         auth = self.headers.get("Authorization")
+        if hub.basic is not None and auth != hub.basic:  # the whole endpoint wants a login
+            self._send(401, {}, b"", send_body)
+            return
         if repo not in hub.branches or (repo in hub.private and auth != f"Bearer {hub.token}"):
             self._send(401, {"X-Error-Code": "RepoNotFound"}, b"", send_body)
             return
@@ -135,8 +143,10 @@ class HubServer:
     serves other bytes (by sha256 for LFS files, by path for small ones) under
     the same headers; ``held``, once set to an event, holds the bodies of LFS
     files until it is set; ``unlinked`` leaves ``X-Linked-Etag`` out of LFS
-    redirects; ``requests`` records (method, Host, path, Authorization) of each
-    request.
+    redirects; ``redirects`` answers a request path with a 302 to a location;
+    ``basic``, once set to an ``Authorization`` value, is what every resolve
+    request must carry (a mirror behind a login); ``requests`` records (method,
+    Host, path, Authorization) of each request.
     """
 
     def __init__(self) -> None:
@@ -148,6 +158,8 @@ class HubServer:
         self.token = TOKEN
         self.held: threading.Event | None = None
         self.unlinked = False
+        self.redirects: dict[str, str] = {}
+        self.basic: str | None = None
         self.requests: list[tuple[str, str, str, str | None]] = []
         self.httpd = _Server(("127.0.0.1", 0), _Handler)
         self.httpd.hub = self
@@ -239,6 +251,7 @@ def test_resolve_url_quotes_the_revision_and_path() -> None:
         ("hf://me/vecs/dir/", "is not a file on the Hub"),
         ("hf://me/vecs/../x.txt", "'..'"),
         ("hf://buckets/me/b/x.txt", "only model, dataset and space files"),
+        ("hf://me/vecs/a\tb.txt", "holds a control character"),
     ],
 )
 def test_what_is_not_a_hub_file_is_one_line(source: str, fragment: str, tmp_path: Path) -> None:
@@ -435,5 +448,179 @@ def test_an_endpoint_that_is_no_address_is_one_line(
     monkeypatch.setenv("HF_ENDPOINT", "ftp://hub.example")
     code, output = run("download", "hf://me/vecs/v.txt", "--cache-dir", tmp_path)
     lines = output.strip().splitlines()
-    assert code == 1 and len(lines) == 1 and "HF_ENDPOINT is 'ftp://hub.example'" in lines[0]
+    assert code == 1 and len(lines) == 1 and "HF_ENDPOINT='ftp://hub.example'" in lines[0]
+    assert "fix or unset it" in lines[0] and cache_files(tmp_path) == []
+
+
+# --- hostile or mistaken input (issue 11) ---------------------------------------------------------
+
+SECRET = "hf_SECRETSECRET"
+
+
+def basic(user: str, password: str) -> str:
+    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+
+
+def test_credentials_in_hf_endpoint_are_basic_auth_to_it_only_and_never_shown(
+    hub: HubServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    commit = hub.commit("me/vecs", {"v.txt": (VECTORS, True), "w.txt": (VECTORS, False)})
+    hub.basic = basic("u", SECRET)
+    code, output = run("download", "hf://me/vecs/v.txt", "--cache-dir", tmp_path)
+    assert code == 1 and "HTTP 401" in output  # the mirror wants its login
+
+    monkeypatch.setenv("HF_ENDPOINT", hub.endpoint.replace("http://", f"http://u:{SECRET}@"))
+    for name in ("v.txt", "w.txt"):  # in LFS (storage elsewhere), and in git (served here)
+        code, output = run("download", f"hf://me/vecs/{name}", "--cache-dir", tmp_path, "--json")
+        data = json.loads(output)
+        assert code == 0 and Path(data["path"]).read_bytes() == VECTORS
+        assert data["url"] == f"{hub.endpoint}/me/vecs/resolve/{commit}/{name}"  # no login
+    sent = {(m, host.split(":")[0], p.split("/")[1]): a for m, host, p, a in hub.requests[1:]}
+    assert sent[("HEAD", "127.0.0.1", "me")] == sent[("GET", "127.0.0.1", "me")] == hub.basic
+    assert sent[("GET", "localhost", "cdn")] is None  # the storage host never sees it
+
+    code, output = run("download", "hf://me/vecs/nope.txt", "--cache-dir", tmp_path)
+    assert code == 1 and "EntryNotFound" in output and SECRET not in output
+    hub.close()
+    code, output = run("download", "hf://me/vecs/v.txt", "--cache-dir", tmp_path / "fresh")
+    assert code == 1 and "cannot reach the Hub" in output and SECRET not in output
+    assert not any(SECRET in str(p) for p in tmp_path.rglob("*"))
+
+
+def test_a_build_through_an_endpoint_with_credentials_records_none(
+    hub: HubServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    hub.commit("me/vecs", {"v.txt": (VECTORS, True)})
+    hub.basic = basic("u", SECRET)
+    monkeypatch.setenv("HF_ENDPOINT", hub.endpoint.replace("http://", f"http://u:{SECRET}@"))
+    vocab = tmp_path / "vocab.txt"
+    vocab.write_text("guitar\npiano\n", encoding="utf-8")
+    args = ["build", "--pretrained", "hf://me/vecs/v.txt", "--vocab", vocab]
+    code, output = run(*args, "--out", tmp_path / "art", "--cache-dir", tmp_path / "c")
+    assert code == 0, output
+    manifest = (tmp_path / "art" / "manifest.json").read_text(encoding="utf-8")
+    assert SECRET not in output + manifest and "u:" not in manifest and hub.endpoint in manifest
+
+
+@pytest.mark.parametrize("scheme", ["ftp", "http"])
+def test_an_endpoint_with_credentials_is_never_shown_when_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, scheme: str
+) -> None:
+    endpoint = f"{scheme}://u:{SECRET}@127.0.0.1:1/?x=1"  # not http(s), or with a query
+    monkeypatch.setenv("HF_ENDPOINT", endpoint)
+    code, output = run("download", "hf://me/vecs/v.txt", "--cache-dir", tmp_path)
+    lines = output.strip().splitlines()
+    assert code == 1 and len(lines) == 1 and SECRET not in output
+    assert f"HF_ENDPOINT='{scheme}://u:***@127.0.0.1:1/?x=1'" in lines[0]
     assert cache_files(tmp_path) == []
+
+
+@pytest.mark.parametrize(
+    "revision", ["..", ".", "%2e%2e", "%2E", "main%2F..", "%2F", "x%00", "x%0A", "a%2F%2Fb"]
+)
+def test_revisions_that_name_nothing_are_refused_before_asking(
+    hub: HubServer, tmp_path: Path, revision: str
+) -> None:
+    hub.commit("me/vecs", {"v.txt": (VECTORS, True)})
+    source = f"hf://me/vecs@{revision}/v.txt"
+    code, output = run("download", source, "--cache-dir", tmp_path)
+    lines = output.strip().splitlines()
+    assert code == 1 and len(lines) == 1 and lines[0].startswith(f"Error: {source}: ")
+    assert "names no branch, tag or commit" in lines[0] and "HF_ENDPOINT" not in lines[0]
+    assert hub.requests == [] and cache_files(tmp_path) == []
+
+
+def test_a_dot_in_the_path_is_refused(hub: HubServer, tmp_path: Path) -> None:
+    code, output = run("download", "hf://me/vecs/./v.txt", "--cache-dir", tmp_path)
+    assert code == 1 and "a path with '.' names no file" in output and hub.requests == []
+
+
+@pytest.mark.parametrize(
+    ("where", "target"),
+    [("HEAD", "file:///etc/passwd"), ("HEAD", "data:text/plain,x"), ("GET", "ftp://{host}/v")],
+)
+def test_a_redirect_off_http_is_refused_by_name(
+    hub: HubServer, tmp_path: Path, where: str, target: str
+) -> None:
+    commit = hub.commit("me/vecs", {"v.txt": (VECTORS, False)})
+    revision = "main" if where == "HEAD" else commit  # the resolve, or the download
+    target = target.format(host=f"127.0.0.1:{hub.port}")
+    hub.redirects[f"/me/vecs/resolve/{revision}/v.txt"] = target
+    code, output = run("download", "hf://me/vecs/v.txt", "--cache-dir", tmp_path)
+    lines = output.strip().splitlines()
+    assert code == 1 and len(lines) == 1 and lines[0].startswith("Error: hf://me/vecs/v.txt: ")
+    assert f"redirects to {target}, which is not http:// or https://" in lines[0]
+    assert "loop" not in lines[0]
+    assert [f for f in cache_files(tmp_path) if f.startswith("downloads")] == []
+    assert hub.paths("GET", "/v") == []  # nothing followed it
+
+
+@pytest.mark.parametrize("scheme", ["HF://", "Hf://", "hF://"])
+def test_the_scheme_in_any_case_is_a_hub_source(
+    hub: HubServer, tmp_path: Path, scheme: str
+) -> None:
+    hub.commit("me/vecs", {"v.txt": (VECTORS, True)})
+    path, entry = fetch(f"{scheme}me/vecs/v.txt", cache=tmp_path)
+    assert path.read_bytes() == VECTORS and entry is not None
+    assert entry.name == "hf://me/vecs/v.txt"
+
+
+def test_bytes_that_are_not_utf8_are_named_as_such(hub: HubServer, tmp_path: Path) -> None:
+    source = os.fsdecode(b"hf://me/vecs/v\xff.txt")  # as Python receives it on a command line
+    code, output = run("download", source, "--cache-dir", tmp_path)
+    lines = output.strip().splitlines()
+    assert code == 1 and len(lines) == 1
+    assert "hf://me/vecs/v\\xff.txt holds bytes that are not UTF-8 (\\xff)" in lines[0]
+    assert "rename the file" not in lines[0] and hub.requests == []
+
+
+def test_a_revision_with_a_slash_gets_the_percent_encoded_spelling(
+    hub: HubServer, tmp_path: Path
+) -> None:
+    hub.commit("me/vecs", {"v.txt": (VECTORS, True)}, branch="feature/x")
+    for source, fixed in [
+        ("hf://me/vecs@feature/x/v.txt", "hf://me/vecs@feature%2Fx/v.txt"),
+        ("hf://me/vecs/v.txt@feature/x", "hf://me/vecs/v.txt@feature%2Fx"),
+    ]:
+        code, output = run("download", source, "--cache-dir", tmp_path)
+        lines = output.strip().splitlines()
+        assert code == 1 and len(lines) == 1 and "HTTP 404" in lines[0]
+        assert lines[0].endswith(
+            f"(if you meant a revision with a slash, write it as %2F: {fixed})"
+        )
+        code, output = run("download", fixed, "--cache-dir", tmp_path)
+        assert code == 0 and Path(output.strip()).read_bytes() == VECTORS
+
+
+def test_pull_request_refs_keep_their_slashes(hub: HubServer, tmp_path: Path) -> None:
+    hub.commit("me/vecs", {"v.txt": (VECTORS, True)}, branch="refs/pr/1")
+    path, entry = fetch("hf://me/vecs@refs/pr/1/v.txt", cache=tmp_path)
+    assert path.read_bytes() == VECTORS and entry is not None
+    assert hub.paths("HEAD", "/me/vecs/resolve/") == ["/me/vecs/resolve/refs%2Fpr%2F1/v.txt"]
+    code, output = run("download", "hf://me/vecs@refs/pr/1/nope.txt", "--cache-dir", tmp_path)
+    assert code == 1 and "EntryNotFound" in output and "%2F" not in output  # no hint needed
+
+
+def test_https_to_a_plain_http_endpoint_says_tls_failed(
+    hub: HubServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HF_ENDPOINT", hub.endpoint.replace("http://", "https://"))
+    code, output = run("download", "hf://me/vecs/v.txt", "--cache-dir", tmp_path)
+    lines = output.strip().splitlines()
+    assert code == 1 and len(lines) == 1 and "the TLS handshake failed" in lines[0]
+    assert "check the scheme (http:// or https://) and the port of HF_ENDPOINT" in lines[0]
+    assert "offline" not in lines[0] and "run it again" not in lines[0]
+    assert cache_files(tmp_path) == []
+
+
+def test_a_wrong_lock_timeout_is_refused_before_asking_the_hub(
+    hub: HubServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    hub.commit("me/vecs", {"v.txt": (VECTORS, True)})
+    monkeypatch.setenv("ALIGNER_LOCK_TIMEOUT", "xyz")
+    code, output = run("download", "hf://me/vecs/v.txt", "--cache-dir", tmp_path)
+    lines = output.strip().splitlines()
+    assert code == 1 and lines == [
+        "Error: ALIGNER_LOCK_TIMEOUT='xyz' is not a positive number; fix or unset it"
+    ]
+    assert hub.requests == [] and cache_files(tmp_path) == []

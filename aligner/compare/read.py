@@ -31,6 +31,7 @@ from aligner.corpus_io import (
     read_error,
 )
 from aligner.corpus_tables import KINDS, check_column, columns_of, csv_header, csv_read_options
+from aligner.encode_label_columns import is_integer_text
 from aligner.errors import CorpusError, InputError
 
 __all__ = ["Labelled", "read_labelled"]
@@ -46,7 +47,10 @@ class Labelled:
     Attributes:
         path: the file.
         texts: the text of each row (``""`` where it is null).
-        labels: the label of each row, as text (``1`` and ``"1"`` are one label).
+        labels: the label of each row, as text (``1`` and ``"1"`` are one label;
+            when every label is an integer, as ``aligner encode`` reads them,
+            ``+1`` and ``1`` are one label too, while ``007`` keeps the column
+            text).
         layout: ``"csv"``, ``"tsv"``, ``"jsonl"``, ``"parquet"`` or ``"arrow"``.
         header: whether line 1 of a CSV/TSV file is a header (line numbers in
             messages count it).
@@ -241,6 +245,8 @@ def _labels(split: Labelled, values: list[Any], column: str) -> list[str]:
                 f"{type(value).__name__}, not a value; pass the label column to --label-column"
             )
         labels.append(value.strip() if isinstance(value, str) else str(value))
+    if labels and all(map(is_integer_text, labels)):  # as aligner encode numbers them
+        labels = [str(int(label)) for label in labels]
     return labels
 
 

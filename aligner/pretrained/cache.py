@@ -49,6 +49,7 @@ __all__ = [
     "env_number",
     "forget",
     "hash_file",
+    "lock_timeout",
     "locked",
     "one_line",
     "problem",
@@ -273,7 +274,12 @@ def sweep(final: Path) -> None:
                 path.unlink(missing_ok=True)
 
 
-def _timeout() -> float:
+def lock_timeout() -> float:
+    """Seconds to wait for another writer: ``$ALIGNER_LOCK_TIMEOUT``, else three hours.
+
+    Raises:
+        InputError: the variable is set to something other than a positive number.
+    """
     value = env_number("ALIGNER_LOCK_TIMEOUT", DEFAULT_LOCK_TIMEOUT)
     return DEFAULT_LOCK_TIMEOUT if value is None else value
 
@@ -286,12 +292,11 @@ def locked(final: Path, *, progress: Progress = SILENT) -> Iterator[None]:
         DownloadError: another process kept it past ``ALIGNER_LOCK_TIMEOUT`` seconds.
         OSError: the lock file cannot be created (a read-only cache).
     """
-    path = lock_path(final)
+    path, limit = lock_path(final), lock_timeout()  # a wrong setting is refused at once
     lock = FileLock(str(path), thread_local=False)
     try:
         lock.acquire(timeout=0)
     except Timeout:
-        limit = _timeout()
         with progress.bar(f"waiting for another aligner process: {final.name}") as bar:
             bar.status(str(path))
             try:

@@ -27,18 +27,33 @@ from urllib.parse import unquote, urlsplit
 
 import platformdirs
 
-from aligner.errors import AlignerError, UnknownNameError, VectorsFormatError
+from aligner.errors import AlignerError, InputError, UnknownNameError, VectorsFormatError
 from aligner.pretrained import cache as entries
 from aligner.pretrained import gensim_data, hub
 from aligner.pretrained.cache import one_line
 from aligner.pretrained.registry import Entry, get, unknown_name_message
 from aligner.pretrained.retrieve import Job, fill
 from aligner.pretrained.transfer import Limits
-from aligner.pretrained.urls import check_url, redact, without_userinfo
+from aligner.pretrained.urls import (
+    check_url,
+    lower_scheme,
+    printable,
+    redact,
+    with_userinfo_of,
+    without_userinfo,
+)
 from aligner.pretrained.verify import Expected
 from aligner.progress import SILENT, Progress
 
-__all__ = ["CHUNK_SIZE", "cache_dir", "cached_path", "download", "fetch", "file_sha256"]
+__all__ = [
+    "CHUNK_SIZE",
+    "cache_dir",
+    "cache_folder",
+    "cached_path",
+    "download",
+    "fetch",
+    "file_sha256",
+]
 
 CHUNK_SIZE = entries.CHUNK_SIZE
 _PATH_SUFFIXES = {".txt", ".vec", ".bin", ".gz", ".zip", ".bz2", ".xz", ".w2v", ".glove"}
@@ -46,13 +61,43 @@ _NAME_BYTES = 200  # well under the 255 bytes a file name may have
 
 
 def cache_dir() -> Path:
-    """The cache root: ``$ALIGNER_CACHE`` if set, else the user cache dir for aligner."""
+    """The cache root: ``$ALIGNER_CACHE`` if set, else the user cache dir for aligner.
+
+    Raises:
+        InputError: ``$ALIGNER_CACHE`` holds bytes that are not UTF-8.
+    """
     env = os.environ.get("ALIGNER_CACHE")
-    return Path(env).expanduser() if env else Path(platformdirs.user_cache_dir("aligner"))
+    if env:
+        return _utf8(Path(env).expanduser(), "ALIGNER_CACHE")
+    return Path(platformdirs.user_cache_dir("aligner"))
 
 
-def _root(cache: str | os.PathLike[str] | None) -> Path:
-    return Path(cache).expanduser() if cache is not None else cache_dir()
+def _utf8(root: Path, given: str) -> Path:
+    """``root``, refused when its name holds bytes that are not UTF-8: the paths of the
+    cache are recorded (artifacts, JSON output) as text."""
+    text = str(root)
+    if re.search(r"[\udc80-\udcff]", text):
+        raise InputError(
+            f"the cache folder {printable(text)} ({given}) holds bytes that are not UTF-8, "
+            "and the cache's paths are recorded as text: give a folder whose name is UTF-8"
+        )
+    return root
+
+
+def cache_folder(cache: str | os.PathLike[str] | None = None) -> Path:
+    """The cache root: ``cache`` when given (``--cache-dir``), else :func:`cache_dir`.
+
+    Raises:
+        InputError: its name holds bytes that are not UTF-8 (the message names
+            ``--cache-dir`` or ``ALIGNER_CACHE``, whichever gave it).
+
+    Example:
+        >>> cache_folder("~/vectors-cache").name
+        'vectors-cache'
+    """
+    if cache is None:
+        return cache_dir()
+    return _utf8(Path(cache).expanduser(), "--cache-dir")
 
 
 def cached_path(url: str, cache: str | os.PathLike[str] | None = None) -> Path:
@@ -64,10 +109,11 @@ def cached_path(url: str, cache: str | os.PathLike[str] | None = None) -> Path:
         url = without_userinfo(url)[0]
     key = hashlib.sha256(url.encode("utf-8", "surrogateescape")).hexdigest()[:16]
     name = PurePosixPath(unquote(urlsplit(url).path)).name.replace("\\", "_")
-    name = re.sub(r"[\x00-\x1f\x7f]", "_", name)
+    name = re.sub(r"[\x00-\x1f\x7f\udc80-\udcff]", "_", name)  # control, not UTF-8
     while len(name.encode("utf-8", "surrogateescape")) > _NAME_BYTES:
         name = name[1:]  # keep the end: the suffixes say what the file is
-    return _root(cache) / "downloads" / key / (name if name not in ("", ".", "..") else "download")
+    name = name if name not in ("", ".", "..") else "download"
+    return cache_folder(cache) / "downloads" / key / name
 
 
 def file_sha256(path: str | os.PathLike[str]) -> str:
@@ -99,7 +145,8 @@ def download(
     """Download ``url`` into the cache (or find it there, checked) and return the file's path.
 
     Args:
-        url: an ``http(s)://`` URL.
+        url: an ``http(s)://`` URL (the scheme in any case); a ``user:password@``
+            in it is sent as HTTP Basic authentication, to its host only.
         sha256: the expected sha256 (hex); checked when given.
         size: the expected size in bytes; checked when given, and while streaming.
         md5: the expected md5 (hex); checked when given.
@@ -124,7 +171,9 @@ def download(
 
     Raises:
         InputError: a digest of the wrong length, a negative ``size``, or
-            ``git_sha1`` without ``size``.
+            ``git_sha1`` without ``size``; an ``ALIGNER_DOWNLOAD_*`` or
+            ``ALIGNER_LOCK_TIMEOUT`` variable that is not a positive number; a
+            cache folder whose name is not UTF-8 (all refused before any request).
         DownloadError: an invalid URL, an HTTP error, a web page, offline /
             unreachable / interrupted / too slow (the partial file is kept and
             the next call resumes it), or another process kept the entry locked.
@@ -136,18 +185,16 @@ def download(
         >>> download("https://example.org/vectors.txt.gz", size=1234)  # doctest: +SKIP
         PosixPath('/home/me/.cache/aligner/downloads/3f2a.../vectors.txt.gz')
     """
+    url = lower_scheme(url)
     job = Job(url, Expected(sha256=sha256, md5=md5, git_sha1=git_sha1, size=size), bearer)
     try:
         check_url(url)
         job.expected.check(url)
-        return fill(
-            job, cached_path(url, cache),
-            Limits.resolve(
-                timeout=timeout, low_speed_bytes=low_speed_bytes, low_speed_time=low_speed_time,
-                deadline=deadline, max_bytes=max_bytes,
-            ),
-            progress,
+        limits = _limits(
+            timeout=timeout, low_speed_bytes=low_speed_bytes, low_speed_time=low_speed_time,
+            deadline=deadline, max_bytes=max_bytes,
         )  # fmt: skip
+        return fill(job, cached_path(url, cache), limits, progress)
     except AlignerError as exc:  # one line, and no credential of the URL in it
         message = one_line(exc).replace(url, redact(url))
         userinfo = urlsplit(url).netloc.rpartition("@")[0] if "@" in url else ""
@@ -158,6 +205,24 @@ def download(
         if message == str(exc):
             raise
         raise type(exc)(message) from None
+
+
+def _limits(
+    timeout: float = 30.0,
+    *,
+    low_speed_bytes: int | None = None,
+    low_speed_time: float | None = None,
+    deadline: float | None = None,
+    max_bytes: int | None = None,
+) -> Limits:
+    """The transfer's limits (arguments, else the environment), and the lock's timeout
+    checked: a variable set wrong is refused before anything is asked of a server."""
+    limits = Limits.resolve(
+        timeout=timeout, low_speed_bytes=low_speed_bytes, low_speed_time=low_speed_time,
+        deadline=deadline, max_bytes=max_bytes,
+    )  # fmt: skip
+    entries.lock_timeout()
+    return limits
 
 
 def _looks_like_path(text: str) -> bool:
@@ -224,7 +289,7 @@ def fetch(
     path = Path(text).expanduser()
     if _exists(path):
         return _local(path), None
-    if text.startswith((hub.SCHEME, gensim_data.PREFIX)):
+    if hub.is_source(text) or gensim_data.is_source(text):
         return _fetch_published(text, cache, progress)
     if re.match(r"[a-z][a-z0-9+.-]*://", text, re.I):
         return download(text, cache=cache, progress=progress), None
@@ -234,17 +299,18 @@ def fetch(
         if _looks_like_path(text):
             raise UnknownNameError(unknown_name_message(text, looks_like_path=True)) from None
         raise
-    return _download_entry(entry, cache, progress), entry
+    return _download_entry(entry, entry.url, cache, progress), entry
 
 
 def _download_entry(
     entry: Entry,
+    url: str,
     cache: str | os.PathLike[str] | None,
     progress: Progress,
     bearer: str | None = None,
 ) -> Path:
     return download(
-        entry.url, sha256=entry.sha256, md5=entry.md5, git_sha1=entry.git_sha1, size=entry.size,
+        url, sha256=entry.sha256, md5=entry.md5, git_sha1=entry.git_sha1, size=entry.size,
         bearer=bearer, cache=cache, progress=progress,
     )  # fmt: skip
 
@@ -252,12 +318,19 @@ def _download_entry(
 def _fetch_published(
     text: str, cache: str | os.PathLike[str] | None, progress: Progress
 ) -> tuple[Path, Entry]:
-    """A ``gensim-data:`` or ``hf://`` source: what its publisher states, then the file."""
-    if text.startswith(hub.SCHEME):
-        entry, bearer = hub.resolve(text, cache=_root(cache)), hub.token()
+    """A ``gensim-data:`` or ``hf://`` source: what its publisher states, then the file.
+
+    The entry's ``url`` holds no credentials; those of ``HF_ENDPOINT`` or
+    ``ALIGNER_GENSIM_DATA_URL`` are added for the download (to that host only).
+    """
+    root = cache_folder(cache)
+    _limits()  # the environment's settings, checked before the Hub is asked
+    if hub.is_source(text):
+        entry, base, bearer = hub.resolve(text, cache=root), hub.endpoint(), hub.token()
     else:
-        entry, bearer = gensim_data.get(text.removeprefix(gensim_data.PREFIX)), None
+        entry, base, bearer = gensim_data.get(text), gensim_data.base_url(), None
     try:
-        return _download_entry(entry, cache, progress, bearer), entry
+        url = with_userinfo_of(entry.url, base)
+        return _download_entry(entry, url, root, progress, bearer), entry
     except AlignerError as exc:
         raise type(exc)(f"{text}: {exc}") from None

@@ -142,10 +142,10 @@ def _model_path(path: Path, member: str | None, layout: Layout, cache: Path | No
     """
     from aligner.pretrained import cache as entries
     from aligner.pretrained.archive import inner_name
-    from aligner.pretrained.download import cache_dir
+    from aligner.pretrained.download import cache_folder
 
     name = inner_name(path, member)
-    root = cache if cache is not None else cache_dir()
+    root = cache_folder(cache)
     target = root / "extracted" / _extract_key(path, member, name) / Path(name).name
     if entries.problem(target, verify=False) is None:
         return target

@@ -16,6 +16,8 @@ Environment:
     ALIGNER_GENSIM_DATA_URL: where the release assets are, instead of
     ``https://github.com/RaRe-Technologies/gensim-data/releases/download``
     (a mirror, or a local server in tests); a file is at ``<base>/<NAME>/<FILE_NAME>``.
+    A ``user:password@`` in it is sent to that host as HTTP Basic
+    authentication, never shown and never part of an entry's ``url``.
 
 Example:
     >>> entry = get("glove-wiki-gigaword-50")
@@ -32,8 +34,9 @@ from dataclasses import dataclass
 
 from aligner.errors import DownloadError, InputError, UnknownNameError
 from aligner.pretrained.registry import Entry
+from aligner.pretrained.urls import lower_scheme, printable, redact, without_userinfo
 
-__all__ = ["BASE_URL", "MODELS", "PREFIX", "Model", "base_url", "entries", "get"]
+__all__ = ["BASE_URL", "MODELS", "PREFIX", "Model", "base_url", "entries", "get", "is_source"]
 
 PREFIX = "gensim-data:"
 BASE_URL = "https://github.com/RaRe-Technologies/gensim-data/releases/download"
@@ -113,10 +116,15 @@ def base_url() -> str:
     Raises:
         InputError: the variable is set to something that is not an http(s) address.
     """
-    base = (os.environ.get(_ENV, "").strip() or BASE_URL).rstrip("/")
+    base = lower_scheme((os.environ.get(_ENV, "").strip() or BASE_URL).rstrip("/"))
     if not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", base):
-        raise InputError(f"{_ENV}={base!r} is not an http(s) address; fix or unset it")
+        raise InputError(f"{_ENV}='{redact(base)}' is not an http(s) address; fix or unset it")
     return base
+
+
+def is_source(text: str) -> bool:
+    """Whether ``text`` is a ``gensim-data:NAME`` source (the prefix in any case)."""
+    return text[: len(PREFIX)].lower() == PREFIX
 
 
 def _entry(model: Model) -> Entry:
@@ -128,7 +136,7 @@ def _entry(model: Model) -> Entry:
         )
     return Entry(
         name=PREFIX + model.name,
-        url=f"{base_url()}/{model.name}/{model.file_name}",
+        url=f"{without_userinfo(base_url())[0]}/{model.name}/{model.file_name}",
         format=None,  # the reader detects it
         dim=model.dim,
         vocab_size=model.records,
@@ -160,7 +168,7 @@ def get(name: str) -> Entry:
         >>> get("gensim-data:glove-twitter-25").url.rsplit("/", 2)[1:]
         ['glove-twitter-25', 'glove-twitter-25.gz']
     """
-    bare = name.removeprefix(PREFIX)
+    bare = name[len(PREFIX) :] if is_source(name) else name
     model = MODELS.get(bare) or MODELS.get(bare.lower())
     if model is None:
         raise UnknownNameError(_unknown(bare))
@@ -171,8 +179,8 @@ def _unknown(name: str) -> str:
     close = difflib.get_close_matches(name.lower(), MODELS, n=3, cutoff=0.6)
     hint = f"; did you mean {', '.join(PREFIX + c for c in close)}?" if close else ""
     return (
-        f"unknown gensim-data vectors model {name!r}{hint} (the word-vector models are listed "
-        "by `aligner download --list`; gensim-data's corpora are not vectors)"
+        f"unknown gensim-data vectors model '{printable(name)}'{hint} (the word-vector models are "
+        "listed by `aligner download --list`; gensim-data's corpora are not vectors)"
     )
 
 

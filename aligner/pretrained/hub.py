@@ -6,9 +6,13 @@ Spelling (huggingface_hub's ``hf://`` URIs; ``models/`` may be written or left o
     hf://datasets/OWNER/REPO[@REVISION]/PATH     of a dataset repository (spaces/ likewise)
     hf://OWNER/REPO/PATH@REVISION                the same, the revision written last
 
-REVISION is a branch, a tag or a commit (default ``main``; ``refs/pr/N`` in the
-first spelling, or percent-encoded: ``refs%2Fpr%2F1``). A file name that holds
-``@`` is written with the revision after the repository (``hf://o/r@main/a@b.txt``).
+REVISION is a branch, a tag or a commit (default ``main``; ``refs/pr/N`` and
+``refs/convert/NAME`` in the first spelling, as huggingface_hub reads them; any
+other slash percent-encoded: ``feature%2Fx``, ``refs%2Fpr%2F1``). A file name
+that holds ``@`` is written with the revision after the repository
+(``hf://o/r@main/a@b.txt``). The scheme may be written in any case (``HF://``);
+``.`` and ``..`` are neither revisions nor parts of a path, and a source holding
+bytes that are not UTF-8 or control characters is refused before any request.
 
 Before downloading, one ``HEAD`` request to
 ``{endpoint}/[datasets/]OWNER/REPO/resolve/{REVISION}/{PATH}`` (the URL
@@ -31,9 +35,12 @@ named last time, with its digests; the file then comes from the cache).
 
 Environment:
     HF_ENDPOINT: the Hub's address (default ``https://huggingface.co``): a
-    mirror, or a local server in tests.
+    mirror, or a local server in tests. A ``user:password@`` in it is sent to
+    that host as HTTP Basic authentication (as for any URL), never shown and
+    never part of an entry's ``url``.
     HF_TOKEN: sent as ``Authorization: Bearer`` to the endpoint (for private or
-    gated repositories); never to another host, never shown.
+    gated repositories; it takes the place of the endpoint's ``user:password``);
+    never to another host, never shown.
 
 Example:
     >>> parse("hf://datasets/me/vecs@v1/glove.txt.gz").url("https://huggingface.co")
@@ -55,13 +62,22 @@ from pathlib import Path
 from typing import IO
 from urllib.error import HTTPError
 from urllib.parse import quote, unquote, urlsplit
-from urllib.request import HTTPRedirectHandler, Request, build_opener
+from urllib.request import Request, build_opener
 
 from aligner.atomic import atomic_file
 from aligner.errors import DownloadError, UnknownNameError
 from aligner.pretrained.cache import one_line
 from aligner.pretrained.registry import Entry
-from aligner.pretrained.urls import check_url
+from aligner.pretrained.urls import (
+    HttpRedirectsOnly,
+    check_url,
+    lower_scheme,
+    printable,
+    redact,
+    tls_failure,
+    wire,
+    without_userinfo,
+)
 
 __all__ = [
     "DEFAULT_ENDPOINT",
@@ -82,6 +98,7 @@ _REVISION_FIRST = re.compile(
 )
 _REVISION_LAST = re.compile(r"(?P<repo>[^/@]+/[^/@]+)/(?P<path>.+?)(?:@(?P<rev>[^/@]+))?")
 _SPELLING = "hf://[datasets/]OWNER/REPO[@REVISION]/PATH"
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _log = logging.getLogger(__name__)
 
 
@@ -108,17 +125,25 @@ class HubFile:
         return f"{base}/{self.kind}{self.repo}/resolve/{at}/{quote(self.path)}"
 
 
+def is_source(text: str) -> bool:
+    """Whether ``text`` is an ``hf://`` source (the scheme in any case, as URL schemes are)."""
+    return text[: len(SCHEME)].lower() == SCHEME
+
+
 def parse(source: str) -> HubFile:
     """The repository, revision and path an ``hf://`` source names.
 
     Raises:
-        UnknownNameError: not of the form ``hf://[datasets/]OWNER/REPO[@REVISION]/PATH``.
+        UnknownNameError: not of the form ``hf://[datasets/]OWNER/REPO[@REVISION]/PATH``;
+            bytes that are not UTF-8, a control character, or a ``.`` / ``..``
+            in the revision or the path.
 
     Example:
         >>> parse("hf://fse/glove-wiki-gigaword-50/model.txt@v2").revision
         'v2'
     """
-    rest, kind = source.removeprefix(SCHEME), ""
+    _check_text(source)
+    rest, kind = (source[len(SCHEME) :] if is_source(source) else source), ""
     for given, prefix in _TYPES.items():
         if rest.startswith(given):
             rest, kind = rest[len(given) :], prefix
@@ -132,14 +157,37 @@ def parse(source: str) -> HubFile:
             f"{source} is not a file on the Hub: write {_SPELLING} "
             "(e.g. hf://fse/glove-wiki-gigaword-50/glove-wiki-gigaword-50.model.vectors.npy)"
         )
-    if ".." in match["path"].split("/"):
-        raise UnknownNameError(f"{source}: a path with '..' names no file of the repository")
-    return HubFile(kind, match["repo"], unquote(match["rev"] or "main"), match["path"])
+    if dots := {".", ".."} & set(match["path"].split("/")):
+        raise UnknownNameError(
+            f"{source}: a path with {max(dots)!r} names no file of the repository; "
+            "give the file's path from the repository's top"
+        )
+    revision = unquote(match["rev"] or "main")
+    if {"", ".", ".."} & set(revision.split("/")) or _CONTROL.search(revision):
+        raise UnknownNameError(
+            f"{source}: {printable(revision)!r} names no branch, tag or commit ('.', '..', "
+            "an empty part or a control character): check what follows @"
+        )
+    return HubFile(kind, match["repo"], revision, match["path"])
+
+
+def _check_text(source: str) -> None:
+    """Refuse bytes that are not UTF-8 and control characters: no Hub path holds them."""
+    if bad := re.search(r"[\udc80-\udcff]+", source):
+        raise UnknownNameError(
+            f"{printable(source)} holds bytes that are not UTF-8 "
+            f"({printable(bad.group())}): the Hub's paths are UTF-8 text; check the source"
+        )
+    if found := _CONTROL.search(source):
+        raise UnknownNameError(
+            f"{source!r} holds a control character ({found.group()!r}): no Hub file is "
+            "named so; check the source"
+        )
 
 
 def endpoint() -> str:
     """``$HF_ENDPOINT`` without a trailing ``/``, else :data:`DEFAULT_ENDPOINT`."""
-    return (os.environ.get("HF_ENDPOINT", "").strip() or DEFAULT_ENDPOINT).rstrip("/")
+    return lower_scheme((os.environ.get("HF_ENDPOINT", "").strip() or DEFAULT_ENDPOINT).rstrip("/"))
 
 
 def token() -> str | None:
@@ -157,7 +205,7 @@ class Facts:
     size: int | None
 
 
-class _SameHost(HTTPRedirectHandler):
+class _SameHost(HttpRedirectsOnly):
     """Follows a redirect only to the same host (a renamed repository), not to storage."""
 
     def redirect_request(
@@ -171,17 +219,18 @@ class _SameHost(HTTPRedirectHandler):
 _OPENER = build_opener(_SameHost)
 
 
-def _ask(source: str, url: str, bearer: str | None, timeout: float) -> Facts:
-    """HEAD ``url``; the facts of its reply (a redirect to another host included).
+def _ask(file: HubFile, source: str, url: str, auth: str | None, timeout: float) -> Facts:
+    """HEAD ``url`` (``auth``: its ``Authorization``); the facts of its reply (a redirect
+    to another host included).
 
     Raises:
-        DownloadError: the Hub refused (401, 403, 404...).
+        DownloadError: the Hub refused (401, 403, 404...), or redirects off http(s).
         OSError, HTTPException: it could not be reached.
     """
-    request = Request(url, method="HEAD", headers={"Accept-Encoding": "identity"})
+    request = Request(wire(url), method="HEAD", headers={"Accept-Encoding": "identity"})
     request.add_header("User-Agent", "aligner-downloader")
-    if bearer:
-        request.add_header("Authorization", f"Bearer {bearer}")  # same host only: see _SameHost
+    if auth:
+        request.add_header("Authorization", auth)  # same host only: see _SameHost
     try:
         with _OPENER.open(request, timeout=timeout) as reply:
             return _facts(reply.headers, redirected=False)
@@ -189,7 +238,9 @@ def _ask(source: str, url: str, bearer: str | None, timeout: float) -> Facts:
         exc.close()
         if 300 <= exc.code < 400 and exc.headers.get("Location"):
             return _facts(exc.headers, redirected=True)
-        raise _refusal(source, exc, bearer is not None) from None
+        raise _refusal(file, source, exc, auth) from None
+    except DownloadError as exc:  # a redirect to another scheme
+        raise DownloadError(f"{source}: {exc}") from None
 
 
 def _digits(value: str | None, count: int) -> str | None:
@@ -207,7 +258,7 @@ def _facts(headers: Message, *, redirected: bool) -> Facts:
     return Facts(_digits(headers.get("X-Repo-Commit"), 40), sha256, git_sha1, size)
 
 
-def _refusal(source: str, exc: HTTPError, has_token: bool) -> DownloadError:
+def _refusal(file: HubFile, source: str, exc: HTTPError, auth: str | None) -> DownloadError:
     code = exc.headers.get("X-Error-Code") or ""
     said = f"HTTP {exc.code} {code or one_line(exc.reason)}".rstrip()
     if code == "EntryNotFound":
@@ -218,11 +269,27 @@ def _refusal(source: str, exc: HTTPError, has_token: bool) -> DownloadError:
         remedy = "the repository is gated: accept its conditions on its page, with HF_TOKEN set"
     elif exc.code == 401 or code == "RepoNotFound":
         remedy = "no such repository, or a private one: check OWNER/REPO" + (
-            ", and that HF_TOKEN may read it" if has_token else ", or set HF_TOKEN"
+            ", and that HF_TOKEN may read it" if token() else ", or set HF_TOKEN"
         )
     else:
         remedy = "check the source, or try again later"
-    return DownloadError(f"{source}: the Hub answered {said}; {remedy}")
+    hint = _slash_hint(file, source) if exc.code == 404 else ""
+    return DownloadError(f"{source}: the Hub answered {said}; {remedy}{hint}")
+
+
+def _slash_hint(file: HubFile, source: str) -> str:
+    """How to write a revision that holds a slash, when ``source`` may have meant one."""
+    fixed = None
+    if "/" in file.path and not file.revision.startswith("refs/"):
+        first = file.path.split("/", 1)[0]
+        written = f"@{file.revision}/{first}/"
+        if written in source:  # hf://o/r@feature/x/v.txt: branch 'feature', path 'x/v.txt'
+            fixed = source.replace(written, f"@{quote(f'{file.revision}/{first}', safe='')}/", 1)
+    at = file.path.rfind("@")
+    if fixed is None and at > 0 and "/" in file.path[at + 1 :]:  # o/r/v.txt@a/b: all one path
+        head = source[: len(source) - len(file.path) + at + 1]
+        fixed = head + quote(file.path[at + 1 :], safe="")
+    return f" (if you meant a revision with a slash, write it as %2F: {fixed})" if fixed else ""
 
 
 def _memo(cache: Path, base: str, file: HubFile) -> Path:
@@ -269,25 +336,46 @@ def resolve(source: str, *, cache: Path, timeout: float = 30.0) -> Entry:
         >>> resolve("hf://fse/glove-wiki-gigaword-50/x.txt", cache=Path("c"))  # doctest: +SKIP
         Entry(name='hf://fse/...', url='https://huggingface.co/fse/.../resolve/1f0c.../x.txt', ...)
     """
-    file, base = parse(source), endpoint()
-    url = file.url(base)
-    try:
-        check_url(url)
-    except DownloadError as exc:
-        raise DownloadError(f"{source}: {exc} (HF_ENDPOINT is {base!r}: fix or unset it)") from None
+    file, (base, auth) = parse(source), _address()
     where = _memo(cache, base, file)
     try:
-        facts = _ask(source, url, token(), timeout)
+        facts = _ask(file, source, file.url(base), token_auth() or auth, timeout)
     except (OSError, HTTPException) as exc:
         return _entry(source, file, base, _offline(source, base, where, exc))
     _remember(where, facts)
     return _entry(source, file, base, facts)
 
 
+def _address() -> tuple[str, str | None]:
+    """The endpoint without its ``user:password@``, and the Basic authorization they make."""
+    base = endpoint()
+    try:
+        check_url(base)
+        parts = urlsplit(base)
+        if parts.query or parts.fragment:
+            raise DownloadError(f"the address {redact(base)} has a query or a fragment")
+    except DownloadError as exc:
+        raise DownloadError(
+            f"HF_ENDPOINT='{redact(base)}' is not the Hub's address ({exc}): fix or unset it"
+        ) from None
+    return without_userinfo(base)
+
+
+def token_auth() -> str | None:
+    """``Authorization: Bearer $HF_TOKEN``, or None without a token."""
+    bearer = token()
+    return f"Bearer {bearer}" if bearer else None
+
+
 def _offline(source: str, base: str, where: Path, exc: BaseException) -> Facts:
     """What an earlier resolution of ``source`` found, now that the Hub cannot be reached."""
     facts = _recall(where)
     if facts is None:
+        of = " of HF_ENDPOINT" if os.environ.get("HF_ENDPOINT", "").strip() else ""
+        if (tls := tls_failure(exc, of=of)) is not None:
+            raise DownloadError(
+                f"cannot reach the Hub at {base} to resolve {source}: {tls}"
+            ) from None
         reason = one_line(getattr(exc, "reason", None) or exc) or type(exc).__name__
         raise DownloadError(
             f"cannot reach the Hub at {base} to resolve {source} ({reason}): offline or "
@@ -301,7 +389,7 @@ def _offline(source: str, base: str, where: Path, exc: BaseException) -> Facts:
 def _entry(source: str, file: HubFile, base: str, facts: Facts) -> Entry:
     at = facts.commit or file.revision
     return Entry(
-        name=source,
+        name=SCHEME + (source[len(SCHEME) :] if is_source(source) else source),
         url=file.url(base, at),
         format=None,  # the reader detects it
         dim=None,

@@ -22,8 +22,9 @@ is sent whole again instead of being spliced onto the old start.
 
 A URL's ``user:password@`` is sent as HTTP Basic authentication, and a bearer
 token (``HF_TOKEN`` for ``hf://`` sources) as ``Authorization: Bearer``; neither
-is sent on after a redirect, and neither appears in a message (see
-:mod:`aligner.pretrained.urls`).
+is sent on after a redirect, and neither appears in a message. A redirect is
+followed only to an http(s) address, and a failed TLS handshake is told as such
+rather than as a network that is down (see :mod:`aligner.pretrained.urls`).
 """
 
 from __future__ import annotations
@@ -37,11 +38,19 @@ from http.client import HTTPException, HTTPResponse
 from pathlib import Path
 from typing import Protocol
 from urllib.error import HTTPError
-from urllib.request import Request, urlopen
+from urllib.request import Request, build_opener
 
 from aligner.errors import ChecksumError, DownloadError
 from aligner.pretrained.cache import CHUNK_SIZE, env_number, one_line, write_remedy
-from aligner.pretrained.urls import check_url, redact, without_userinfo
+from aligner.pretrained.urls import (
+    LOCAL_HINT,
+    HttpRedirectsOnly,
+    check_url,
+    redact,
+    tls_failure,
+    wire,
+    without_userinfo,
+)
 from aligner.progress import Progress
 
 __all__ = [
@@ -61,10 +70,7 @@ __all__ = [
 ]
 
 USER_AGENT = "aligner-downloader"
-LOCAL_HINT = (
-    "or download the file yourself and pass its path instead "
-    "(aligner build --pretrained /path/to/vectors.txt ...)"
-)
+_OPENER = build_opener(HttpRedirectsOnly)
 _HTML_TYPES = {"text/html", "application/xhtml+xml"}
 
 
@@ -170,13 +176,18 @@ def _request(
         headers["Range"] = f"bytes={have}-"
         if validator is not None:
             headers["If-Range"] = str(validator["if_range"])
-    made = Request(target, headers=headers)
+    made = Request(wire(target), headers=headers)
     if auth is not None:
         made.add_unredirected_header("Authorization", auth)  # not sent on after a redirect
     return made
 
 
 def _http_error(url: str, exc: HTTPError) -> DownloadError:
+    if 300 <= exc.code < 400 and not exc.headers.get("Location"):
+        return DownloadError(
+            f"HTTP {exc.code} for {redact(url)} names no address to go to (no Location); "
+            f"check the URL, {LOCAL_HINT}"
+        )
     if 300 <= exc.code < 400:
         return DownloadError(
             f"HTTP {exc.code} for {redact(url)}: it redirects in a loop or too many times "
@@ -209,7 +220,7 @@ def request(
         StartOver: the server resumes at another byte than asked, or another file.
     """
     try:
-        response: HTTPResponse = urlopen(
+        response: HTTPResponse = _OPENER.open(
             _request(url, have, validator, bearer), timeout=limits.socket_timeout()
         )
     except HTTPError as exc:
@@ -221,6 +232,8 @@ def request(
             return Reply(None, have, total)
         raise _http_error(url, exc) from None
     except (OSError, HTTPException) as exc:
+        if (tls := tls_failure(exc)) is not None:  # a retry will not help
+            raise DownloadError(f"cannot download {redact(url)}: {tls}; {LOCAL_HINT}") from None
         raise offline(url, exc) from exc
     try:
         return _reply(url, response, have, validator)
