@@ -21,21 +21,27 @@ import contextlib
 import errno
 import fcntl
 import hashlib
+import json
 import os
 import re
 import secrets
 import shutil
+import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from aligner.errors import InputError
+from aligner.writable import check_not_artifact_file, shown
 
 __all__ = [
+    "JOURNAL_NAME",
     "NO_LINKS",
     "atomic_file",
     "check_file_output",
+    "exists_error",
     "fsync_path",
+    "journal_needs",
     "lock_directory",
     "pid_alive",
     "place_directory",
@@ -48,6 +54,9 @@ __all__ = [
 
 # .<name>.<pid>.<8 hex>.tmp: the name a writer gives what is not finished yet
 TEMP_NAME = re.compile(r"^\.(?P<name>.+)\.(?P<pid>[0-9]+)\.[0-9a-f]{8}\.tmp$")
+# .<name>.journal: what a writer of several files (aligner.export.place) has set aside
+JOURNAL_NAME = re.compile(r"^\.(?P<name>.+)\.journal$")
+JOURNAL_CAP = 1 << 16  # a journal names a few files
 
 
 def sha256_file(path: Path) -> str:
@@ -101,16 +110,20 @@ def sweep_temporaries(folder: Path, name: str | None = None) -> list[Path]:
         name: only the temporaries of this output name; ``None``: all of them.
 
     Returns:
-        The paths removed. What cannot be removed (permissions) is left alone.
+        The paths removed. What cannot be removed (permissions) is left alone,
+        and so is what a journal still names (see :func:`journal_needs`).
     """
     try:
         entries = list(os.scandir(folder))
     except OSError:
         return []
+    needed = journal_needs(folder)
     removed = []
     for entry in entries:
         match = TEMP_NAME.match(entry.name)
         if match is None or (name is not None and match["name"] != name):
+            continue
+        if entry.name in needed:  # a crashed writer's journal restores it: not ours to remove
             continue
         if pid_alive(int(match["pid"])):
             continue
@@ -126,24 +139,87 @@ def sweep_temporaries(folder: Path, name: str | None = None) -> list[Path]:
     return removed
 
 
+def journal_needs(folder: Path) -> set[str]:
+    """The names that the journals in ``folder`` still need (their files set aside).
+
+    A writer of several files (:mod:`aligner.export.place`) writes
+    ``.<name>.journal`` before it replaces anything, naming the files it sets
+    aside; until the journal is gone, those files are the only copy of what it
+    replaced, and a sweep must leave them. Journals that cannot be read name
+    nothing.
+    """
+    try:
+        names = [n for n in os.listdir(folder) if JOURNAL_NAME.match(n)]
+    except OSError:
+        return set()
+    needed: set[str] = set()
+    for name in names:
+        needed |= _journal_names(folder / name)
+    return needed
+
+
+def _journal_names(path: Path) -> set[str]:
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+        try:
+            raw = os.read(fd, JOURNAL_CAP) if stat.S_ISREG(os.fstat(fd).st_mode) else b""
+        finally:
+            os.close(fd)
+        record = json.loads(raw)
+    except (OSError, ValueError, RecursionError):
+        return set()
+    files = record.get("files") if isinstance(record, dict) else None
+    names = {record.get("staged")} if isinstance(record, dict) else set()
+    for entry in files if isinstance(files, list) else []:
+        if isinstance(entry, dict):
+            names.add(entry.get("aside"))
+    return {n for n in names if isinstance(n, str)}
+
+
 def check_file_output(path: str | os.PathLike[str], *, force: bool = False) -> Path:
     """Check, before any long work, that a file may be written at ``path``.
 
+    A symbolic link at ``path`` (dangling or not) is replaced itself, never
+    the file it points to, and like any existing output only with ``force``.
+
     Raises:
-        InputError: ``path`` is a directory or another non-regular file, or
-            exists and ``force`` is false.
+        InputError: ``path`` is a directory or another non-regular file, is
+            one of an artifact's own files (see
+            :func:`~aligner.writable.check_not_artifact_file`), or exists (a
+            symbolic link too) and ``force`` is false.
     """
     path = Path(path)
+    check_not_artifact_file(path)
+    if os.path.islink(path):
+        if not force:
+            raise InputError(f"output {shown(path)} {_link_note(path)}; {_LINK_REMEDY}")
+        return path
     if path.is_dir():
-        raise InputError(f"output {path} is a directory; choose a file name for --out")
+        raise InputError(f"output {shown(path)} is a directory; choose a file name for --out")
     if path.exists() and not path.is_file():
         raise InputError(
-            f"output {path} exists and is not a regular file (a device, FIFO or socket); "
+            f"output {shown(path)} exists and is not a regular file (a device, FIFO or socket); "
             "choose a file name for --out"
         )
     if path.exists() and not force:
-        raise InputError(f"output file {path} already exists; pass --force to replace it")
+        raise InputError(f"output file {shown(path)} already exists; pass --force to replace it")
     return path
+
+
+_LINK_REMEDY = (
+    "pass --force to replace the link itself (what it points to is left alone), "
+    "or choose another --out"
+)
+
+
+def _link_note(path: Path) -> str:
+    """``is a symbolic link to X`` (``, which does not exist`` when it dangles)."""
+    try:
+        target = os.readlink(path)
+    except OSError:
+        return "is a symbolic link"
+    dangling = "" if os.path.exists(path) else ", which does not exist"
+    return f"is a symbolic link to {shown(target)}{dangling}"
 
 
 @contextmanager
@@ -203,12 +279,12 @@ def place_new(tmp: Path, path: Path) -> None:
     try:
         os.link(tmp, path)
     except FileExistsError:
-        raise _exists(path) from None
+        raise exists_error(path) from None
     except OSError as exc:
         if exc.errno not in NO_LINKS:
             raise
         if os.path.lexists(path):
-            raise _exists(path) from None
+            raise exists_error(path) from None
         os.rename(tmp, path)
         return
     tmp.unlink()
@@ -218,9 +294,12 @@ def place_new(tmp: Path, path: Path) -> None:
 NO_LINKS = {errno.EPERM, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EMLINK, errno.EXDEV, errno.ENOSYS}
 
 
-def _exists(path: Path) -> InputError:
+def exists_error(path: Path) -> InputError:
+    """The error of an output that exists (another run wrote it meanwhile)."""
+    if os.path.islink(path):
+        return InputError(f"output {shown(path)} {_link_note(path)}; {_LINK_REMEDY}")
     return InputError(
-        f"output file {path} already exists (another run wrote it meanwhile); "
+        f"output file {shown(path)} already exists (another run wrote it meanwhile); "
         "pass --force to replace it"
     )
 

@@ -170,6 +170,9 @@ def check_config(config: BuildConfig) -> int:
         InputError: a missing or doubled source, a field that does not apply,
             parameters of another method, two different seeds, or a bad value.
     """
+    from aligner.vocab import check_specials
+
+    check_specials(config.pad, config.unk)  # before dataset 1 is counted
     _check_sources(config)
     unused = _not_applying(config)
     if unused:

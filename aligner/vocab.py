@@ -24,6 +24,7 @@ from __future__ import annotations
 import os
 import re
 import stat
+import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import IO
@@ -37,12 +38,68 @@ __all__ = [
     "DEFAULT_UNK",
     "LAYOUTS",
     "Vocab",
+    "check_specials",
     "read_vocab",
     "vocab_layout",
 ]
 
 DEFAULT_PAD = "<pad>"
 DEFAULT_UNK = "<unk>"
+
+
+def check_specials(pad: str | None, unk: str | None) -> None:
+    """Check that the special tokens can be written wherever a token goes.
+
+    A special token is one line of an artifact's vocabulary file and of a
+    vocabulary file, and one key of a word2vec or GloVe file, so it cannot be
+    empty or hold whitespace (a space, a tab, a line break) or a control or
+    format character (U+0000-U+001F, U+007F-U+009F, U+200B, U+FEFF, ...).
+
+    Args:
+        pad: the padding token, or ``None``.
+        unk: the unknown-word token, or ``None``.
+
+    Raises:
+        VocabError: one of them cannot be, or they are equal.
+
+    Example:
+        >>> check_specials("<pad>", "<unk>")
+        >>> check_specials("a b", None)
+        Traceback (most recent call last):
+        aligner.errors.VocabError: pad token 'a b' holds whitespace (' ', U+0020), and a ...
+    """
+    for role, token in (("pad", pad), ("unk", unk)):
+        if token is None:
+            continue
+        if not isinstance(token, str):
+            raise VocabError(f"{role} token must be a string or None, not {type(token).__name__}")
+        problem = _special_problem(token)
+        if problem is not None:
+            raise VocabError(
+                f"{role} token {token!r} {problem}, and a special token is one line of a "
+                "vocabulary file and one key of a vectors file; choose one without whitespace "
+                f"or control characters (e.g. '<{role}>'), or none (--{role}-token '', "
+                f"{role}=None)"
+            )
+    if pad is not None and pad == unk:
+        raise VocabError(f"pad and unk tokens must differ (both are {pad!r})")
+
+
+_INVISIBLE = {"Cc": "a control character", "Cf": "an invisible format character"}
+_INVISIBLE["Cs"] = "a lone surrogate (not UTF-8)"
+
+
+def _special_problem(token: str) -> str | None:
+    """What makes ``token`` unusable as a special token, or ``None``."""
+    if not token:
+        return "is empty"
+    for char in token:
+        if char.isspace():
+            return f"holds whitespace ({char!r}, U+{ord(char):04X})"
+        kind = _INVISIBLE.get(unicodedata.category(char))
+        if kind is not None:
+            return f"holds {kind} ({char!r}, U+{ord(char):04X})"
+    return None
 
 
 class Vocab:
@@ -55,8 +112,9 @@ class Vocab:
         unk: the token unknown words map to, or ``None`` for none.
 
     Raises:
-        VocabError: a duplicate token, a token equal to a special, or a count
-            list of the wrong length.
+        VocabError: a duplicate token, a token equal to a special, a special
+            token that is empty or holds whitespace or a control character
+            (see :func:`check_specials`), or a count list of the wrong length.
     """
 
     def __init__(
@@ -67,9 +125,8 @@ class Vocab:
         pad: str | None = DEFAULT_PAD,
         unk: str | None = DEFAULT_UNK,
     ) -> None:
+        check_specials(pad, unk)
         specials = [s for s in (pad, unk) if s is not None]
-        if len(set(specials)) != len(specials):
-            raise VocabError(f"pad and unk tokens must differ (both are {pad!r})")
         words = list(tokens)
         self.tokens: list[str] = [*specials, *words]
         self.specials: tuple[str, ...] = tuple(specials)

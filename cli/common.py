@@ -153,7 +153,10 @@ def shown(path: str | bytes | os.PathLike[Any]) -> str:
 _OS_REMEDIES = {
     errno.ENOSPC: ("no space left on the device", "free some space, or write to another disk"),
     errno.EDQUOT: ("disk quota exceeded", "free some space, or write to another disk"),
-    errno.EFBIG: ("the file is too large for its file system", "write to another disk"),
+    errno.EFBIG: (
+        "the file is too large for its file system or for the size limit of this process",
+        "write to another disk, or raise the limit (ulimit -f)",
+    ),
     errno.EROFS: ("the file system is read-only", "choose a path on a writable disk"),
     errno.EACCES: ("permission denied", "check the permissions, or choose another path"),
     errno.EPERM: ("operation not permitted", "check the permissions, or choose another path"),
@@ -254,6 +257,12 @@ def _value_message(exc: ValueError) -> str | None:
     return None
 
 
+def _escaped_byte(match: re.Match[str]) -> str:
+    """A lone surrogate as text: a byte that was not UTF-8 (``\\xNN``), else ``\\uXXXX``."""
+    code = ord(match.group())
+    return f"\\x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else f"\\u{code:04x}"
+
+
 def library_errors(func: F) -> F:
     """Turn aligner's errors, and the operating system's, into one line and exit status 1.
 
@@ -270,8 +279,8 @@ def library_errors(func: F) -> F:
 
         try:
             return func(*args, **kwargs)
-        except AlignerError as exc:
-            raise click.ClickException(str(exc)) from exc
+        except AlignerError as exc:  # a path's bytes that are not UTF-8 shown as \xNN
+            raise click.ClickException(_SURROGATE.sub(_escaped_byte, str(exc))) from exc
         except OSError as exc:
             raise click.ClickException(os_error_message(exc, kwargs.get("out"))) from exc
         except MemoryError as exc:

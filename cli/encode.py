@@ -7,13 +7,20 @@ from typing import Any
 import click
 
 from aligner_cli.common import (
-    OutputFile,
     emit,
     json_option,
     library_errors,
     shown,
     text_column_option,
 )
+from aligner_cli.engine import (
+    EngineOutputFile,
+    EnginePath,
+    engine_options,
+    engine_session,
+    local_only,
+)
+from aligner_cli.help import SectionedCommand, section
 
 EXAMPLE = (
     "\b\nExample:\n  aligner encode --artifact build/demo --data data_samples/train.tsv "
@@ -46,7 +53,8 @@ def _labels_line(result: Any) -> str:
     return f"; labels: {pairs}{more}"
 
 
-@click.command(epilog=EXAMPLE)
+@click.command(cls=SectionedCommand, epilog=EXAMPLE)
+@section("Input")
 @click.option(
     "--artifact",
     required=True,
@@ -56,9 +64,10 @@ def _labels_line(result: Any) -> str:
 @click.option(
     "--data",
     required=True,
-    type=click.Path(exists=True, dir_okay=False),
+    type=EnginePath(exists=True, dir_okay=False),
     help="Parquet, Arrow, JSONL or CSV/TSV file (JSONL, CSV, TSV and text may be .gz/.bz2/.xz), "
-    "or plain text: one text per line.",
+    "or plain text: one text per line. With --engine spark: files, directories or globs "
+    "Spark reads (hdfs://, s3a://; Parquet, JSONL, CSV/TSV, text; .gz/.bz2).",
 )
 @text_column_option("of --data (required for tabular data, refused for plain text)")
 @click.option(
@@ -77,13 +86,7 @@ def _labels_line(result: Any) -> str:
     "(e.g. the training split's, so that every split shares ids) or a text file, one name "
     "per line (line 1: id 0).",
 )
-@click.option(
-    "--out",
-    required=True,
-    type=OutputFile(),
-    help="Parquet file to write (NAME.parquet): the columns of --data plus input_ids "
-    "(list<int32>), attention_mask (with --pad), length, and labels (with --label-column).",
-)
+@section("Encoding")
 @click.option(
     "--max-length",
     type=click.IntRange(min=1),
@@ -110,8 +113,19 @@ def _labels_line(result: Any) -> str:
     show_default=True,
     help="Copy the input's columns into the output, or write only the encoded columns.",
 )
+@section("Output")
+@click.option(
+    "--out",
+    required=True,
+    type=EngineOutputFile(),
+    help="Parquet file to write (NAME.parquet): the columns of --data plus input_ids "
+    "(list<int32>), attention_mask (with --pad), length, and labels (with --label-column). "
+    "With --engine spark: a directory of Parquet parts, rows in the input's order.",
+)
 @click.option("--force", is_flag=True, help="Replace an existing --out file.")
 @json_option
+@section("Engine")
+@engine_options
 @library_errors
 def encode(
     artifact: str,
@@ -126,6 +140,7 @@ def encode(
     keep_columns: bool,
     force: bool,
     as_json: bool,
+    engine: dict[str, Any],
 ) -> None:
     """Encode the texts of a data file into token ids with an artifact's tokenizer.
 
@@ -144,6 +159,12 @@ def encode(
         raise click.UsageError("--pad needs --max-length")
     if label_names is not None and label_column is None:
         raise click.UsageError("--label-names needs --label-column")
+    local_only(engine, label_column=label_column)
+    with engine_session(engine) as spark:
+        if spark is not None:
+            _encode_on_spark(spark, artifact, data, out, text_column, max_length, pad, unknown,
+                             keep_columns, force, as_json)  # fmt: skip
+            return
     art = open_artifact(artifact, verify=False)
     if pad and art.vocab.pad_id is None:
         raise InputError(
@@ -167,4 +188,21 @@ def encode(
     click.echo(
         f"wrote {shown(result.path)}: {result.rows:,} rows, {result.tokens:,} tokens "
         f"({result.unknown:,} unknown) in {result.seconds:.2f} s{_labels_line(result)}"
+    )
+
+
+def _encode_on_spark(spark: Any, artifact: str, data: str, out: str, *args: Any) -> None:
+    from aligner.engines.spark import encode_files
+
+    text_column, max_length, pad, unknown, keep_columns, force, as_json = args
+    done = encode_files(
+        spark, data, artifact, out, text_column=text_column, max_length=max_length, pad=pad,
+        unknown=unknown, keep_columns=keep_columns, force=force,
+    )  # fmt: skip
+    if as_json:
+        emit(done.to_dict() | {"seconds": round(done.seconds, 3)})
+        return
+    click.echo(
+        f"wrote {shown(done.path)}: {done.rows:,} rows from {done.files:,} files, "
+        f"{done.tokens:,} tokens ({done.unknown:,} unknown) in {done.seconds:.2f} s"
     )

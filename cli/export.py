@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import click
 
 from aligner.export.formats import FORMATS
-from aligner_cli.common import OutputFile, emit, json_option, library_errors
+from aligner_cli.common import OutputFile, emit, json_option, library_errors, shown
 from aligner_cli.help import SectionedCommand, section
 
 if TYPE_CHECKING:
@@ -26,7 +26,7 @@ def summary(result: ExportResult) -> str:
         ``wrote e.kv + e.kv.vectors.npy: 5 rows x 12 (gensim, float32); 4 rows without a
         found vector left out (pad, unknown, filled at random: --include-filled keeps them)``
     """
-    names = " + ".join(str(f) for f in reversed(result.files))
+    names = " + ".join(shown(f) for f in reversed(result.files))
     if result.dim is None:
         line = f"wrote {names}: {result.rows} tokens ({result.format})"
     else:

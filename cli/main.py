@@ -21,6 +21,7 @@ from aligner_cli.common import (
 from aligner_cli.compare import compare
 from aligner_cli.download import download
 from aligner_cli.encode import encode
+from aligner_cli.engine import engine_options, engine_session, local_only
 from aligner_cli.evaluate import eval_command
 from aligner_cli.evaluate import manifest_lines as eval_manifest_lines
 from aligner_cli.export import export as export_command
@@ -35,6 +36,7 @@ from aligner_cli.tokenizer import (
     tokenizer_options,
 )
 from aligner_cli.training import (
+    check_engine,
     check_tokenizer_options,
     corpus_option,
     run_build,
@@ -214,6 +216,7 @@ def build(
         format=vectors_format,
         member=member,
         dim=training["dim"] if pretrained else None,
+        workers=training["workers"] if pretrained else None,
         skip_bad_rows=skip_bad_rows,
         cache=cache_dir,
         vocab=vocab,
@@ -311,6 +314,8 @@ def _print_build(result: Any, as_json: bool) -> None:
 @json_option
 @section("Other")
 @seed_option("training")
+@section("Engine")
+@engine_options
 @library_errors
 def train(
     corpus: str,
@@ -322,6 +327,7 @@ def train(
     force: bool,
     as_json: bool,
     seed: int,
+    engine: dict[str, Any],
 ) -> None:
     """Train vectors on a corpus and write them as a standalone vectors file.
 
@@ -337,11 +343,14 @@ def train(
     check_follow_links(follow_links, corpus)
     check_tokenizer_options(ctx, tokenizer)
     method, values = training_values(ctx, training)
-    result = train_vectors_file(
-        corpus, out, method, values | {"seed": seed},
-        tokenizer=given_tokenizer(tokenizer, "train"), text_column=text_column, force=force,
-        progress=TqdmProgress(), follow_links=follow_links,
-    )  # fmt: skip
+    check_engine(engine, method)
+    local_only(engine, follow_links=follow_links)
+    with engine_session(engine) as spark:
+        result = train_vectors_file(
+            corpus, out, method, values | {"seed": seed},
+            tokenizer=given_tokenizer(tokenizer, "train"), text_column=text_column, force=force,
+            progress=TqdmProgress(), follow_links=follow_links, spark=spark,
+        )  # fmt: skip
     vectors = result.vectors
     summary = {"path": str(result.path), "method": method, "rows": len(vectors), "dim": vectors.dim}
     summary |= {"format": result.format, "notes": result.notes}

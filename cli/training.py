@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 import click
 
 from aligner_cli.common import grouped_options
+from aligner_cli.engine import EnginePath, uses_spark
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -73,8 +74,15 @@ def _options(*, pretrained: bool) -> list[Callable[[F], F]]:
         click.option(
             "--workers",
             type=click.IntRange(min=1),
-            default=1,
-            help="word2vec, fasttext: training threads; 1 makes results byte-reproducible.",
+            default=None,
+            show_default="1; with --pretrained, one per core" if pretrained else "1",
+            help="word2vec, fasttext: training threads; 1 makes results byte-reproducible."
+            + (
+                " With --pretrained: processes that scan an uncompressed text file (the "
+                "artifact is the same for any number)."
+                if pretrained
+                else ""
+            ),
         ),
         click.option(
             "--min-n",
@@ -204,11 +212,12 @@ def training_values(
     method = training["method"]
     chosen = given(ctx, KEYS)
     if pretrained:
-        unused = [flag(ctx, name) for name in chosen if name != "dim"]
+        unused = [flag(ctx, name) for name in chosen if name not in ("dim", "workers")]
         if unused:
             raise click.UsageError(
                 f"{', '.join(unused)} {'apply' if len(unused) > 1 else 'applies'} to training "
-                "on --corpus; --pretrained vectors are read as they are (--dim checks their size)"
+                "on --corpus; --pretrained vectors are read as they are (--dim checks their size, "
+                "--workers sets the processes that read them)"
             )
         return method, {}
     for name in chosen:
@@ -225,7 +234,9 @@ def training_values(
     values = {
         name: value
         for name, value in training.items()
-        if name != "method" and method in APPLIES.get(name, (method,))
+        if name != "method"
+        and method in APPLIES.get(name, (method,))
+        and not (name == "workers" and value is None)  # the method's default (1)
     }
     return method, values | {"dim": training["dim"] or 100}
 
@@ -261,7 +272,22 @@ def corpus_option(*, required: bool) -> Callable[[F], F]:
     return click.option(
         "--corpus",
         required=required,
-        type=click.Path(exists=True),
+        type=EnginePath(exists=True),
         help="Dataset 0, to train on: a file or directory of text (plain, .gz, .bz2, .xz), "
-        "Parquet, Arrow, JSONL or CSV/TSV.",
+        "Parquet, Arrow, JSONL or CSV/TSV. With --engine spark (--method glove): files, "
+        "directories or globs Spark reads (hdfs://, s3a://).",
     )
+
+
+def check_engine(engine: dict[str, Any], method: str) -> None:
+    """Refuse ``--engine spark`` with word2vec and fastText, which train with gensim here.
+
+    Raises:
+        click.UsageError: ``--engine spark`` with ``--method word2vec`` or ``fasttext``.
+    """
+    if uses_spark(engine) and method != "glove":
+        raise click.UsageError(
+            f"--engine spark counts GloVe's co-occurrences (--method glove); --method {method} "
+            "trains with gensim on one machine (Spark can prepare its input: "
+            "aligner.engines.spark.write_token_shards)"
+        )

@@ -17,6 +17,7 @@ from aligner_cli.common import (
     shown,
     text_column_option,
 )
+from aligner_cli.engine import EnginePath, engine_options, engine_session, local_only
 from aligner_cli.help import SectionedCommand, section
 from aligner_cli.tokenizer import given_tokenizer, tokenizer_options
 
@@ -31,9 +32,10 @@ EXAMPLE = (
 @click.option(
     "--data",
     required=True,
-    type=click.Path(exists=True),
+    type=EnginePath(exists=True),
     help="Dataset 1 (the task's data): a file or directory of text (plain, .gz, .bz2, .xz), "
-    "Parquet, Arrow, JSONL or CSV/TSV.",
+    "Parquet, Arrow, JSONL or CSV/TSV. With --engine spark: files, directories or globs "
+    "Spark reads (hdfs://, s3a://; no Arrow, no .xz).",
 )
 @text_column_option("of --data tables (Parquet, Arrow, JSONL, CSV/TSV)")
 @follow_links_option
@@ -73,6 +75,8 @@ EXAMPLE = (
 )
 @click.option("--force", is_flag=True, help="Replace an existing --out file.")
 @json_option
+@section("Engine")
+@engine_options
 @library_errors
 def vocab(
     data: str,
@@ -86,6 +90,7 @@ def vocab(
     out: str,
     force: bool,
     as_json: bool,
+    engine: dict[str, Any],
 ) -> None:
     """Count the tokens of dataset 1 and write its vocabulary file.
 
@@ -93,17 +98,29 @@ def vocab(
     `aligner build --vocab`. Use the same tokenizer options as for encoding.
     """
     from aligner.progress import TqdmProgress
+    from aligner.vocab import check_specials
     from aligner.vocab_build import build_vocab_file
 
+    local_only(engine, follow_links=follow_links)
     check_follow_links(follow_links, data)
+    check_specials(pad_token or None, unk_token or None)  # before counting, not after
 
     spec = given_tokenizer(tokenizer, "vocab")
     check_vocab_name(out)
-    report = build_vocab_file(
-        data, out, tokenizer=spec, text_column=text_column,
-        min_count=min_count, max_size=max_size, pad=pad_token or None, unk=unk_token or None,
-        force=force, progress=TqdmProgress(), follow_links=follow_links,
-    )  # fmt: skip
+    limits = {"min_count": min_count, "max_size": max_size, "pad": pad_token or None,
+              "unk": unk_token or None}  # fmt: skip
+    with engine_session(engine) as spark:
+        if spark is None:
+            report = build_vocab_file(
+                data, out, tokenizer=spec, text_column=text_column, **limits, force=force,
+                progress=TqdmProgress(), follow_links=follow_links,
+            )  # fmt: skip
+        else:
+            from aligner.engines.spark import build_vocab_file as spark_vocab_file
+
+            report = spark_vocab_file(
+                spark, data, out, tokenizer=spec, text_column=text_column, **limits, force=force
+            )
     summary = report.to_dict()
     if as_json:
         emit(summary)

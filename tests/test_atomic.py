@@ -203,3 +203,88 @@ def test_without_hard_links_a_checked_rename(
         tmp.write_text("newer\n")
     assert out.read_text() == "new\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["v.tsv"]
+
+
+def test_check_file_output_names_a_link_and_replaces_it_only_with_force(tmp_path: Path) -> None:
+    link = tmp_path / "v.tsv"
+    link.symlink_to("missing.tsv")
+    with pytest.raises(InputError) as info:
+        check_file_output(link)
+    assert str(info.value) == (
+        f"output {link} is a symbolic link to missing.tsv, which does not exist; pass --force "
+        "to replace the link itself (what it points to is left alone), or choose another --out"
+    )
+    assert check_file_output(link, force=True) == link
+    with atomic_file(link, replace=True) as tmp:
+        tmp.write_text("new")
+    assert not link.is_symlink() and link.read_text() == "new"
+    assert not (tmp_path / "missing.tsv").exists()
+
+
+def test_a_link_appearing_meanwhile_is_named_as_a_link(tmp_path: Path) -> None:
+    out = tmp_path / "v.tsv"
+    refused = pytest.raises(InputError, match=r"is a symbolic link to elsewhere, which does not")
+    with refused, atomic_file(out, replace=False) as tmp:
+        tmp.write_text("new")
+        out.symlink_to("elsewhere")
+    assert os.readlink(out) == "elsewhere" and sorted(os.listdir(tmp_path)) == ["v.tsv"]
+
+
+def test_sweep_keeps_what_a_journal_still_needs(tmp_path: Path) -> None:
+    import json
+
+    dead = _dead_pid()
+    kept = f".e.kv.{dead}.0123abcd.tmp"
+    staged = f".e.kv.{dead}.4567abcd.tmp"
+    stray = f".v.tsv.{dead}.89abcdef.tmp"
+    for name in (kept, stray):
+        (tmp_path / name).write_text("old")
+    (tmp_path / staged).mkdir()
+    record = {"staged": staged, "files": [{"name": "e.kv", "aside": kept, "dev": 1, "ino": 2}]}
+    (tmp_path / ".e.kv.journal").write_text(json.dumps(record))
+    (tmp_path / ".x.journal").write_text("{not json")  # names nothing
+    assert [p.name for p in sweep_temporaries(tmp_path)] == [stray]
+    assert sorted(os.listdir(tmp_path)) == sorted([".e.kv.journal", ".x.journal", kept, staged])
+
+
+@pytest.mark.parametrize(
+    ("manifest", "name", "refused"),
+    [('{"format_version": 2, "vocab": {"file": "vocab.txt"}}', "manifest.json", "the manifest"),
+     ('{"format_version": 2, "vocab": {"file": "vocab.txt"}}', "vocab.txt", "a data file"),
+     ('{"format_version": 2}', "vectors.0123456789abcdef.npy", "named like the data files"),
+     ("{truncated", "manifest.json", None),  # damaged, and no data file beside it: not known
+     ('{"name": "web app"}', "manifest.json", None),
+     ('{"format_version": 2}', "notes.txt", None)],
+)  # fmt: skip
+def test_check_not_artifact_file(
+    tmp_path: Path, manifest: str, name: str, refused: str | None
+) -> None:
+    from aligner.writable import check_not_artifact_file
+
+    (tmp_path / "manifest.json").write_text(manifest)
+    if refused is None:
+        assert check_not_artifact_file(tmp_path / name) == tmp_path / name
+        return
+    with pytest.raises(InputError) as info:
+        check_not_artifact_file(tmp_path / name)
+    assert str(info.value).startswith(f"output {tmp_path / name} is {refused}")
+    assert str(info.value).endswith(
+        "writing it would break the artifact; choose an --out outside the artifact directory"
+    )
+
+
+def test_a_damaged_manifest_beside_data_files_still_marks_an_artifact(tmp_path: Path) -> None:
+    from aligner.writable import check_not_artifact_file
+
+    (tmp_path / "manifest.json").write_text("{truncat")
+    (tmp_path / "vectors.0123456789abcdef.npy").write_bytes(b"")
+    with pytest.raises(InputError, match="is the manifest of the artifact"):
+        check_not_artifact_file(tmp_path / "manifest.json")
+
+
+def test_shown_escapes_bytes_that_are_not_utf8_and_control_characters() -> None:
+    from aligner.writable import shown
+
+    assert shown(os.fsdecode(b"out/caf\xe9\n.vec")) == "out/caf\\xe9\\x0a.vec"
+    assert shown(b"x\xff") == "x\\xff" and shown(Path("plain")) == "plain"
+    assert shown("a\ud800b") == "a\\ud800b"  # a surrogate that stands for no byte

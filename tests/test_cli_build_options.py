@@ -262,7 +262,7 @@ def test_an_option_of_another_method_is_refused(
     assert not out.exists()
 
 
-@pytest.mark.parametrize("name", [n for n in SAMPLE if n != "dim"])
+@pytest.mark.parametrize("name", [n for n in SAMPLE if n not in ("dim", "workers")])  # both read
 def test_every_training_option_is_refused_with_pretrained(tmp_path: Path, name: str) -> None:
     out = tmp_path / "art"
     code, output = _run("build", "--pretrained", GLOVE, "--vocab", SAMPLES / "vocab.txt",
@@ -476,3 +476,32 @@ def test_vocabulary_tokens_the_normalisation_rewrites_are_named(tmp_path: Path) 
     assert len(warned) == 1 and "2 of the 3 tokens" in warned[0] and "\ufb01re -> fire" in warned[0]
     code, output = _run(*common, "--out", tmp_path / "plain")  # no --nfkc: nothing rewritten
     assert code == 0 and "rewrites them" not in output
+
+
+@pytest.mark.parametrize("workers", ["0", "x"])
+def test_pretrained_workers_below_one_is_a_usage_error(tmp_path: Path, workers: str) -> None:
+    out = tmp_path / "o"
+    code, output = _run(
+        "build", "--pretrained", SAMPLES / "vectors.glove.txt", "--vocab", SAMPLES / "vocab.txt",
+        "--out", out, "--workers", workers,
+    )  # fmt: skip
+    assert code == 2 and "--workers" in output and "Traceback" not in output
+    assert not out.exists()
+
+
+def test_pretrained_workers_write_the_same_artifact(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import aligner.pretrained.parallel as parallel
+
+    monkeypatch.setattr(parallel, "PARALLEL_MIN_BYTES", 0)  # scan even this small file in parts
+    files = []
+    for n in ("1", "3"):
+        out = tmp_path / n
+        code, output = _run(
+            "build", "--pretrained", SAMPLES / "vectors.glove.txt", "--vocab",
+            SAMPLES / "vocab.txt", "--out", out, "--workers", n,
+        )  # fmt: skip
+        assert code == 0, output
+        files.append(sorted(p.name for p in out.iterdir() if p.name != "manifest.json"))
+    assert files[0] == files[1]  # data files are named by their content's digest

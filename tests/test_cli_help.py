@@ -200,7 +200,7 @@ def test_the_defaults_shown_are_the_library_defaults() -> None:
     word2vec, fasttext, glove = Word2VecParams(), FastTextParams(), GloveTrainingParams()
     assert _shown("min_count") == str(word2vec.min_count) == str(glove.min_count)
     assert _shown("negative") == str(word2vec.negative)
-    assert _shown("workers") == str(word2vec.workers)
+    assert _shown("workers").split(";")[0] == str(word2vec.workers)  # build: reading too
     assert (_shown("min_n"), _shown("max_n")) == (str(fasttext.min_n), str(fasttext.max_n))
     assert _shown("bucket") == str(fasttext.bucket)
     assert _shown("dim").split()[0] == str(word2vec.dim) == str(glove.dim)

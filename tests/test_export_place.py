@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import errno
+import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from aligner.errors import InputError
-from aligner.export.place import atomic_files
+from aligner.export import place
+from aligner.export.place import atomic_files, recover
 
 NAMES = ["e.kv.vectors.npy", "e.kv"]
 
@@ -77,3 +81,62 @@ def test_what_a_killed_writer_left_is_swept(tmp_path: Path) -> None:
     with atomic_files(tmp_path, NAMES) as tmp:
         write_pair(tmp, "new")
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(NAMES)
+
+
+class FailingOs:
+    """``os`` for aligner.export.place whose ``step``-th file-system call fails with EIO."""
+
+    STEPS = frozenset({"link", "rename", "replace", "unlink", "open", "write", "fsync"})
+
+    def __init__(self, step: int) -> None:
+        self.step, self.count = step, 0
+
+    def __getattr__(self, name: str) -> Any:
+        real = getattr(os, name)
+        if name not in self.STEPS:
+            return real
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            self.count += 1
+            if self.count == self.step:
+                raise OSError(errno.EIO, "Input/output error")
+            return real(*args, **kwargs)
+
+        return call
+
+
+def test_an_error_at_any_step_leaves_one_whole_pair(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    step, outcomes = 0, set()
+    while True:
+        step += 1
+        folder = tmp_path / f"s{step}"
+        folder.mkdir()
+        write_pair(folder, "old")
+        failing = FailingOs(step)
+        monkeypatch.setattr(place, "os", failing)
+        try:
+            with atomic_files(folder, NAMES, replace=True) as tmp:
+                write_pair(tmp, "new")
+        except OSError:
+            outcomes.add("failed")
+        else:
+            outcomes.add("done")  # the error hit the clean-up after the commit, or nothing
+            if failing.count < step:
+                break
+        finally:
+            monkeypatch.setattr(place, "os", os)
+        recover(folder)  # what a later export does first
+        pair = {k: v for k, v in listing(folder).items() if not k.startswith(".")}
+        assert pair in ({n: f"old {n}" for n in NAMES}, {n: f"new {n}" for n in NAMES}), step
+        leftovers = [n for n in listing(folder) if n.startswith(".")]  # a failed clean-up's:
+        assert all(f".{os.getpid()}." in n for n in leftovers)  # swept once this process ends
+    assert listing(folder) == {n: f"new {n}" for n in NAMES}
+    assert step > 8 and outcomes == {"failed", "done"}
+
+
+def test_recover_without_a_journal_changes_nothing(tmp_path: Path) -> None:
+    write_pair(tmp_path, "old")
+    assert recover(tmp_path) == [] and recover(tmp_path / "missing") == []
+    assert listing(tmp_path) == {n: f"old {n}" for n in NAMES}

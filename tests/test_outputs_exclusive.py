@@ -263,3 +263,85 @@ def test_train_still_refuses_sp_model_type_without_training(corpus: Path, tmp_pa
     assert result.exit_code == 2, result.output
     assert "--sp-model-type applies when training one with --sp-vocab-size" in result.output
     assert listing(tmp_path) == ["corpus.txt"]
+
+
+# ---------------------------------------------------------------- an artifact's own files
+
+
+def artifact_copy(built: Path, tmp_path: Path) -> tuple[Path, dict[str, bytes]]:
+    """A copy of the session artifact, and its files' bytes."""
+    import shutil
+
+    art = tmp_path / "art"
+    shutil.copytree(built, art)
+    return art, {p.name: p.read_bytes() for p in art.iterdir()}
+
+
+def own_file(art: Path, which: str) -> Path:
+    """``manifest``, the vocabulary file the manifest names, or an unused data-file name."""
+    if which == "manifest":
+        return art / "manifest.json"
+    if which == "named":
+        return next(art.glob("vocab.*.txt"))
+    return art / "vocab.0123456789abcdef.txt"
+
+
+COMMANDS: dict[str, Callable[[Path, Path, Path, Path], list[Any]]] = {
+    "export": lambda built, art, corpus, out: ["export", built, "--to", "glove", "--out", out],
+    "vocab": lambda built, art, corpus, out: ["vocab", "--data", corpus, "--out", out],
+    "train": lambda built, art, corpus, out: ["train", "--corpus", corpus, "--out", out, *TRAIN],
+    "encode": lambda built, art, corpus, out: [
+        "encode", "--artifact", built, "--data", corpus, "--out", out],
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("which", ["manifest", "named", "reserved"])
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+def test_no_command_writes_over_an_artifacts_own_files(
+    built: Path, corpus: Path, tmp_path: Path, command: str, which: str
+) -> None:
+    from aligner.artifact import open_artifact
+
+    art, before = artifact_copy(built, tmp_path)
+    out = own_file(art, which)
+    if command == "export" and which == "manifest":
+        args = ["export", built, "--out", out]  # .json: a tokenizer.json
+    else:
+        args = COMMANDS[command](built, art, corpus, out)
+    line = error_line(invoke(cli, *args, "--force"), 1, str(out))
+    if command == "encode":  # encode refuses anything inside an artifact (or not .parquet)
+        assert "inside the artifact" in line or "parquet" in line, line
+    elif command in ("train", "vocab") and which == "manifest":
+        assert "not .json" in line or "no format aligner writes" in line, line  # the name
+    else:
+        assert f"of the artifact {art}" in line, line
+        assert "writing it would break the artifact; choose an --out outside the" in line
+    assert {p.name: p.read_bytes() for p in art.iterdir()} == before
+    open_artifact(art, verify=True)
+
+
+def test_compare_does_not_replace_an_artifact_or_its_files(built: Path, tmp_path: Path) -> None:
+    art, before = artifact_copy(built, tmp_path)
+    data = tmp_path / "d.tsv"
+    data.write_text("a\twe play the guitar\nb\tthe goal\n" * 10, encoding="utf-8")
+    base = ["compare", "--artifact", art, "--train", data, "--test", data]
+    base += ["--text-column", "2", "--label-column", "1", "--force"]
+    error_line(invoke(cli, *base, "--out", art), 1, "is not empty and holds no results.json")
+    error_line(invoke(cli, *base, "--out", art / "manifest.json"), 1, "is not a directory")
+    assert {p.name: p.read_bytes() for p in art.iterdir()} == before
+
+
+def test_an_artifact_reached_through_a_link_is_recognised(built: Path, tmp_path: Path) -> None:
+    art, before = artifact_copy(built, tmp_path)
+    (tmp_path / "link").symlink_to(art, target_is_directory=True)
+    out = tmp_path / "link" / "manifest.json"
+    error_line(invoke(cli, "export", built, "--out", out, "--force"), 1, f"artifact {art}")
+    assert {p.name: p.read_bytes() for p in art.iterdir()} == before
+
+
+def test_another_programs_manifest_json_is_not_an_artifact(built: Path, tmp_path: Path) -> None:
+    (tmp_path / "manifest.json").write_text('{"name": "a web app"}', encoding="utf-8")
+    out = tmp_path / "manifest.json"
+    result = invoke(cli, "export", built, "--out", out, "--force")
+    assert result.exit_code == 0, result.output
+    assert '"model"' in out.read_text(encoding="utf-8")  # a tokenizer.json now

@@ -286,3 +286,62 @@ def _plain(tokens: list[str]) -> bool:
 def test_counts_must_be_plain_ascii_digits(tmp_path: Path, count: str) -> None:
     message = _vocab_error(_write(tmp_path / "v.txt", f"a\t1\nb\t{count}\n"))
     assert "line 2" in message and "count" in message
+
+
+# --- special tokens -----------------------------------------------------------------------------
+
+BAD_SPECIALS = [
+    ("a b", "holds whitespace (' ', U+0020)"),
+    ("\t", "holds whitespace ('\\t', U+0009)"),
+    ("<p\nad>", "holds whitespace ('\\n', U+000A)"),
+    ("x\x01", "holds a control character ('\\x01', U+0001)"),
+    ("\ufeffpad", "holds an invisible format character ('\\ufeff', U+FEFF)"),
+    ("", "is empty"),
+]
+
+
+@pytest.mark.parametrize(("token", "problem"), BAD_SPECIALS)
+def test_special_tokens_that_a_file_cannot_hold_are_refused(token: str, problem: str) -> None:
+    from aligner.vocab import check_specials
+
+    for role, kwargs in (("pad", {"pad": token}), ("unk", {"unk": token})):
+        with pytest.raises(VocabError) as info:
+            Vocab(["guitar"], **kwargs)  # type: ignore[arg-type]
+        assert str(info.value) == (
+            f"{role} token {token!r} {problem}, and a special token is one line of a vocabulary "
+            "file and one key of a vectors file; choose one without whitespace or control "
+            f"characters (e.g. '<{role}>'), or none (--{role}-token '', {role}=None)"
+        )
+        with pytest.raises(VocabError, match=f"^{role} token "):
+            check_specials(**{"pad": None, "unk": None, **kwargs})  # type: ignore[arg-type]
+
+
+def test_special_tokens_that_files_can_hold_are_kept(tmp_path: Path) -> None:
+    vocab = Vocab(["guitar"], pad="[PAD]", unk="<unk>·é")
+    assert vocab.tokens == ["[PAD]", "<unk>·é", "guitar"]
+    path = _write(tmp_path / "v.txt", "guitar\n")
+    with pytest.raises(VocabError, match=r"^pad token 'a b' holds whitespace"):
+        read_vocab(path, pad="a b")
+
+
+@pytest.mark.parametrize(("option", "token"), [("--pad-token", "a b"), ("--unk-token", "\t")])
+def test_build_and_vocab_refuse_such_special_tokens_in_one_line(
+    tmp_path: Path, option: str, token: str
+) -> None:
+    from click.testing import CliRunner
+
+    from aligner_cli.main import cli
+
+    data = _write(tmp_path / "data.txt", "we play the guitar\n" * 5)
+    vectors = _write(tmp_path / "v.txt", "guitar 0.1 0.2\nplay 0.3 0.4\n")
+    commands = {
+        "build": ["build", "--pretrained", vectors, "--data", data, "--out", tmp_path / "art"],
+        "vocab": ["vocab", "--data", data, "--out", tmp_path / "v.tsv"],
+    }
+    for args in commands.values():
+        result = CliRunner().invoke(cli, [*map(str, args), option, token])
+        assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
+        (line,) = result.output.splitlines()
+        role = option[2:5]
+        assert line.startswith(f"Error: {role} token {token!r} holds whitespace"), line
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data.txt", "v.txt"]

@@ -228,10 +228,16 @@ def parse_manifest(raw: bytes, path: Path) -> dict[str, Any]:
     if not isinstance(manifest, dict):
         raise ArtifactCorruptError(f"{shown(path)} is not a JSON object; rebuild the artifact")
     version = manifest.get("format_version")
-    if not isinstance(version, int) or isinstance(version, bool) or version > FORMAT_VERSION:
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        what = "has no format_version" if version is None else f"has format_version {version!r}"
+        raise ArtifactCorruptError(
+            f"{shown(path)} {what}: it is damaged, or not the manifest of an aligner "
+            "artifact; rebuild the artifact"
+        )
+    if version > FORMAT_VERSION:
         raise ArtifactError(
-            f"{shown(path)}: format_version {version!r} is not supported by this aligner "
-            f"(reads up to {FORMAT_VERSION}); upgrade aligner"
+            f"{shown(path)}: format_version {version} is newer than this aligner reads "
+            f"(up to {FORMAT_VERSION}); upgrade aligner"
         )
     return manifest
 

@@ -35,6 +35,7 @@ from pathlib import Path
 
 from aligner.errors import InputError
 from aligner.export.word2vec import COMPRESSION_SUFFIXES, split_compression
+from aligner.writable import shown
 
 __all__ = ["FORMATS", "FOUND_KINDS", "KEEPS_IDS", "ExportTarget", "check_export"]
 
@@ -117,7 +118,7 @@ def check_export(
     if suffix not in suffixes or (compression is not None and not compressible):
         extra = f", optionally + {', '.join(COMPRESSION_SUFFIXES)}" if compressible else ""
         raise InputError(
-            f"output {path} does not fit format {to}: name it {names}{extra}, "
+            f"output {shown(path)} does not fit format {to}: name it {names}{extra}, "
             "or choose the format that name says"
         )
     if to in KEEPS_IDS and include_filled is False:
@@ -135,10 +136,10 @@ def _infer(path: Path, suffix: str) -> str:
         return fmt
     if suffix == ".txt":
         raise InputError(
-            f"output {path} may be word2vec text (with an 'N D' header) or GloVe text "
+            f"output {shown(path)} may be word2vec text (with an 'N D' header) or GloVe text "
             "(without): name the format with --to word2vec or --to glove"
         )
     raise InputError(
-        f"output {path}: its name says no export format; name it NAME.vec, .txt, .bin, .kv, "
+        f"output {shown(path)}: its name says no export format; name it NAME.vec, .txt, .bin, .kv, "
         ".safetensors or .json, or name the format with --to"
     )

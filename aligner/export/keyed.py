@@ -12,6 +12,10 @@ Example:
 
 from __future__ import annotations
 
+import errno
+import os
+import re
+import shutil
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -55,6 +59,9 @@ def write_keyed(path: Path, keys: Sequence[str], matrix: np.ndarray, *, force: b
 
     Raises:
         InputError: a file exists (or appears meanwhile) without ``force``.
+        OSError: a file cannot be written (a full disk, a file too large for
+            the file system or the process's limit); it names the output
+            file, and nothing is left behind.
     """
     from gensim.models import KeyedVectors
 
@@ -65,4 +72,46 @@ def write_keyed(path: Path, keys: Sequence[str], matrix: np.ndarray, *, force: b
     kv.vectors = matrix
     names = [f"{path.name}.vectors.npy", path.name]
     with atomic_files(path.parent, names, replace=force) as tmp:
-        kv.save(str(tmp / path.name), separately=["vectors"])
+        try:
+            kv.save(str(tmp / path.name), separately=["vectors"])
+        except OSError as exc:
+            raise _named(exc, tmp, path, matrix) from None
+        if not _whole(tmp / names[0], matrix):  # numpy can cut a write short silently
+            raise _named(OSError("short write"), tmp, path, matrix)
+
+
+# numpy reports a short write without an errno: "N requested and M written",
+# "Not enough free space to write N bytes"
+_SHORT_WRITE = re.compile(
+    r"requested and [0-9]+ written|not enough free space|short write", re.IGNORECASE
+)
+
+
+def _named(exc: OSError, tmp: Path, path: Path, matrix: np.ndarray) -> OSError:
+    """``exc`` naming the output file it failed to write (not its temporary), with an errno."""
+    npy = path.with_name(f"{path.name}.vectors.npy")
+    if exc.filename is not None:
+        final = path.with_name(os.path.basename(os.fsdecode(exc.filename)))
+    else:  # the matrix first (it may be cut short silently), then the .kv file
+        final = path if _whole(tmp / npy.name, matrix) else npy
+    code = exc.errno
+    if code is None and _SHORT_WRITE.search(str(exc)):
+        code = errno.ENOSPC if shutil.disk_usage(tmp).free < matrix.nbytes else errno.EFBIG
+    if code is None:
+        return exc
+    return OSError(code, exc.strerror or os.strerror(code), str(final))
+
+
+def _whole(npy: Path, matrix: np.ndarray) -> bool:
+    """Whether ``npy`` holds all of ``matrix`` (its header read, its size checked)."""
+    try:
+        with npy.open("rb") as fh:
+            version = np.lib.format.read_magic(fh)
+            if version == (1, 0):
+                shape, _, dtype = np.lib.format.read_array_header_1_0(fh)
+            else:
+                shape, _, dtype = np.lib.format.read_array_header_2_0(fh)
+            size = os.fstat(fh.fileno()).st_size
+            return shape == matrix.shape and size == fh.tell() + matrix.size * dtype.itemsize
+    except (OSError, ValueError):
+        return False

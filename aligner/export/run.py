@@ -21,11 +21,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from aligner.atomic import atomic_file, check_file_output
+from aligner.atomic import atomic_file, check_file_output, sweep_temporaries
 from aligner.errors import InputError
 from aligner.export.formats import FOUND_KINDS, ExportTarget, check_export
 from aligner.export.word2vec import compressed, write_table
 from aligner.progress import SILENT, Progress
+from aligner.writable import shown
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -107,7 +108,8 @@ def export(
     Raises:
         InputError: the options do not go together (see
             :func:`~aligner.export.formats.check_export`), an output file
-            exists without ``force``, no row is found, a token cannot be
+            exists without ``force`` (a symbolic link too) or is one of an
+            artifact's own files, no row is found, a token cannot be
             written (whitespace in a word2vec or GloVe key), or the
             tokenizer cannot be exported (sentencepiece).
         ArtifactError: ``artifact`` is not an artifact directory.
@@ -117,8 +119,11 @@ def export(
         1056
     """
     from aligner.artifact import Artifact, open_artifact
+    from aligner.export.place import recover
 
     target = check_export(out, to=to, include_filled=include_filled)
+    recover(target.path.parent)  # a killed export's pair is put back before anything else
+    sweep_temporaries(target.path.parent)  # what killed writers left there, whatever its name
     for path in reversed(target.files):  # the main file first
         check_file_output(path, force=force)
     art = artifact if isinstance(artifact, Artifact) else open_artifact(artifact, verify=verify)
@@ -143,8 +148,9 @@ def _found_rows(art: Artifact) -> np.ndarray:
     rows = np.flatnonzero([kind in FOUND_KINDS for kind in art.provenance])
     if not len(rows):
         raise InputError(
-            f"{art.path}: no row has a trained or pretrained vector (every one is pad, unknown "
-            "or filled at random); pass --include-filled (include_filled=True) to export them"
+            f"{shown(art.path)}: no row has a trained or pretrained vector (every one is pad, "
+            "unknown or filled at random); pass --include-filled (include_filled=True) to "
+            "export them"
         )
     return rows
 
@@ -160,7 +166,7 @@ def _table(
         write_table(
             fh, art.vocab.tokens, art.vectors, rows,
             binary=target.format == "word2vec-binary", header=target.format != "glove",
-            where=str(art.path), bar=bar,
+            where=shown(art.path), bar=bar,
         )  # fmt: skip
     return "float32"
 
@@ -191,19 +197,19 @@ def _safetensors(art: Artifact, target: ExportTarget, force: bool, bar: Any) -> 
         extra["vectors_sha256"] = digest
     meta = metadata(vocab.tokens, art.provenance, art.tokenizer.to_dict(), specials, extra)
     with atomic_file(target.path, replace=force) as tmp, tmp.open("wb") as fh:
-        write_safetensors(fh, art.vectors, meta, where=str(art.path), bar=bar)
+        write_safetensors(fh, art.vectors, meta, where=shown(art.path), bar=bar)
     return str(np.dtype(art.vectors.dtype).name)
 
 
 def _tokenizer(art: Artifact, target: ExportTarget, force: bool) -> ExportResult:
     from aligner.export.hf_tokenizer import tokenizer_differences, tokenizer_json
 
-    document = tokenizer_json(art.vocab, art.tokenizer, where=str(art.path))
+    document = tokenizer_json(art.vocab, art.tokenizer, where=shown(art.path))
     text = json.dumps(document, ensure_ascii=False, indent=2) + "\n"
     with atomic_file(target.path, replace=force) as tmp:
         tmp.write_text(text, encoding="utf-8")
     warnings = tuple(
-        f"{target.path}: {line}" for line in tokenizer_differences(art.vocab, art.tokenizer)
+        f"{shown(target.path)}: {line}" for line in tokenizer_differences(art.vocab, art.tokenizer)
     )
     return ExportResult(
         target.path, target.files, target.format, len(art.vocab), None, None, 0, warnings

@@ -29,6 +29,7 @@ from aligner.atomic import atomic_file, check_file_output
 from aligner.errors import InputError
 from aligner.progress import ProgressBar
 from aligner.vectors import WordVectors
+from aligner.writable import shown
 
 __all__ = [
     "COMPRESSION_SUFFIXES",
@@ -76,7 +77,7 @@ def vectors_file_format(path: str | os.PathLike[str]) -> tuple[str, str | None]:
     kind = FORMAT_SUFFIXES.get(os.path.splitext(inner)[1])
     if kind is None:
         raise InputError(
-            f"cannot write vectors to {path}: its name says no format aligner writes; "
+            f"cannot write vectors to {shown(path)}: its name says no format aligner writes; "
             f"name it {VECTORS_SUFFIXES}"
         )
     return kind, compression
@@ -92,9 +93,16 @@ def compressed(raw: IO[bytes], compression: str | None) -> Iterator[IO[bytes]]:
         yield cast(IO[bytes], opened)
 
 
+#: gzip level of ``.gz`` outputs. Exporting 150,000 x 100 vectors as word2vec text
+#: (183 MB plain, written in 6 s) took 7 s at level 1 (88 MB), 14 s at 3 (84 MB),
+#: 23 s at 6 (81 MB) and 55 s at 9 (80 MB, gzip's default): level 1 keeps the
+#: export about as fast as plain text for a file 10 % larger than level 9's.
+GZIP_LEVEL = 1
+
+
 def _compressor(raw: IO[bytes], compression: str) -> gzip.GzipFile | bz2.BZ2File | lzma.LZMAFile:
     if compression == ".gz":
-        return gzip.GzipFile(fileobj=raw, mode="wb", mtime=0)
+        return gzip.GzipFile(fileobj=raw, mode="wb", mtime=0, compresslevel=GZIP_LEVEL)
     if compression == ".bz2":
         return bz2.BZ2File(raw, mode="wb")
     return lzma.LZMAFile(raw, mode="wb")

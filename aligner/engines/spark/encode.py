@@ -202,6 +202,7 @@ def encode_files(
     text_column: str | None = None,
     max_length: int | None = None,
     pad: bool = False,
+    unknown: str = "unk",
     keep_columns: bool = True,
     force: bool = False,
 ) -> SparkEncodeResult:
@@ -218,7 +219,7 @@ def encode_files(
         artifact: the artifact directory, at a path every executor reads.
         out: the output directory (any path Spark writes).
         text_column: the text column of tabular files.
-        max_length, pad: as :func:`encode`.
+        max_length, pad, unknown: as :func:`encode`.
         keep_columns: copy the input's columns.
         force: replace an existing ``out``.
 
@@ -237,7 +238,7 @@ def encode_files(
     """
     start = time.perf_counter()
     spark = get_session(spark)
-    chosen = _artifact(artifact, max_length, pad, "unk")
+    chosen = _artifact(artifact, max_length, pad, unknown)
     source = source_name(data)
     with staged_output(spark, out, force=force) as tmp, spark_errors(f"encode {source}"):
         files = list_files(spark, data)
@@ -249,11 +250,11 @@ def encode_files(
             )
         result = _encoded_groups(spark, groups, chosen, text_column, keep_columns)
         result.orderBy(*ORDER).drop(*ORDER).write.parquet(tmp)
-        rows, tokens, unknown = _totals(spark, tmp, chosen[2])
+        rows, tokens, unknown_ids = _totals(spark, tmp, chosen[2])
         if rows == 0:
             raise InputError(f"{source} holds no rows to encode; check the files")
     seconds = time.perf_counter() - start
-    return SparkEncodeResult(os.fspath(out), rows, tokens, unknown, len(files), seconds)
+    return SparkEncodeResult(os.fspath(out), rows, tokens, unknown_ids, len(files), seconds)
 
 
 def _encoded_groups(

@@ -20,6 +20,7 @@ import sys
 import warnings
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import aligner.errors as errors_module
@@ -191,14 +192,35 @@ def _start(master: str, settings: dict[str, str]) -> SparkSession:
     if _is_local(master) and "PYSPARK_PYTHON" not in os.environ:
         os.environ["PYSPARK_PYTHON"] = sys.executable  # workers import aligner like we do
     builder = SparkSession.builder.master(master)
-    for key, value in (DEFAULT_CONF | settings).items():
+    for key, value in (DEFAULT_CONF | _quiet_log(settings) | settings).items():
         builder = builder.config(key, value)
+    _import_quietly("pyspark.testing.utils")  # starting a session imports it
     try:
         session = builder.getOrCreate()
     except Exception as exc:  # Java that does not run, settings Spark refuses, ...
         raise InputError(_start_error(master, str(exc))) from None
     session.sparkContext.setLogLevel("OFF")  # failures are reported here, in one line
     return session
+
+
+def _import_quietly(module: str) -> None:
+    """Import a module pyspark imports lazily, without its warning that it has not been tested
+    with the installed pandas (the engine passes Arrow, never pandas, through Spark)."""
+    import importlib
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "PySpark does not yet fully support", FutureWarning)
+        importlib.import_module(module)
+
+
+def _quiet_log(settings: dict[str, str]) -> dict[str, str]:
+    """The driver's Java options with aligner's log configuration (errors only), unless
+    the user sets the driver's Java options."""
+    if "spark.driver.extraJavaOptions" in settings:
+        return {}
+    config = Path(__file__).with_name("log4j2.properties").as_uri()
+    return {"spark.driver.extraJavaOptions": f"-Dlog4j2.configurationFile={config}"}
 
 
 def _start_error(master: str, text: str) -> str:
