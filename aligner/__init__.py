@@ -105,4 +105,8 @@ def __getattr__(name: str) -> Any:
         from aligner.pretrained import formats
 
         return getattr(formats, name)
+    if name == "spark":  # aligner.spark.encode(df, artifact, column): pyspark only when used
+        import importlib
+
+        return importlib.import_module("aligner.engines.spark")
     raise AttributeError(f"module 'aligner' has no attribute {name!r}")

@@ -32,6 +32,7 @@ def test_importing_aligner_and_the_engine_does_not_import_pyspark() -> None:
         import sys
         import aligner, aligner.engines, aligner.engines.spark, aligner.engines.glove_shards
         import aligner_cli.engine
+        assert aligner.spark is aligner.engines.spark  # the name the issue gives it
         print(sorted(m for m in sys.modules if m.split(".")[0] in ("pyspark", "py4j")))
         """
     )
