@@ -163,12 +163,48 @@ def _check_training(training: Any, config: BuildConfig) -> None:
         raise InputError("sentencepiece can train on the corpus only when one is given")
 
 
+def _spark_refusal(config: BuildConfig) -> str | None:
+    """Why ``config.spark`` does not apply to this build (with the remedy), or ``None``."""
+    if config.pretrained is not None:
+        return (
+            "spark counts a corpus's GloVe co-occurrences, and pretrained vectors are read "
+            "on this machine; leave out spark"
+        )
+    if config.method != "glove":
+        return (
+            f"spark counts GloVe's co-occurrences (method='glove'), and {config.method} trains "
+            "with gensim on one machine; leave out spark (Spark can prepare its input: "
+            "aligner.engines.spark.write_token_shards)"
+        )
+    if config.pieces is not None:
+        return (
+            "pieces are trained on the corpus on this machine, not on Spark; leave out "
+            "pieces, or spark"
+        )
+    tokenizer = config.tokenizer
+    if isinstance(tokenizer, SentencePieceTraining) and tokenizer.train_on == "corpus":
+        return (
+            "a sentencepiece model trained on the corpus reads it on this machine, not on "
+            "Spark; train it on the data (train_on='data') or pass a model "
+            "(TokenizerSpec.sentencepiece(path)), or leave out spark"
+        )
+    if config.follow_links:
+        return (
+            "follow_links applies to the local engine (Spark lists the corpus itself); "
+            "drop it, or spark"
+        )
+    return None
+
+
 def check_config(config: BuildConfig) -> int:
     """Check a build configuration; return the build's seed (see :func:`build_seed`).
 
     Raises:
         InputError: a missing or doubled source, a field that does not apply,
-            parameters of another method, two different seeds, or a bad value.
+            parameters of another method, two different seeds, a bad value, or
+            ``spark`` with what it does not count (pretrained vectors, word2vec,
+            fastText, pieces, a sentencepiece model trained on the corpus,
+            ``follow_links``).
     """
     from aligner.vocab import check_specials
 
@@ -179,6 +215,11 @@ def check_config(config: BuildConfig) -> int:
         raise InputError(f"BuildConfig: {unused[0]}; leave them out")
     for training in (config.tokenizer, config.pieces):
         _check_training(training, config)
+    refusal = _spark_refusal(config) if config.spark is not None else None
+    if config.spark is None and config.spark_shards is not None:
+        refusal = "spark_shards is where Spark's co-occurrence shards go; it needs spark"
+    if refusal is not None:
+        raise InputError(f"BuildConfig: {refusal}")
     if config.pieces is not None:
         if config.corpus is None or config.method == "fasttext":
             raise InputError(

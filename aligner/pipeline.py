@@ -114,6 +114,12 @@ class BuildConfig:
             in the manifest's ``evaluation`` section.
         follow_links: in ``corpus`` and ``data`` directories, also follow
             links that lead out of the directory (by default an error).
+        spark: a ``SparkSession``: GloVe's co-occurrences (``method="glove"``)
+            are counted on Spark, ``corpus`` being any path Spark reads (see
+            :mod:`aligner.build_spark`); the vectors are the local engine's.
+            Not an input: a build on Spark and a local one of the same files
+            reuse each other's artifact.
+        spark_shards: with ``spark``, where the co-occurrence shards go and stay.
     """
 
     out: str | os.PathLike[str]
@@ -147,6 +153,8 @@ class BuildConfig:
     metadata: dict[str, Any] = field(default_factory=dict)
     evaluate: bool = False
     follow_links: bool = False
+    spark: Any = None
+    spark_shards: str | None = None
 
 
 @dataclass
@@ -218,19 +226,27 @@ def _pretrained(config: BuildConfig, progress: Progress) -> tuple[dict[str, Any]
 
 
 def _trained(config: BuildConfig, seed: int, progress: Progress) -> tuple[dict[str, Any], Any]:
+    params = training_params(config, seed)
+    if config.spark is not None:
+        from aligner.build_spark import spark_training
+
+        corpus, run = spark_training(config, params, progress)
+    else:
+        corpus, run = _local_training(config, params, seed, progress)
+    identity = {"kind": "trained", "method": config.method, "corpus": corpus}
+    return identity | {"params": params.to_dict()}, run
+
+
+def _local_training(
+    config: BuildConfig, params: Any, seed: int, progress: Progress
+) -> tuple[dict[str, Any], Any]:
+    """The corpus's identity (its files' content) and the function that trains on it here."""
     assert config.corpus is not None
     path, column = config.corpus, config.text_column
     links = config.follow_links
     corpus = Corpus(
         path, text_column=column, follow_links=links
     )  # checked now; its tokenizer is set in run()
-    params = training_params(config, seed)
-    identity = {
-        "kind": "trained",
-        "method": config.method,
-        "corpus": corpus_identity(corpus, config.cache),
-        "params": params.to_dict(),
-    }
 
     def run(vocab: Vocab, tokenizer: TokenizerSpec) -> WordVectors:
         corpus.tokenizer = tokenizer
@@ -245,7 +261,7 @@ def _trained(config: BuildConfig, seed: int, progress: Progress) -> tuple[dict[s
         pieces.source |= {"sentencepiece": spec.to_dict()}
         return piece_vectors(vectors, pieces, spec, words)
 
-    return identity, run
+    return corpus_identity(corpus, config.cache), run
 
 
 def _resolve_spec(

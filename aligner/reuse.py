@@ -6,7 +6,9 @@ options, the aligner version. Paths and modification times are not part of
 them: a copy of the corpus, a ``touch`` or a git checkout builds the same
 artifact, so it is reused. The inputs are stored in the manifest
 (``build.inputs``) with their sha256 (``build.key``); when an artifact at
-``--out`` was built from other inputs, :func:`changes` says which.
+``--out`` was built from other inputs, :func:`changes` says which. A corpus
+counted on Spark is recorded the same way when its files are local, else by
+Spark's listing (see :mod:`aligner.build_spark`).
 
 Example:
     >>> old = {"fill": {"init": "normal", "init_scale": None, "seed": 0}}
@@ -140,6 +142,23 @@ def _file_changes(label: str, root: str, old: list[Any], new: list[Any]) -> list
     return found or [f"{label} {root} changed"]
 
 
+def _listed_changes(root: str, old: list[Any], new: list[Any], listed: list[bool]) -> list[str]:
+    """Changes of a corpus Spark lists (``[uri, size, modified]`` per file, see
+    :mod:`aligner.build_spark`): files added, removed or rewritten."""
+    if not all(listed):
+        return [f"corpus {root} changed (other files)"]
+    before = {entry[0]: entry for entry in old}
+    after = {entry[0]: entry for entry in new}
+    found = [f"{n} added" for n in after if n not in before]
+    found += [f"{n} removed" for n in before if n not in after]
+    found += [
+        f"{n} changed (size or modification time differs)"
+        for n in after
+        if n in before and before[n] != after[n]
+    ]
+    return found or [f"corpus {root} changed"]
+
+
 def _spec(data: Any) -> str:
     """A tokenizer (or pieces) record in a few words."""
     if not isinstance(data, dict):
@@ -204,6 +223,7 @@ def changes(old: dict[str, Any], new: dict[str, Any], names: dict[str, str]) -> 
         "task.vocab.data.files": ("dataset", names.get("data", "")),
     }
     old_flat, new_flat = _flatten(old), _flatten(new)
+    listed = [flat.get("source.corpus.engine") == "spark" for flat in (old_flat, new_flat)]
     kinds = old_flat.get("source.kind"), new_flat.get("source.kind")
     if kinds[0] != kinds[1]:
         found.append(f"vectors source {_show(kinds[0])} → {_show(kinds[1])}")
@@ -212,9 +232,11 @@ def changes(old: dict[str, Any], new: dict[str, Any], names: dict[str, str]) -> 
         before, after = old_flat.get(path), new_flat.get(path)
         if before == after or (kinds[0] != kinds[1] and path.startswith("source.")):
             continue
-        if path.startswith(("task.tokenizer", "task.pieces")):
+        if path.startswith(("task.tokenizer", "task.pieces")) or path == "source.corpus.engine":
             continue
-        if path in files and isinstance(before, list) and isinstance(after, list):
+        if path == "source.corpus.files" and any(listed):
+            found += _listed_changes(names.get("corpus", ""), before or [], after or [], listed)
+        elif path in files and isinstance(before, list) and isinstance(after, list):
             found += _file_changes(*files[path], before, after)
         elif path == "task.vocab.sha256":
             found.append(f"vocabulary {names.get('vocab', '')} changed (content differs)")

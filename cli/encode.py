@@ -19,6 +19,7 @@ from aligner_cli.engine import (
     engine_options,
     engine_session,
     local_only,
+    no_shards,
 )
 from aligner_cli.help import SectionedCommand, section
 
@@ -160,6 +161,7 @@ def encode(
     if label_names is not None and label_column is None:
         raise click.UsageError("--label-names needs --label-column")
     local_only(engine, label_column=label_column)
+    no_shards(engine, "encode")
     with engine_session(engine) as spark:
         if spark is not None:
             _encode_on_spark(spark, artifact, data, out, text_column, max_length, pad, unknown,

@@ -36,10 +36,11 @@ __all__ = [
     "engine_options",
     "engine_session",
     "local_only",
+    "no_shards",
     "uses_spark",
 ]
 
-ENGINE_KEYS = ("engine", "spark_master", "spark_conf")
+ENGINE_KEYS = ("engine", "spark_master", "spark_conf", "spark_shards")
 MASTER_ENV = "ALIGNER_SPARK_MASTER"  # aligner.engines.spark.MASTER_ENV (not imported: no pyspark)
 
 
@@ -80,6 +81,14 @@ OPTIONS = [
         callback=_conf,
         help="--engine spark: a Spark setting, e.g. spark.executor.memory=8g (repeatable).",
     ),
+    click.option(
+        "--spark-shards",
+        metavar="DIR",
+        default=None,
+        help="--engine spark, GloVe (train, build): where the co-occurrence shards go and stay, "
+        "a directory the executors and this process share (needed on a cluster; on a local "
+        "master a temporary directory, removed afterwards).",
+    ),
 ]
 
 
@@ -107,10 +116,24 @@ def _check(engine: dict[str, Any]) -> None:
             given.append("--spark-master")
     if engine["spark_conf"]:
         given.append("--spark-conf")
+    if engine.get("spark_shards") is not None:
+        given.append("--spark-shards")
     if given and not uses_spark(engine):
         raise click.UsageError(
             f"{' and '.join(given)} {'apply' if len(given) > 1 else 'applies'} to "
             "--engine spark; add --engine spark or drop them"
+        )
+
+
+def no_shards(engine: dict[str, Any], command: str) -> None:
+    """Refuse ``--spark-shards`` where no GloVe co-occurrences are counted.
+
+    Raises:
+        click.UsageError: ``--spark-shards`` given to ``command``.
+    """
+    if engine.get("spark_shards") is not None:
+        raise click.UsageError(
+            f"--spark-shards applies to GloVe's counting (train, build), not to {command}"
         )
 
 

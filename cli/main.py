@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import click
@@ -36,6 +37,7 @@ from aligner_cli.tokenizer import (
     tokenizer_options,
 )
 from aligner_cli.training import (
+    check_build_engine,
     check_engine,
     check_tokenizer_options,
     corpus_option,
@@ -151,6 +153,8 @@ def cli() -> None:
 @json_option
 @section("Other")
 @seed_option("training, sentencepiece and fill")
+@section("Engine")
+@engine_options
 @library_errors
 def build(
     corpus: str | None,
@@ -177,6 +181,7 @@ def build(
     run_eval: bool,
     as_json: bool,
     seed: int,
+    engine: dict[str, Any],
 ) -> None:
     """Build an embedding artifact for a vocabulary from a corpus or pretrained vectors.
 
@@ -184,7 +189,8 @@ def build(
     --out: it is reused at once; other inputs: the error says which changed.
     Warnings (very low coverage and its likely cause) go to stderr. Options
     that do not apply (another method's, training options with --pretrained)
-    are refused.
+    are refused. --engine spark counts GloVe's co-occurrences of --corpus on
+    Spark (--method glove; the same vectors); --vocab or --data is read here.
     """
     from aligner.pipeline import BuildConfig, build
     from aligner.progress import TqdmProgress
@@ -198,10 +204,13 @@ def build(
     corpus_column, data_column = task_columns(
         ctx, text_column, task_data, corpus=corpus, follow_links=follow_links
     )
-    check_follow_links(follow_links, corpus, task_data["data"])
     check_tokenizer_options(ctx, tokenizer)
     train_on = sentencepiece_text(tokenizer, sp_train_on, corpus=corpus, data=task_data["data"])
     method, values = training_values(ctx, training, pretrained=pretrained is not None)
+    sentencepiece_on = train_on if tokenizer["sp_vocab_size"] is not None else None
+    check_build_engine(engine, pretrained=pretrained, method=method, alignment=alignment,
+                       sentencepiece_on=sentencepiece_on, follow_links=follow_links)  # fmt: skip
+    check_follow_links(follow_links, corpus, task_data["data"])
     pieces = alignment_config(alignment, corpus=corpus)
     if pieces["pieces"] is not None and method == "fasttext":
         raise click.UsageError(
@@ -239,7 +248,9 @@ def build(
         evaluate=run_eval,
         follow_links=follow_links,
     )
-    result = run_build(build, config, TqdmProgress())
+    with engine_session(engine) as spark:
+        config = replace(config, spark=spark, spark_shards=engine["spark_shards"])
+        result = run_build(build, config, TqdmProgress())
     _print_build(result, as_json)
 
 
@@ -350,6 +361,7 @@ def train(
             corpus, out, method, values | {"seed": seed},
             tokenizer=given_tokenizer(tokenizer, "train"), text_column=text_column, force=force,
             progress=TqdmProgress(), follow_links=follow_links, spark=spark,
+            spark_shards=engine["spark_shards"],
         )  # fmt: skip
     vectors = result.vectors
     summary = {"path": str(result.path), "method": method, "rows": len(vectors), "dim": vectors.dim}

@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 import click
 
 from aligner_cli.common import grouped_options
-from aligner_cli.engine import EnginePath, uses_spark
+from aligner_cli.engine import EnginePath, local_only, uses_spark
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -291,3 +291,45 @@ def check_engine(engine: dict[str, Any], method: str) -> None:
             "trains with gensim on one machine (Spark can prepare its input: "
             "aligner.engines.spark.write_token_shards)"
         )
+
+
+def check_build_engine(
+    engine: dict[str, Any],
+    *,
+    pretrained: str | None,
+    method: str,
+    sentencepiece_on: str | None,
+    alignment: dict[str, Any],
+    follow_links: bool,
+) -> None:
+    """Refuse what ``build --engine spark`` does not run on Spark.
+
+    Args:
+        engine: the engine options.
+        pretrained: ``--pretrained``.
+        method: ``--method``.
+        sentencepiece_on: what ``--sp-vocab-size`` trains on (``"corpus"`` or
+            ``"data"``), None when no model is trained.
+        alignment: the alignment options (``--subword-pieces``, ``--subword-model``).
+        follow_links: ``--follow-links``.
+
+    Raises:
+        click.UsageError: with ``--engine spark``: ``--pretrained``, word2vec or
+            fastText, sentencepiece trained on ``--corpus``, subword pieces,
+            ``--follow-links`` (each reads the corpus on this machine).
+    """
+    if not uses_spark(engine):
+        return
+    if pretrained is not None:
+        raise click.UsageError(
+            "--engine spark counts a --corpus's GloVe co-occurrences, and --pretrained vectors "
+            "are read on this machine; drop --engine spark"
+        )
+    check_engine(engine, method)
+    if sentencepiece_on == "corpus":
+        raise click.UsageError(
+            "--sp-vocab-size trains sentencepiece on --corpus on this machine, not on Spark; "
+            "add --sp-train-on data, pass --sp-model FILE, or drop --engine spark"
+        )
+    pieces = {name: alignment[name] for name in ("subword_pieces", "subword_model")}
+    local_only(engine, **pieces, follow_links=follow_links)

@@ -17,7 +17,13 @@ from aligner_cli.common import (
     shown,
     text_column_option,
 )
-from aligner_cli.engine import EnginePath, engine_options, engine_session, local_only
+from aligner_cli.engine import (
+    EnginePath,
+    engine_options,
+    engine_session,
+    local_only,
+    no_shards,
+)
 from aligner_cli.help import SectionedCommand, section
 from aligner_cli.tokenizer import given_tokenizer, tokenizer_options
 
@@ -109,6 +115,7 @@ def vocab(
     check_vocab_name(out)
     limits = {"min_count": min_count, "max_size": max_size, "pad": pad_token or None,
               "unk": unk_token or None}  # fmt: skip
+    no_shards(engine, "vocab")
     with engine_session(engine) as spark:
         if spark is None:
             report = build_vocab_file(

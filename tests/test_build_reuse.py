@@ -232,3 +232,26 @@ def test_same_inputs_but_a_damaged_artifact_needs_force(tmp_path: Path, cache: P
     assert "fails verification" in line and line.endswith("pass --force to rebuild it")
     code, output = _build(corpus, vocab, out, "--force")
     assert code == 0 and output.startswith(f"wrote {out}")
+
+
+def test_changes_of_a_corpus_spark_lists_name_its_files() -> None:
+    """A corpus outside this machine is recorded by Spark's listing (URI, size, time)."""
+    from aligner.reuse import changes
+
+    def inputs(files: list[list[object]], engine: str | None = "spark") -> dict[str, object]:
+        corpus: dict[str, object] = {"files": files, "text_column": None}
+        if engine:
+            corpus["engine"] = engine
+        return {"source": {"kind": "trained", "corpus": corpus}}
+
+    a, b = ["hdfs://nn/c/a.txt", 10, 1000], ["hdfs://nn/c/b.txt", 20, 2000]
+    old, new = inputs([a, b]), inputs([[*a[:2], 1001], ["hdfs://nn/c/d.txt", 5, 3000]])
+    assert changes(old, new, {"corpus": "hdfs://nn/c"}) == [
+        "hdfs://nn/c/d.txt added",
+        "hdfs://nn/c/b.txt removed",
+        "hdfs://nn/c/a.txt changed (size or modification time differs)",
+    ]
+    local = inputs([["", "text", None, "0" * 64]], engine=None)
+    assert changes(local, old, {"corpus": "hdfs://nn/c"}) == [
+        "corpus hdfs://nn/c changed (other files)"
+    ]

@@ -46,3 +46,25 @@ def test_encode_on_spark_gives_the_local_ids(spark: Any, tmp_path: Path) -> None
     local, remote = pq.read_table(tmp_path / "local.parquet"), pq.read_table(tmp_path / "spark")
     for column in ("input_ids", "attention_mask", "length"):
         assert remote.column(column).to_pylist() == local.column(column).to_pylist()
+
+
+def test_the_shards_stay_in_the_directory_given(spark: Any, tmp_path: Path) -> None:
+    shards = tmp_path / "shards"
+    run("train", "--corpus", SAMPLES / "corpus.txt", "--method", "glove", "--dim", 8, "--epochs", 1,
+        "--min-count", 2, "--engine", "spark", "--spark-shards", shards,
+        "--out", tmp_path / "v.txt")  # fmt: skip
+    parts = sorted(shards.glob("part-*.parquet"))
+    assert parts and pq.read_table(parts[0]).column_names == ["row", "col", "value"]
+
+
+def test_spark_shards_where_nothing_is_counted_is_a_usage_error(tmp_path: Path) -> None:
+    for args in (
+        ["vocab", "--data", SAMPLES / "train.tsv", "--text-column", 2, "--engine", "spark"],
+        ["train", "--corpus", SAMPLES / "corpus.txt", "--method", "glove"],  # local engine
+    ):
+        result = CliRunner().invoke(
+            cli,
+            [str(a) for a in (*args, "--spark-shards", tmp_path / "s", "--out", tmp_path / "o")],
+        )
+        assert result.exit_code == 2 and "--spark-shards" in result.output, result.output
+        assert not (tmp_path / "o").exists() and not (tmp_path / "s").exists()

@@ -86,6 +86,7 @@ def train_vectors_file(
     progress: Progress = SILENT,
     follow_links: bool = False,
     spark: Any = None,
+    spark_shards: str | os.PathLike[str] | None = None,
 ) -> TrainedFile:
     """Train on ``corpus`` and write the vectors to ``out`` in the format its name chooses.
 
@@ -103,6 +104,8 @@ def train_vectors_file(
         spark: a ``SparkSession``: GloVe's counting runs on Spark
             (:func:`aligner.engines.spark.train_glove`), ``corpus`` being any
             paths Spark reads; ``method`` must be ``"glove"``.
+        spark_shards: with ``spark``, where the co-occurrence shards go and stay (a
+            directory the executors share; needed on a cluster).
 
     Returns:
         A :class:`TrainedFile`.
@@ -125,7 +128,8 @@ def train_vectors_file(
         if method != "glove":
             raise InputError(f"the Spark engine trains GloVe only, not {method}")
         vectors = train_glove(spark, os.fspath(corpus), chosen, tokenizer=tokenizer,
-                              text_column=text_column, progress=progress)  # fmt: skip
+                              text_column=text_column, progress=progress,
+                              shards=spark_shards)  # fmt: skip
         write_vectors(path, vectors, force=force)
         return TrainedFile(path, vectors, "word2vec-binary" if kind == "binary" else "word2vec")
     source = Corpus(corpus, tokenizer=tokenizer, text_column=text_column, follow_links=follow_links)
