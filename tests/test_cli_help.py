@@ -15,7 +15,15 @@ from aligner.train.defaults import GLOVE_EPOCHS, WORD2VEC_EPOCHS, WORD2VEC_PASSE
 from aligner_cli.help import SECTIONS, SectionedCommand, section, section_of
 from aligner_cli.main import cli
 
-BUILD_SECTIONS = ["Input", "Training", "Tokenizer", "Alignment and fill", "Engine", "Output", "Other"]
+BUILD_SECTIONS = [
+    "Input",
+    "Training",
+    "Tokenizer",
+    "Alignment and fill",
+    "Engine",
+    "Output",
+    "Other",
+]
 
 
 def _help(*command: str) -> str:
