@@ -130,16 +130,20 @@ def _file_changes(label: str, root: str, old: list[Any], new: list[Any]) -> list
         if old[0][1:3] != new[0][1:3]:
             return [f"{label} {root} is now read as {new[0][1]} (was {old[0][1]})"]
         return [f"{label} {root} changed (content differs)"]
+    found = _entry_changes(old, new, f"{root}/", "content differs")
+    return found or [f"{label} {root} changed"]
+
+
+def _entry_changes(old: list[Any], new: list[Any], prefix: str, how: str) -> list[str]:
+    """Files added, removed and changed between two lists of ``[name, ...]`` entries."""
     before = {entry[0]: entry for entry in old}
     after = {entry[0]: entry for entry in new}
-    found = [f"{root}/{n} added" for n in after if n not in before]
-    found += [f"{root}/{n} removed" for n in before if n not in after]
+    found = [f"{prefix}{n} added" for n in after if n not in before]
+    found += [f"{prefix}{n} removed" for n in before if n not in after]
     found += [
-        f"{root}/{n} changed (content differs)"
-        for n in after
-        if n in before and before[n] != after[n]
+        f"{prefix}{n} changed ({how})" for n in after if n in before and before[n] != after[n]
     ]
-    return found or [f"{label} {root} changed"]
+    return found
 
 
 def _listed_changes(root: str, old: list[Any], new: list[Any], listed: list[bool]) -> list[str]:
@@ -147,15 +151,7 @@ def _listed_changes(root: str, old: list[Any], new: list[Any], listed: list[bool
     :mod:`aligner.build_spark`): files added, removed or rewritten."""
     if not all(listed):
         return [f"corpus {root} changed (other files)"]
-    before = {entry[0]: entry for entry in old}
-    after = {entry[0]: entry for entry in new}
-    found = [f"{n} added" for n in after if n not in before]
-    found += [f"{n} removed" for n in before if n not in after]
-    found += [
-        f"{n} changed (size or modification time differs)"
-        for n in after
-        if n in before and before[n] != after[n]
-    ]
+    found = _entry_changes(old, new, "", "size or modification time differs")
     return found or [f"corpus {root} changed"]
 
 

@@ -40,6 +40,7 @@ __all__ = [
     "VocabReport",
     "build_vocab",
     "build_vocab_file",
+    "check_options",
     "count_tokens",
     "select_tokens",
     "write_vocab",
@@ -124,7 +125,12 @@ def count_tokens(
     return Counter(chain.from_iterable(map(tokenizer, texts)))
 
 
-def _check_options(min_count: int, max_size: int | None, pad: str | None, unk: str | None) -> None:
+def check_options(min_count: int, max_size: int | None, pad: str | None, unk: str | None) -> None:
+    """Check the vocabulary options (every engine's counting uses this).
+
+    Raises:
+        InputError: pad and unk are one token, min_count or max_size below 1.
+    """
     if pad is not None and pad == unk:
         raise InputError(f"pad and unk tokens must differ (both are {pad!r})")
     if min_count < 1:
@@ -168,7 +174,7 @@ def select_tokens(
         >>> select_tokens(Counter("b a b c".split()), min_count=1).vocab.tokens
         ['<pad>', '<unk>', 'b', 'a', 'c']
     """
-    _check_options(min_count, max_size, pad, unk)
+    check_options(min_count, max_size, pad, unk)
     specials = tuple(s for s in (pad, unk) if s is not None and s in counts)
     ranked = sorted((token, n) for token, n in counts.items() if token not in (pad, unk))
     ranked.sort(key=itemgetter(1), reverse=True)  # stable: ties stay in token order
@@ -248,7 +254,7 @@ def _report(
     follow_links: bool = False,
 ) -> VocabReport:
     """Count ``data`` and select its tokens, the ``limits`` checked before reading."""
-    _check_options(**limits)
+    check_options(**limits)
     counts = count_tokens(
         data,
         tokenizer=tokenizer,

@@ -41,7 +41,7 @@ from aligner.errors import CorpusError, InputError, TrainingError
 from aligner.tokenize import TokenizerSpec
 from aligner.train.cooccur import GloveVocab
 from aligner.vocab import DEFAULT_PAD, DEFAULT_UNK
-from aligner.vocab_build import VocabReport, select_tokens, write_vocab
+from aligner.vocab_build import VocabReport, check_options, select_tokens, write_vocab
 from aligner.writable import check_writable
 
 __all__ = [
@@ -175,16 +175,6 @@ def count_tokens(
         found.release()
 
 
-def _check_limits(min_count: int, max_size: int | None, pad: str | None, unk: str | None) -> None:
-    """The local engine's checks of the vocabulary options, with its messages."""
-    if pad is not None and pad == unk:
-        raise InputError(f"pad and unk tokens must differ (both are {pad!r})")
-    if min_count < 1:
-        raise InputError(f"min_count must be at least 1, not {min_count}")
-    if max_size is not None and max_size < 1:
-        raise InputError(f"max_size must be at least 1 (or None for no limit), not {max_size}")
-
-
 def build_vocab_report(
     spark: Any,
     data: Paths,
@@ -217,7 +207,7 @@ def build_vocab_report(
         ...                             text_column="text", min_count=2)  # doctest: +SKIP
     """
     require_pyspark()
-    _check_limits(min_count, max_size, pad, unk)
+    check_options(min_count, max_size, pad, unk)
     found = counted(spark, data, tokenizer=tokenizer, text_column=text_column)
     try:
         return _report(found, min_count, max_size, pad, unk)
