@@ -53,7 +53,13 @@ from aligner.train.cooccur_merge import (
     _sum_sorted,
 )
 
-__all__ = ["Cooccurrences", "GloveVocab", "count_cooccurrences", "count_vocab"]
+__all__ = [
+    "Cooccurrences",
+    "GloveVocab",
+    "count_cooccurrences",
+    "count_vocab",
+    "distance_weights",
+]
 
 GIB = 1 << 30
 MIN_BATCH_TOKENS = 1024  # the smallest batch; sets the smallest memory budget
@@ -318,7 +324,7 @@ class _Lookup(dict[str, int]):
         return -1
 
 
-def _distance_weights(window: int, weighting: bool) -> tuple[np.ndarray, float]:
+def distance_weights(window: int, weighting: bool) -> tuple[np.ndarray, float]:
     """Increment per distance (index d), and the scale that turns sums into counts."""
     if not weighting:
         return np.ones(window + 1, dtype=np.int64), 1.0
@@ -378,7 +384,7 @@ class _PairCounter:
         self, size: int, window: int, symmetric: bool, weighting: bool, plan: _Plan
     ) -> None:
         self.size, self.window, self.symmetric = size, window, symmetric
-        self.weights, self.scale = _distance_weights(window, weighting)
+        self.weights, self.scale = distance_weights(window, weighting)
         self.bits = window.bit_length() if weighting else 0
         if size * size << self.bits >= 1 << 63:
             raise InputError(

@@ -16,7 +16,6 @@ Example:
 from __future__ import annotations
 
 import hashlib
-import math
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -25,7 +24,7 @@ import numpy as np
 
 from aligner.errors import InputError
 from aligner.tokenize import TokenizerSpec
-from aligner.train.cooccur import EXACT_SCALE_LIMIT
+from aligner.train.cooccur import distance_weights
 
 __all__ = [
     "clean_texts",
@@ -121,23 +120,6 @@ def _summed(tables: list[Any]) -> Any:
 
     table = pa.concat_tables(tables).group_by("token").aggregate([("count", "sum")])
     return table.select(["token", "count_sum"]).rename_columns(["token", "count"])
-
-
-def distance_weights(window: int, weighting: bool) -> tuple[np.ndarray, float]:
-    """The increment of a pair ``d`` apart (index ``d``) and the scale dividing the sums.
-
-    As the local engine: with weighting, ``lcm(1..window) // d`` summed as
-    integers when the lcm is at most ``EXACT_SCALE_LIMIT`` (window up to 18),
-    else ``1/d`` as float64; without, 1.
-    """
-    if not weighting:
-        return np.ones(window + 1, dtype=np.int64), 1.0
-    scale = math.lcm(*range(1, window + 1))
-    d = np.arange(window + 1)
-    d[0] = 1
-    if scale <= EXACT_SCALE_LIMIT:
-        return scale // d, float(scale)
-    return 1.0 / d, 1.0
 
 
 def _pairs(
