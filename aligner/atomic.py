@@ -27,9 +27,11 @@ import re
 import secrets
 import shutil
 import stat
-from collections.abc import Iterator
+import tempfile
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import BinaryIO
 
 from aligner.errors import InputError
 from aligner.writable import check_not_artifact_file, shown
@@ -50,6 +52,7 @@ __all__ = [
     "sweep_temporaries",
     "temp_directory",
     "temp_path",
+    "write_cache_entry",
 ]
 
 # .<name>.<pid>.<8 hex>.tmp: the name a writer gives what is not finished yet
@@ -57,6 +60,25 @@ TEMP_NAME = re.compile(r"^\.(?P<name>.+)\.(?P<pid>[0-9]+)\.[0-9a-f]{8}\.tmp$")
 # .<name>.journal: what a writer of several files (aligner.export.place) has set aside
 JOURNAL_NAME = re.compile(r"^\.(?P<name>.+)\.journal$")
 JOURNAL_CAP = 1 << 16  # a journal names a few files
+
+
+def write_cache_entry(path: Path, write: Callable[[BinaryIO], object]) -> bool:
+    """Write a cache entry whole or not at all, as far as the file system lets it: ``write``
+    fills a temporary file beside ``path``, which is renamed into place. A cache is only an
+    optimisation, so failing to write (a read-only or full disk) returns False, quietly."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=path.parent)
+    except OSError:
+        return False
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            write(fh)
+        os.replace(name, path)
+    except OSError:
+        Path(name).unlink(missing_ok=True)
+        return False
+    return True
 
 
 def sha256_file(path: Path) -> str:

@@ -27,7 +27,6 @@ import hashlib
 import json
 import os
 import stat
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -75,17 +74,9 @@ def _read_entry(entry: Path, absolute: str, identity: dict[str, int]) -> str | N
 
 
 def _write_entry(entry: Path, record: dict[str, Any]) -> None:
-    try:
-        entry.parent.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=entry.parent)
-    except OSError:
-        return
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(record, fh)
-        os.replace(name, entry)
-    except OSError:
-        Path(name).unlink(missing_ok=True)
+    from aligner.atomic import write_cache_entry
+
+    write_cache_entry(entry, lambda fh: fh.write(json.dumps(record).encode("utf-8")))
 
 
 def _sha256(path: Path) -> str:

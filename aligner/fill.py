@@ -65,7 +65,7 @@ def token_rng(seed: int, token: str) -> np.random.Generator:
 
 
 #: found rows gathered (and their statistics summed) at a time: no copy of them all is made
-ROWS_AT_ONCE = 4096
+ROWS_AT_ONCE = 1024
 
 
 def _gather(

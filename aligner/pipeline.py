@@ -213,7 +213,7 @@ def _pretrained(config: BuildConfig, progress: Progress) -> tuple[dict[str, Any]
         result = read_vectors(
             path, vocab, format=fmt, member=member, dim=config.dim,
             fallbacks=config.fallbacks, skip_bad_rows=config.skip_bad_rows,
-            progress=progress, cache=config.cache, workers=config.workers,
+            progress=progress, cache=config.cache, workers=config.workers, digest=digest,
         )  # fmt: skip
         vectors = result.vectors
         vectors.source |= {"format": result.format, "dim": result.dim, "member": member}

@@ -23,7 +23,10 @@ import numpy as np
 
 from aligner.errors import VectorsFormatError
 
-__all__ = ["FEW", "LONG", "OK", "SPACED", "Batch", "not_a_number", "parse_batch", "split_fields"]
+__all__ = [
+    "FEW", "LONG", "OK", "SPACED", "Batch", "not_a_number", "parse_at_once", "parse_batch",
+    "split_fields",
+]  # fmt: skip
 
 #: what :func:`split_fields` finds in a wanted row: the token and D values; a token holding
 #: spaces and D values; fewer than D values; a row longer than the dimension allows
@@ -67,6 +70,16 @@ def parse_batch(
     path: Path, dim: int, values: list[bytes], lines: list[int], skip_bad_rows: bool
 ) -> Batch:
     """Parse rows of D space-separated floats at once (pyarrow), or row by row on error."""
+    matrix = parse_at_once(dim, values)
+    if matrix is None:
+        return _parse_slowly(path, dim, values, lines, skip_bad_rows)
+    return Batch(matrix, np.ones(len(values), dtype=bool))
+
+
+def parse_at_once(dim: int, values: list[bytes]) -> np.ndarray | None:
+    """The ``(rows, dim)`` float32 matrix of rows of exactly D numbers separated by single
+    spaces, parsed by pyarrow's CSV reader (one call that releases the GIL: other
+    threads run on meanwhile); None when a row is anything else."""
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
@@ -85,16 +98,16 @@ def parse_batch(
             ),
         )
     except (pa.ArrowInvalid, pa.ArrowTypeError):
-        return _parse_slowly(path, dim, values, lines, skip_bad_rows)
+        return None
     if table.num_rows != len(values) or any(column.null_count for column in table.columns):
-        return _parse_slowly(path, dim, values, lines, skip_bad_rows)
+        return None
     matrix = np.empty((table.num_rows, dim), dtype=np.float32)
     for i, column in enumerate(table.columns):
         at = 0
         for chunk in column.chunks:
             matrix[at : at + len(chunk), i] = _floats(chunk)
             at += len(chunk)
-    return Batch(matrix, np.ones(len(values), dtype=bool))
+    return matrix
 
 
 def _floats(chunk: Any) -> np.ndarray:

@@ -180,6 +180,7 @@ def read_vectors(
     progress: Progress = SILENT,
     cache: str | os.PathLike[str] | None = None,
     workers: int | None = None,
+    digest: str | None = None,
 ) -> ReadResult:
     """Read the rows of a vectors file that ``vocab`` can use, or its first rows.
 
@@ -208,6 +209,11 @@ def read_vectors(
             available core. The result, the counts and the errors are those of
             one process. Compressed files, binary formats and reads without a
             vocabulary use one.
+        digest: the file's sha256, when the caller knows it: an uncompressed
+            text file read for a vocabulary then has its lines recorded in
+            ``<cache>/rows/`` on the first read, and later reads of the same
+            content read only the lines they need
+            (:mod:`aligner.pretrained.row_index`); same result, errors and counts.
 
     Returns:
         A :class:`ReadResult`; ``vectors.keys`` are file tokens in file order.
@@ -267,7 +273,15 @@ def read_vectors(
         workers = available_cores()
     with decompression_errors(path), open_stream(path, member=member) as opened:
         kind = BinaryReader if fmt == "word2vec-binary" else TextReader
-        reader = kind(path, opened, wanted, fmt, dim, skip_bad_rows, limit=limit, workers=workers)
+        rows_cache = None
+        if digest is not None and kind is TextReader:
+            from aligner.pretrained.download import cache_folder
+
+            rows_cache = (cache_folder(cache), digest)
+        reader = kind(
+            path, opened, wanted, fmt, dim, skip_bad_rows,
+            limit=limit, workers=workers, rows_cache=rows_cache,
+        )  # fmt: skip
         result = reader.read(progress)
     return _informative(path, result, vocab is None)
 

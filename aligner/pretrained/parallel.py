@@ -135,7 +135,7 @@ class Scan:
         with self.stopping(only_on_error=True):
             for i, (start, end) in enumerate(itertools.pairwise(cuts)):
                 job = Job(reader.path, reader.fmt, reader.dim, reader.skip_bad_rows, start, end,
-                          readers.CHUNK)  # fmt: skip
+                          readers.CHUNK, record=reader.recorder is not None)  # fmt: skip
                 receive, send = ctx.Pipe(duplex=False)
                 self.conns.append(receive)
                 proc = ctx.Process(
@@ -153,7 +153,16 @@ class Scan:
 
         with self.stopping():
             parts = self.collect()
-        return replay(self.reader, parts, self.lineno)
+        result = replay(self.reader, parts, self.lineno)
+        recorder = self.reader.recorder
+        if result is not None and recorder is not None:  # each range's lines, in file order
+            if all(part.recorded is not None for part in parts):
+                for part in parts:
+                    assert part.recorded is not None
+                    recorder.extend(*part.recorded)
+            else:
+                self.reader.recorder = None  # a range ended early: nothing to keep
+        return result
 
     @contextmanager
     def stopping(self, *, only_on_error: bool = False) -> Iterator[None]:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import os
 import signal
-from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,6 +26,7 @@ import numpy as np
 from aligner.pretrained.archive import Opened
 from aligner.pretrained.batches import SPACED, split_fields
 from aligner.pretrained.readers import TextReader
+from aligner.pretrained.row_index import Recorder
 from aligner.pretrained.rows import ReadStats, Wanted
 
 __all__ = ["Job", "Part", "RangeScan", "work"]
@@ -43,6 +43,7 @@ class Job:
     start: int
     end: int
     chunk: int  # the reader's block size: blocks end where one process's blocks end
+    record: bool = False  # record the range's lines for the row index
 
 
 @dataclass
@@ -71,6 +72,7 @@ class Part:
     rows: list[int] = field(default_factory=list)
     batches: list[int] = field(default_factory=list)  # rows of each matrix block sent after
     matrix: np.ndarray | None = None
+    recorded: tuple[bytes, bytes, bytes] | None = None  # the range's lines: Recorder.parts()
 
 
 class _Stop(Exception):
@@ -104,6 +106,7 @@ class RangeScan(TextReader):
         self.kept_rows = 0
         self.matrices: list[np.ndarray] = []
         self.parent = os.getppid()
+        self.recorder = Recorder() if job.record else None
 
     def read_chunk(self) -> bytes:
         """The next block, ending where one process's blocks end (or at the range's end)."""
@@ -117,8 +120,12 @@ class RangeScan(TextReader):
         return data
 
     def scan(self) -> None:
-        with suppress(_Stop):
+        try:
             self.part.lines = self.scan_stream(self.read_chunk(), 0)
+        except _Stop:
+            self.recorder = None  # the rest of the range was not scanned
+        if self.recorder is not None:
+            self.part.recorded = self.recorder.parts()
 
     def run(self) -> Part:
         """Scan the range; the part, its matrix of the rows this worker kept."""

@@ -37,6 +37,7 @@ import numpy as np
 from aligner.errors import VectorsFormatError
 from aligner.pretrained.archive import Opened
 from aligner.pretrained.batches import FEW, LONG, SPACED, Batch, parse_batch, split_fields
+from aligner.pretrained.row_index import Recorder, RowIndex, load_index, save_index
 from aligner.pretrained.rows import AllRows, ReadResult, ReadStats, Wanted
 from aligner.pretrained.sanity import TOKEN_MAX, Checks, count_values, first_rows
 from aligner.progress import Progress, ProgressBar
@@ -73,6 +74,7 @@ class Reader(Checks):
         *,
         limit: int | None = None,
         workers: int = 1,
+        rows_cache: tuple[Path, str] | None = None,
     ) -> None:
         self.path, self.opened, self.wanted = path, opened, wanted
         self.fmt, self.expected_dim, self.skip_bad_rows = fmt, dim, skip_bad_rows
@@ -83,6 +85,9 @@ class Reader(Checks):
         self.dim = 0
         self.keys: list[str] = []
         self.reported = 0
+        self.rows_cache = rows_cache
+        self.recorder: Recorder | None = None
+        self.recorded_from = (0, 0)
 
     def read(self, progress: Progress) -> ReadResult:
         """Read the rows, counting the bytes on disk in a bar of ``progress``."""
@@ -167,16 +172,40 @@ class TextReader(Reader):
     parse_skips = False  # parse_batch skips rows it cannot parse (else skip_bad_rows decides)
 
     def read(self, progress: Progress) -> ReadResult:
-        """Read the head, start the scan in other processes when it pays, then the bar."""
+        """Read the head, then the rest: through the row index when the cache has one, else
+        in other processes when it pays, else here (recording the index when asked to)."""
         lineno, data = self.head()
+        index = self.row_index(self.reported - len(data), lineno)
+        if index is not None:
+            from aligner.pretrained.indexed_read import read_indexed
+
+            with self.progress_bar(progress):
+                return read_indexed(self, index)
         scan = self.start_workers(lineno, data)
         try:
             with self.progress_bar(progress):
                 result = None if scan is None else scan.result()
-                return self.read_stream(data, lineno) if result is None else result
+                if result is None:
+                    return self.read_stream(data, lineno)
+                self.keep_record()  # the workers recorded their ranges
+                return result
         finally:
             if scan is not None:
                 scan.stop()  # already done, unless the bar failed to open
+
+    def row_index(self, offset: int, lineno: int) -> RowIndex | None:
+        """The cached row index of this file, if it fits this read; without one, a recorder
+        is set up to make it (a plain text file read for a vocabulary, its digest known)."""
+        plain = self.opened.stream is self.opened.raw
+        if self.rows_cache is None or not plain or not isinstance(self.wanted, Wanted):
+            return None
+        cache, digest = self.rows_cache
+        index = load_index(cache, digest, self.opened.size)
+        fits = index is not None and (index.first_offset, index.first_line) == (offset, lineno)
+        if index is not None and fits and index.longest() <= self.line_max:
+            return index
+        self.recorder, self.recorded_from = Recorder(), (offset, lineno)
+        return None
 
     def start_workers(self, lineno: int, data: bytes) -> Scan | None:
         """The parallel scan of the rest of the file, started; ``None``: scan it here."""
@@ -190,6 +219,19 @@ class TextReader(Reader):
     def read_stream(self, data: bytes, lineno: int) -> ReadResult:
         """Scan ``data`` and the rest of the stream here; the rows kept."""
         batches = self.parse_while(lambda: self.scan_stream(data, lineno))
+        self.keep_record()
+        return self.collect(batches)
+
+    def keep_record(self) -> None:
+        """Save the row index a whole pass recorded (see :meth:`row_index`)."""
+        if self.recorder is not None and self.rows_cache is not None:
+            offset, first = self.recorded_from
+            index = self.recorder.index(first_offset=offset, first_line=first)
+            if index is not None:
+                save_index(*self.rows_cache, index)
+
+    def collect(self, batches: list[Batch]) -> ReadResult:
+        """The result of a pass, from its parsed batches."""
         keep = np.concatenate([b.keep for b in batches]) if batches else np.ones(0, bool)
         self.stats.bad_rows += sum(batch.bad_rows for batch in batches)
         self.keys = [key for key, ok in zip(self.keys, keep, strict=True) if ok]
@@ -294,6 +336,8 @@ class TextReader(Reader):
         """
         if isinstance(self.wanted, AllRows):
             return self.scan_all(buf, pos, end, lineno)
+        if self.recorder is not None:
+            self.recorder.add(buf, pos, end)
         find, take = buf.find, self.take
         raw, lowered, wants = self.wanted.raw, self.wanted.lowered, self.wanted.wants
         count = blank = 0

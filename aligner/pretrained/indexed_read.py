@@ -1,0 +1,201 @@
+"""Read a text vectors file through its row index: only the lines the vocabulary wants.
+
+With a :class:`~aligner.pretrained.row_index.RowIndex` every line's token is
+known before the file is read, so :func:`read_plain` works in two steps:
+
+1. decide, from the tokens alone, which rows to keep
+   (:class:`~aligner.pretrained.key_filter.KeyFilter`, then
+   :class:`~aligner.pretrained.rows.Wanted`, in file order, as the full pass);
+2. read the kept rows and parse their values on worker threads, each batch
+   written into its place in the output matrix.
+
+The steps do not overlap: a thread that parses while another runs Python
+waits for the interpreter lock at each handover (a CSV parse of the same rows
+took 16 s instead of 0.9 s next to a busy thread), so step 2 runs alone.
+
+That is the whole work when every row it looks at is a plain row: a token,
+one space and D values separated by single spaces, no ``\\r``. Those checks
+are made on the way; the first row that is anything else — too few or too
+many fields, a token holding spaces, a CRLF line end, a value that is not a
+number, a token without values — raises :class:`NotPlain`, and the reader
+starts again with :func:`scan_indexed`,
+which treats every row as the full pass does (names the line of an error,
+skips and counts with ``skip_bad_rows``). Either way the rows, counts and
+errors are those of the full pass.
+
+Example:
+    >>> read_indexed(reader, load_index(cache, digest, size))  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import ctypes
+import dataclasses
+import itertools
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from aligner.pretrained.batches import parse_at_once
+from aligner.pretrained.key_filter import KeyFilter
+from aligner.pretrained.row_index import RowIndex, row_reader
+from aligner.pretrained.rows import ReadResult, Wanted
+
+if TYPE_CHECKING:
+    from aligner.pretrained.readers import TextReader
+
+__all__ = ["BATCH", "THREADS", "NotPlain", "read_indexed", "read_plain", "scan_indexed"]
+
+#: bytes of rows parsed together (small: each parse thread's transient memory)
+BATCH = 1 << 20
+#: threads parsing the kept rows
+THREADS = 2
+
+ReadAt = Callable[[int, int], bytes]
+
+
+class NotPlain(Exception):
+    """A row the reader looks at is not a plain row: read again, the exact way."""
+
+
+def read_indexed(reader: TextReader, index: RowIndex) -> ReadResult:
+    """Read only the lines ``index`` says the vocabulary may want: :func:`read_plain`, or
+    when a row it looks at is not plain, :func:`scan_indexed` from the start."""
+    stats = dataclasses.replace(reader.stats)
+    with reader.path.open("rb", buffering=0) as fh:
+        read_at = row_reader(fh)
+        try:
+            return read_plain(reader, index, read_at, THREADS)
+        except NotPlain:
+            reader.stats, reader.keys = stats, []
+        return reader.collect(reader.parse_while(lambda: scan_indexed(reader, read_at, index)))
+
+
+def scan_indexed(reader: TextReader, read_at: ReadAt, index: RowIndex) -> None:
+    """The full pass's tests (:meth:`TextReader.scan_block`), on the lines
+    :class:`KeyFilter` passes on; errors and counts as the full pass has them."""
+    assert isinstance(reader.wanted, Wanted)
+    wanted = reader.wanted
+    rows = KeyFilter(wanted).candidates(index)
+    take, raw, lowered, wants = reader.take, wanted.raw, wanted.lowered, wanted.wants
+    blank, first = 0, index.first_line + 1
+    starts, lengths, spaces = index.starts()[rows], index.lengths[rows], index.spaces[rows]
+    for i, start, length, sp in zip(
+        rows.tolist(), starts.tolist(), lengths.tolist(), spaces.tolist(), strict=True
+    ):
+        row = read_at(start, length)
+        if sp > 0:
+            key = row[:sp]
+            if key in raw or (key.lower() in lowered if key.isalpha() else wants(key)):
+                take(row, first + i)
+        elif row.strip():
+            reader.bad_row(first + i, "a token without values")
+        else:
+            blank += 1
+    reader.stats.rows_read += len(index.lengths) - blank
+
+
+def read_plain(reader: TextReader, index: RowIndex, read_at: ReadAt, threads: int) -> ReadResult:
+    """The read of a file whose rows the reader looks at are all plain (else :class:`NotPlain`).
+
+    The reader's own :class:`Wanted` is left as it is (a copy decides), so
+    that a read sent back to the start begins where this one began.
+    """
+    kept = _decide(reader, index, read_at)
+    matrix = np.empty((len(kept), reader.dim), dtype=np.float32)
+    cuts = _batches([length for _, length, _ in kept])
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        jobs = [
+            pool.submit(_parse_rows, read_at, reader.dim, kept[a:b], matrix[a:b])
+            for a, b in itertools.pairwise(cuts)
+        ]
+        try:
+            for job in jobs:
+                job.result()
+        finally:
+            for job in jobs:
+                job.cancel()
+    _give_back_freed_memory()
+    return reader.finish(matrix)
+
+
+def _give_back_freed_memory() -> None:
+    """Return the heap the parse threads freed to the system (glibc keeps a heap per thread:
+    45 MB of the 1 GB benchmark's read, which the build's later peak would sit on)."""
+    try:
+        libc = ctypes.CDLL(None)
+        trim = libc.malloc_trim
+    except (OSError, AttributeError):  # not glibc
+        return
+    trim(0)
+
+
+def _decide(reader: TextReader, index: RowIndex, read_at: ReadAt) -> list[tuple[int, int, int]]:
+    """Step 1: the kept rows' (offset, length, token length), their keys added to the
+    reader's; the rows read and the duplicates counted in its stats."""
+    assert isinstance(reader.wanted, Wanted)
+    wanted, stats, dim, line_max = reader.wanted.copy(), reader.stats, reader.dim, reader.line_max
+    offsets = index.key_offsets()
+    rows = KeyFilter(wanted).candidates(index)
+    tokens, raw, lowered, wants = index.keys.tobytes(), wanted.raw, wanted.lowered, wanted.wants
+    kept: list[tuple[int, int, int]] = []
+    blank = 0
+    for at, start, length, sp in zip(
+        offsets[rows].tolist(),
+        index.starts()[rows].tolist(),
+        index.lengths[rows].tolist(),
+        index.spaces[rows].tolist(),
+        strict=True,
+    ):
+        if sp < 0:  # no token: a blank line, or a row without values
+            if read_at(start, length).strip():
+                raise NotPlain
+            blank += 1
+            continue
+        key = tokens[at : at + sp]
+        if not (key in raw or (key.lower() in lowered if key.isalpha() else wants(key))):
+            continue
+        if length > line_max:
+            raise NotPlain
+        if wanted.keep(key, stats):
+            reader.keys.append(reader.decode_key(key))
+            kept.append((start, length, sp))
+        elif not _plain(read_at(start, length), dim):  # the full pass checks it too
+            raise NotPlain
+    stats.rows_read += len(index.lengths) - blank
+    return kept
+
+
+def _plain(row: bytes, dim: int) -> bool:
+    return not row.endswith((b"\r", b" ")) and row.count(b" ") == dim
+
+
+def _batches(lengths: list[int]) -> list[int]:
+    """Cut points of the kept rows into batches of about :data:`BATCH` bytes."""
+    cuts, size = [0], 0
+    for i, length in enumerate(lengths, 1):
+        size += length
+        if size >= BATCH:
+            cuts.append(i)
+            size = 0
+    if cuts[-1] != len(lengths):
+        cuts.append(len(lengths))
+    return cuts
+
+
+def _parse_rows(
+    read_at: ReadAt, dim: int, rows: list[tuple[int, int, int]], out: np.ndarray
+) -> None:
+    """Step 2, one batch: read the rows, parse their values into ``out``."""
+    values = []
+    for start, length, sp in rows:
+        row = read_at(start, length)
+        if row.endswith((b"\r", b" ")):
+            raise NotPlain
+        values.append(memoryview(row)[sp + 1 :])
+    matrix = parse_at_once(dim, values)  # type: ignore[arg-type]
+    if matrix is None:
+        raise NotPlain
+    out[...] = matrix

@@ -1,0 +1,211 @@
+"""Where each line of a text vectors file starts and what its token is, kept in the cache.
+
+To find the few lines a task vocabulary wants, a GloVe or word2vec text
+file is read whole, and every line's token is looked at in Python. The first
+such pass over a file also records each line's length and token; the record
+is kept as ``<cache>/rows/<sha256 of the file>.npz`` (about 20 bytes per
+line: 8 MB for a 400,000-line, 1 GB file). A later read of the same content, with
+any vocabulary or options, looks its vocabulary up in the recorded tokens
+(:class:`~aligner.pretrained.key_filter.KeyFilter`) and reads only the
+wanted lines, from a memory map of the file; the rows, counts and errors are
+those of the full pass (:meth:`aligner.pretrained.readers.TextReader.read_indexed`).
+
+The record is keyed by content, so an edited file is never read through an
+old one. It is only an optimisation: a damaged, foreign or mismatching
+record is ignored (and written anew), it is written to a temporary name and
+renamed into place, a cache that cannot be written leaves reads as they are,
+and it is loaded without pickles.
+
+Example:
+    >>> recorder = Recorder()
+    >>> recorder.add(b"the 1 2\\n,x\\n", 0, 11)
+    >>> index = recorder.index(first_offset=0, first_line=0)
+    >>> assert index is not None
+    >>> index.starts().tolist(), index.spaces.tolist(), bytes(index.keys)
+    ([0, 8], [3, -1], b'the')
+"""
+
+from __future__ import annotations
+
+import os
+from array import array
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+import numpy as np
+
+from aligner.pretrained.key_filter import token_hashes
+
+__all__ = ["Recorder", "RowIndex", "index_file", "load_index", "row_reader", "save_index"]
+
+#: the layout of the arrays in a record; a record of another layout is ignored
+LAYOUT = 1
+
+
+@dataclass
+class RowIndex:
+    """The lines of a text vectors file after its head (the header, a byte-order mark).
+
+    ``lengths[i]`` is line ``i``'s length without its ``\n``, ``spaces[i]`` the
+    offset of its first space (-1: none); the tokens (the bytes before the
+    first space) of the lines that have one are ``keys``, concatenated, and
+    ``raw_hash``, ``lower_hash`` and ``flags`` are what
+    :func:`~aligner.pretrained.key_filter.token_hashes` gives for each line's.
+    """
+
+    first_offset: int  # the file offset of the first recorded line
+    first_line: int  # the lines before it
+    lengths: np.ndarray  # int32
+    spaces: np.ndarray  # int32
+    keys: np.ndarray  # uint8
+    raw_hash: np.ndarray  # uint32
+    lower_hash: np.ndarray  # uint32
+    flags: np.ndarray  # uint8
+
+    def starts(self) -> np.ndarray:
+        """Each line's file offset."""
+        starts = np.empty(len(self.lengths), dtype=np.int64)
+        if len(starts):
+            starts[0] = self.first_offset
+            np.cumsum(self.lengths[:-1].astype(np.int64) + 1, out=starts[1:])
+            starts[1:] += self.first_offset
+        return starts
+
+    def key_offsets(self) -> np.ndarray:
+        """Line ``i``'s token is ``keys[offsets[i]:offsets[i + 1]]`` (empty without a space)."""
+        offsets = np.zeros(len(self.spaces) + 1, dtype=np.int64)
+        np.cumsum(np.maximum(self.spaces, 0), out=offsets[1:])
+        return offsets
+
+    def end(self) -> int:
+        """The offset after the last line's ``\n`` (the size, plus one if it has none)."""
+        return self.first_offset + int(self.lengths.sum(dtype=np.int64)) + len(self.lengths)
+
+    def longest(self) -> int:
+        return int(self.lengths.max()) if len(self.lengths) else 0
+
+
+class Recorder:
+    """Records the lines a full pass scans (:meth:`add` for each block of whole lines).
+
+    Lengths and token offsets go to typed arrays, tokens to one buffer: about
+    17 bytes a line while the pass runs.
+    """
+
+    def __init__(self) -> None:
+        self.lengths = array("q")
+        self.spaces = array("q")
+        self.keys = bytearray()
+
+    def add(self, buf: bytes, pos: int, end: int) -> None:
+        """Record the lines of ``buf[pos:end]``, which ends with ``\\n``."""
+        find, lengths, spaces, keys = buf.find, self.lengths, self.spaces, self.keys
+        while pos < end:
+            nl = find(b"\n", pos, end)
+            if nl < 0:  # not a whole line (never given one): as if it ended the block
+                nl = end
+            sp = find(b" ", pos, nl)
+            lengths.append(nl - pos)
+            if sp < 0:
+                spaces.append(-1)
+            else:
+                spaces.append(sp - pos)
+                keys += buf[pos:sp]
+            pos = nl + 1
+
+    def parts(self) -> tuple[bytes, bytes, bytes]:
+        """What was recorded, to send to another process (:meth:`extend` there)."""
+        return self.lengths.tobytes(), self.spaces.tobytes(), bytes(self.keys)
+
+    def extend(self, lengths: bytes, spaces: bytes, keys: bytes) -> None:
+        """Append the lines another recorder recorded after these (its :meth:`parts`)."""
+        self.lengths.frombytes(lengths)
+        self.spaces.frombytes(spaces)
+        self.keys += keys
+
+    def index(self, *, first_offset: int, first_line: int) -> RowIndex | None:
+        """The index of the lines recorded; None when a line is too long for one (2 GiB)."""
+        lengths = np.frombuffer(self.lengths, dtype=np.int64)
+        if len(lengths) and int(lengths.max()) >= _INT32:
+            return None
+        spaces = np.frombuffer(self.spaces, dtype=np.int64)
+        keys = np.frombuffer(self.keys, dtype=np.uint8)
+        offsets = np.zeros(len(spaces) + 1, dtype=np.int64)
+        np.cumsum(np.maximum(spaces, 0), out=offsets[1:])
+        hashes = token_hashes(keys, offsets)
+        narrow = lengths.astype(np.int32), spaces.astype(np.int32)
+        return RowIndex(first_offset, first_line, *narrow, keys.copy(), *hashes)
+
+
+def row_reader(fh: BinaryIO) -> Callable[[int, int], bytes]:
+    """``read_at(offset, size)``: that many bytes of the open file from that offset.
+
+    Rows are read one by one (``os.pread``, where there is one): a memory map
+    of the file would count every page near a touched row as the process's
+    memory (the kernel maps pages around each fault).
+    """
+    if hasattr(os, "pread"):
+        fd = fh.fileno()
+        return lambda offset, size: os.pread(fd, size, offset)
+
+    def read_at(offset: int, size: int) -> bytes:
+        fh.seek(offset)
+        return fh.read(size)
+
+    return read_at
+
+
+def index_file(cache: Path, digest: str) -> Path:
+    """Where the record of the file with this sha256 lives."""
+    return cache / "rows" / f"{digest}.npz"
+
+
+_FIELDS = {
+    "lengths": np.int32, "spaces": np.int32, "keys": np.uint8,
+    "raw_hash": np.uint32, "lower_hash": np.uint32, "flags": np.uint8,
+}  # fmt: skip
+_INT32 = 1 << 31
+
+
+def load_index(cache: Path, digest: str, size: int) -> RowIndex | None:
+    """The record of a file of ``size`` bytes with this sha256, or None (absent, damaged,
+    of another layout, or not matching the size)."""
+    try:
+        with index_file(cache, digest).open("rb") as fh, np.load(fh, allow_pickle=False) as data:
+            head = data["head"]
+            arrays = {name: data[name] for name in _FIELDS}
+    except Exception:  # absent, or damaged in any way (a bad zip, header, array): not used
+        return None
+    if head.shape != (3,) or int(head[0]) != LAYOUT:
+        return None
+    if any(
+        arrays[name].dtype != dtype or arrays[name].ndim != 1 for name, dtype in _FIELDS.items()
+    ):
+        return None
+    index = RowIndex(int(head[1]), int(head[2]), **arrays)
+    if not _consistent(index):
+        return None
+    return index if index.end() in (size, size + 1) else None
+
+
+def _consistent(index: RowIndex) -> bool:
+    lengths, spaces = index.lengths, index.spaces
+    lines = len(lengths)
+    if any(len(a) != lines for a in (spaces, index.raw_hash, index.lower_hash, index.flags)):
+        return False
+    if index.first_offset < 0 or index.first_line < 0 or (lengths < 0).any():
+        return False
+    if ((spaces < -1) | ((spaces >= 0) & (spaces >= lengths))).any():
+        return False
+    return int(np.maximum(spaces, 0).sum(dtype=np.int64)) == len(index.keys)
+
+
+def save_index(cache: Path, digest: str, index: RowIndex) -> None:
+    """Keep ``index`` for the file with this sha256 (nothing when the cache cannot be written)."""
+    from aligner.atomic import write_cache_entry
+
+    head = np.array([LAYOUT, index.first_offset, index.first_line], dtype=np.int64)
+    arrays = {name: getattr(index, name) for name in _FIELDS}
+    write_cache_entry(index_file(cache, digest), lambda fh: np.savez(fh, head=head, **arrays))
