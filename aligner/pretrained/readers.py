@@ -21,6 +21,11 @@ An uncompressed text file of at least
 :data:`~aligner.pretrained.parallel.PARALLEL_MIN_BYTES` is scanned by several
 processes when ``workers`` > 1 (:mod:`aligner.pretrained.parallel`), with the
 same result; its head (the header, the dimension) is read here first.
+
+When the caller knows the file's digest, a full pass over an uncompressed
+text file also records its lines (:mod:`aligner.pretrained.row_index`), and a
+read that finds such a record reads only the lines it keeps
+(:mod:`aligner.pretrained.indexed_read`), again with the same result.
 """
 
 from __future__ import annotations
