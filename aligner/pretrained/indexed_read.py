@@ -137,24 +137,21 @@ def _decide(reader: TextReader, index: RowIndex, read_at: ReadAt) -> list[tuple[
     reader's; the rows read and the duplicates counted in its stats."""
     assert isinstance(reader.wanted, Wanted)
     wanted, stats, dim, line_max = reader.wanted.copy(), reader.stats, reader.dim, reader.line_max
-    offsets = index.key_offsets()
     rows = KeyFilter(wanted).candidates(index)
-    tokens, raw, lowered, wants = index.keys.tobytes(), wanted.raw, wanted.lowered, wanted.wants
+    ats = index.key_offsets()[rows].tolist()  # the full arrays go at once (2 M lines: 32 MB)
+    starts = index.starts()[rows].tolist()
+    tokens, raw, lowered, wants = index.keys.data, wanted.raw, wanted.lowered, wanted.wants
     kept: list[tuple[int, int, int]] = []
     blank = 0
     for at, start, length, sp in zip(
-        offsets[rows].tolist(),
-        index.starts()[rows].tolist(),
-        index.lengths[rows].tolist(),
-        index.spaces[rows].tolist(),
-        strict=True,
+        ats, starts, index.lengths[rows].tolist(), index.spaces[rows].tolist(), strict=True
     ):
         if sp < 0:  # no token: a blank line, or a row without values
             if read_at(start, length).strip():
                 raise NotPlain
             blank += 1
             continue
-        key = tokens[at : at + sp]
+        key = tokens[at : at + sp].tobytes()
         if not (key in raw or (key.lower() in lowered if key.isalpha() else wants(key))):
             continue
         if length > line_max:
