@@ -74,25 +74,31 @@ def _gather(
     """Copy ``vectors[sources]`` into ``matrix[rows]``, block by block; their column sums.
 
     The sums are float64 and sequential over the rows, as numpy's
-    ``sum(axis=0, dtype=float64)`` of the found rows gives them.
+    ``sum(axis=0, dtype=float64)`` of the found rows gives them: each block is
+    summed after the running total, in one float64 buffer used for every
+    block (a fresh one per block cost a page fault per 4 KiB).
     """
-    total = np.zeros((1, matrix.shape[1]))
+    buffer = np.zeros((min(len(rows), ROWS_AT_ONCE) + 1, matrix.shape[1]))
     for at in range(0, len(rows), ROWS_AT_ONCE):
         block = vectors[sources[at : at + ROWS_AT_ONCE]]
         matrix[rows[at : at + ROWS_AT_ONCE]] = block
-        total = np.add.reduce(np.concatenate([total, block]), axis=0, keepdims=True)
-    return total[0]
+        buffer[1 : len(block) + 1] = block
+        buffer[0] = np.add.reduce(buffer[: len(block) + 1], axis=0)
+    return buffer[0].copy()
 
 
 def _spread(matrix: np.ndarray, rows: np.ndarray, mean: np.ndarray) -> np.ndarray:
     """The per-column standard deviation of ``matrix[rows]`` around ``mean``, block by
     block: the float64 values of numpy's ``std(axis=0, dtype=float64)``."""
-    total = np.zeros((1, matrix.shape[1]))
+    buffer = np.zeros((min(len(rows), ROWS_AT_ONCE) + 1, matrix.shape[1]))
     for at in range(0, len(rows), ROWS_AT_ONCE):
-        deviation = matrix[rows[at : at + ROWS_AT_ONCE]] - mean
-        np.multiply(deviation, deviation, out=deviation)
-        total = np.add.reduce(np.concatenate([total, deviation]), axis=0, keepdims=True)
-    return np.sqrt(total[0] / len(rows))
+        block = rows[at : at + ROWS_AT_ONCE]
+        deviation = buffer[1 : len(block) + 1]
+        deviation[...] = matrix[block]
+        deviation -= mean
+        deviation *= deviation
+        buffer[0] = np.add.reduce(buffer[: len(block) + 1], axis=0)
+    return np.sqrt(buffer[0] / len(rows))
 
 
 def _statistics(
