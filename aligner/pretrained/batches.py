@@ -94,7 +94,9 @@ def parse_at_once(dim: int, values: list[bytes]) -> np.ndarray | None:
                 delimiter=" ", quote_char=False, escape_char=False, double_quote=False
             ),
             convert_options=pacsv.ConvertOptions(
-                column_types=dict.fromkeys(names, pa.float32()), quoted_strings_can_be_null=False
+                column_types=dict.fromkeys(names, pa.float32()),
+                null_values=[],  # no value is a null ("nan" is NaN, "" an error): 12 % faster
+                quoted_strings_can_be_null=False,
             ),
         )
     except (pa.ArrowInvalid, pa.ArrowTypeError):
