@@ -341,17 +341,22 @@ class TextReader(Reader):
         """
         if isinstance(self.wanted, AllRows):
             return self.scan_all(buf, pos, end, lineno)
-        if self.recorder is not None:
-            self.recorder.add(buf, pos, end)
         find, take = buf.find, self.take
         raw, lowered, wants = self.wanted.raw, self.wanted.lowered, self.wanted.wants
+        record = self.recorder is not None  # each line's length, first space and token
+        lengths, spaces, keys = self.recorder.lists() if self.recorder else ([], [], bytearray())
         count = blank = 0
         while pos < end:
             nl = find(b"\n", pos, end)
             sp = find(b" ", pos, nl)
             count += 1
+            if record:
+                lengths.append(nl - pos)
+                spaces.append(sp - pos if sp >= 0 else -1)
             if sp > pos:
                 key = buf[pos:sp]
+                if record:
+                    keys += key
                 if key in raw or (key.lower() in lowered if key.isalpha() else wants(key)):
                     take(buf[pos:nl], lineno + count)
             elif sp < 0:

@@ -115,6 +115,11 @@ class Recorder:
                 keys += buf[pos:sp]
             pos = nl + 1
 
+    def lists(self) -> tuple[array[int], array[int], bytearray]:
+        """The arrays a scan appends each line's length, first space (-1: none) and token to
+        (what :meth:`add` does, for a scan that finds the line ends anyway)."""
+        return self.lengths, self.spaces, self.keys
+
     def parts(self) -> tuple[bytes, bytes, bytes]:
         """What was recorded, to send to another process (:meth:`extend` there)."""
         return self.lengths.tobytes(), self.spaces.tobytes(), bytes(self.keys)
