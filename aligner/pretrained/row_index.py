@@ -3,12 +3,12 @@
 To find the few lines a task vocabulary wants, a GloVe or word2vec text
 file is read whole, and every line's token is looked at in Python. The first
 such pass over a file also records each line's length and token; the record
-is kept as ``<cache>/rows/<sha256 of the file>.npz`` (about 20 bytes per
-line: 8 MB for a 400,000-line, 1 GB file). A later read of the same content, with
+is kept as ``<cache>/rows/<sha256 of the file>.npz`` (about 27 bytes per
+line: 11 MB for a 400,000-line, 1 GB file). A later read of the same content, with
 any vocabulary or options, looks its vocabulary up in the recorded tokens
 (:class:`~aligner.pretrained.key_filter.KeyFilter`) and reads only the
-wanted lines, from a memory map of the file; the rows, counts and errors are
-those of the full pass (:meth:`aligner.pretrained.readers.TextReader.read_indexed`).
+wanted lines (one ``pread`` each); the rows, counts and errors are
+those of the full pass (:func:`aligner.pretrained.indexed_read.read_indexed`).
 
 The record is keyed by content, so an edited file is never read through an
 old one. It is only an optimisation: a damaged, foreign or mismatching
