@@ -75,9 +75,11 @@ def write_cache_entry(path: Path, write: Callable[[BinaryIO], object]) -> bool:
         with os.fdopen(fd, "wb") as fh:
             write(fh)
         os.replace(name, path)
-    except OSError:
+    except BaseException as exc:  # nothing half-written stays behind, whatever stopped it
         Path(name).unlink(missing_ok=True)
-        return False
+        if isinstance(exc, (OSError, MemoryError)):  # no room: the cache is only lost
+            return False
+        raise
     return True
 
 

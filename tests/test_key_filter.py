@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from aligner.align import FALLBACKS
@@ -36,20 +36,24 @@ TOKEN = st.text(st.characters(codec="utf-8", exclude_characters=" \n"), min_size
 @settings(max_examples=60, deadline=None)
 @given(
     keys=st.lists(
-        st.one_of(TOKEN, st.sampled_from(["1984", "X86", "Café", "THE", "#1"])), max_size=50
+        st.one_of(TOKEN, st.sampled_from(["1984", "X86", "Café", "THE", "#1", "ab1", "caf\udce9"])),
+        max_size=50,
     ),
     vocab=st.lists(
-        st.one_of(TOKEN, st.sampled_from(["2001", "x87", "cafe", "the", "#"])), max_size=20
+        st.one_of(TOKEN, st.sampled_from(["2001", "x87", "cafe", "the", "#", "ab2", "caf\ufffd"])),
+        max_size=20,
     ),
     fallbacks=st.sampled_from([FALLBACKS, ("exact", "lowercase"), ("exact",)]),
     extra=st.sampled_from([b"", b"\n", b"notoken\n", b" leading 1\n"]),
 )
+@example(keys=["the", "ab1"], vocab=["ab2"], fallbacks=FALLBACKS, extra=b"\n")  # a last digit
+@example(keys=["caf\udce9"], vocab=["caf\ufffd"], fallbacks=FALLBACKS, extra=b"notoken\n")
 def test_every_line_the_vocabulary_wants_is_passed_on(
     keys: list[str], vocab: list[str], fallbacks: tuple[str, ...], extra: bytes
 ) -> None:
     tokens = [v.strip() for v in vocab if v.strip()]
     wanted = Wanted(Vocab(list(dict.fromkeys(tokens + keys[:3]))), fallbacks)
-    block = "".join(f"{k} 1 2\n" for k in keys).encode("utf-8") + extra
+    block = "".join(f"{k} 1 2\n" for k in keys).encode("utf-8", "surrogateescape") + extra
     rows = KeyFilter(wanted).candidates(_index(block)).tolist()
     assert set(_wanted_lines(wanted, block)) <= set(rows)
 

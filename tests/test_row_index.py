@@ -24,7 +24,7 @@ import aligner.pretrained.indexed_read as indexed_read
 import aligner.pretrained.parallel as parallel
 import aligner.pretrained.readers as readers
 from aligner.align import FALLBACKS
-from aligner.errors import VectorsFormatError
+from aligner.errors import InputError, VectorsFormatError
 from aligner.pipeline import BuildConfig, build
 from aligner.pretrained.formats import ReadResult, read_vectors
 from aligner.pretrained.row_index import index_file, load_index
@@ -276,3 +276,85 @@ def test_workers_record_the_same_index_as_one_process(
         assert np.array_equal(getattr(a, name), getattr(b, name)), name
     assert (a.first_offset, a.first_line) == (b.first_offset, b.first_line)
     _same(one, _read(path, vocab, several, workers=3))  # now through the index
+
+
+def test_a_digit_only_in_a_last_token_byte_before_a_blank_line_is_seen(tmp_path: Path) -> None:
+    # the token flags of a block once missed the last byte of the token before empty tokens
+    path, cache = tmp_path / "v.txt", tmp_path / "cache"
+    path.write_bytes(b"the 0.1 0.2\nabc1 0.5 0.25\n\n")
+    vocab = Vocab(["the", "abc7"])  # abc1 is found through the digits fold
+    full = _read(path, vocab, None)
+    assert isinstance(full, ReadResult) and full.vectors.keys == ["the", "abc1"]
+    _same(full, _read(path, vocab, cache))
+    _same(full, _read(path, vocab, cache))  # through the index
+
+
+def test_a_digest_that_is_not_a_sha256_is_refused(tmp_path: Path) -> None:
+    path, keys = _big(tmp_path, 20)
+    with pytest.raises(InputError, match="digest must be a sha256"):
+        read_vectors(path, Vocab(keys), digest="../../outside", cache=tmp_path / "cache")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["v.txt"]
+
+
+def test_a_whitespace_tail_still_lets_the_index_be_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path, keys = _big(tmp_path, 100)
+    with path.open("a", encoding="utf-8") as fh:
+        fh.write("  \t ")  # no line end: not a row
+    cache, vocab = tmp_path / "cache", Vocab(keys[::3])
+    full = _read(path, vocab, None)
+    _same(full, _read(path, vocab, cache))
+    index = load_index(cache, _digest(path), path.stat().st_size)
+    assert index is not None and index.tail == 4
+    _forbid_scans(monkeypatch)
+    _same(full, _read(path, vocab, cache))
+
+
+def test_no_index_is_kept_that_no_read_would_use(tmp_path: Path) -> None:
+    path, keys = _big(tmp_path, 100)
+    with path.open("a", encoding="utf-8") as fh:
+        fh.write("unwanted" + " 1" * 60_000 + "\n")  # longer than 5 values may be
+    cache = tmp_path / "cache"
+    _same(_read(path, Vocab(keys), None), _read(path, Vocab(keys), cache))
+    assert not index_file(cache, _digest(path)).exists()
+
+
+def test_a_file_that_is_not_the_indexed_one_is_read_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a digest trusted without hashing (a registry's) while the file changed at the same size
+    path, keys = _big(tmp_path, 300)
+    digest, cache, vocab = _digest(path), tmp_path / "cache", Vocab(keys[::2])
+    read_vectors(path, vocab, digest=digest, cache=cache)
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("w1 ", "x1 ").replace("w22 ", "w2 2"), encoding="utf-8")
+    assert path.stat().st_size == len(text)
+    full = _read(path, vocab, None)
+    for _ in range(2):  # the second read uses the index the first wrote again
+        _same(full, read_vectors(path, vocab, digest=digest, cache=cache))
+    index = load_index(cache, digest, path.stat().st_size)
+    assert index is not None and bytes(index.keys).startswith(b"w0x1w2")
+
+
+@pytest.mark.parametrize(("failure", "raised"), [(OSError(28, "No space"), False),
+                                                 (MemoryError(), False),
+                                                 (KeyboardInterrupt(), True)])  # fmt: skip
+def test_an_index_write_that_fails_leaves_nothing_behind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, failure: BaseException, raised: bool
+) -> None:
+    import aligner.pretrained.row_index as row_index
+
+    def savez(fh: Any, **arrays: Any) -> None:
+        fh.write(b"half")
+        raise failure
+
+    monkeypatch.setattr(row_index.np, "savez", savez)
+    path, keys = _big(tmp_path, 50)
+    cache = tmp_path / "cache"
+    if raised:
+        with pytest.raises(type(failure)):
+            _read(path, Vocab(keys), cache)
+    else:
+        _same(_read(path, Vocab(keys), None), _read(path, Vocab(keys), cache))
+    assert list((cache / "rows").iterdir()) == []

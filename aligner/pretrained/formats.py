@@ -37,6 +37,7 @@ Example:
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -220,8 +221,8 @@ def read_vectors(
 
     Raises:
         InputError: an invalid chain, both ``fallbacks`` and ``lowercase``, a
-            limit or ``workers`` below 1, or ``limit`` / a chain that does not
-            fit ``vocab``.
+            limit or ``workers`` below 1, ``limit`` / a chain that does not
+            fit ``vocab``, or a ``digest`` that is not a hex sha256.
         VectorsFormatError: empty file, unknown format, wrong dimension, or a
             malformed row (the message names the file and line); a file that
             yields no vector (a header without rows, every usable row skipped),
@@ -238,6 +239,8 @@ def read_vectors(
     chain = _chain(fallbacks, lowercase)
     if workers is not None and workers < 1:
         raise InputError(f"workers must be at least 1, got {workers}")
+    if digest is not None and not _SHA256.fullmatch(digest):
+        raise InputError(f"digest must be a sha256 in 64 lowercase hex digits, got {digest!r}")
     path = Path(source)
     if not path.is_file():
         if path.exists():
@@ -284,6 +287,9 @@ def read_vectors(
         )  # fmt: skip
         result = reader.read(progress)
     return _informative(path, result, vocab is None)
+
+
+_SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
 def _informative(path: Path, result: ReadResult, every_row: bool) -> ReadResult:

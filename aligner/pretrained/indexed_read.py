@@ -40,13 +40,15 @@ import numpy as np
 
 from aligner.pretrained.batches import parse_at_once
 from aligner.pretrained.key_filter import KeyFilter
-from aligner.pretrained.row_index import RowIndex, row_reader
+from aligner.pretrained.row_index import Recorder, RowIndex, row_reader
 from aligner.pretrained.rows import ReadResult, Wanted
 
 if TYPE_CHECKING:
     from aligner.pretrained.readers import TextReader
 
-__all__ = ["BATCH", "THREADS", "NotPlain", "read_indexed", "read_plain", "scan_indexed"]
+__all__ = [
+    "BATCH", "THREADS", "NotPlain", "StaleIndex", "read_indexed", "read_plain", "scan_indexed",
+]  # fmt: skip
 
 #: bytes of rows parsed together (small: each parse thread's transient memory)
 BATCH = 1 << 20
@@ -54,23 +56,43 @@ BATCH = 1 << 20
 THREADS = 2
 
 ReadAt = Callable[[int, int], bytes]
+#: a kept row: its file offset, its length and its token
+Row = tuple[int, int, bytes]
 
 
 class NotPlain(Exception):
     """A row the reader looks at is not a plain row: read again, the exact way."""
 
 
-def read_indexed(reader: TextReader, index: RowIndex) -> ReadResult:
+class StaleIndex(Exception):
+    """A row's token is not the one the index recorded: the file is not the one indexed."""
+
+
+def read_indexed(
+    reader: TextReader, index: RowIndex, full_pass: Callable[[], ReadResult]
+) -> ReadResult:
     """Read only the lines ``index`` says the vocabulary may want: :func:`read_plain`, or
-    when a row it looks at is not plain, :func:`scan_indexed` from the start."""
+    when a row it looks at is not plain, :func:`scan_indexed` from the start.
+
+    A row whose token is not the recorded one (the file changed in a way its
+    digest did not show) makes the read start again as ``full_pass``, which
+    records the index anew.
+    """
     stats = dataclasses.replace(reader.stats)
     with reader.path.open("rb", buffering=0) as fh:
         read_at = row_reader(fh)
         try:
-            return read_plain(reader, index, read_at, THREADS)
-        except NotPlain:
-            reader.stats, reader.keys = stats, []
-        return reader.collect(reader.parse_while(lambda: scan_indexed(reader, read_at, index)))
+            try:
+                return read_plain(reader, index, read_at, THREADS)
+            except NotPlain:
+                reader.stats, reader.keys = dataclasses.replace(stats), []
+            scan = lambda: scan_indexed(reader, read_at, index)  # noqa: E731
+            return reader.collect(reader.parse_while(scan))
+        except StaleIndex:
+            pass
+    reader.stats, reader.keys = stats, []
+    reader.recorder, reader.recorded_from = Recorder(), (index.first_offset, index.first_line)
+    return full_pass()
 
 
 def scan_indexed(reader: TextReader, read_at: ReadAt, index: RowIndex) -> None:
@@ -80,12 +102,14 @@ def scan_indexed(reader: TextReader, read_at: ReadAt, index: RowIndex) -> None:
     wanted = reader.wanted
     rows = KeyFilter(wanted).candidates(index)
     take, raw, lowered, wants = reader.take, wanted.raw, wanted.lowered, wanted.wants
-    blank, first = 0, index.first_line + 1
-    starts, lengths, spaces = index.starts()[rows], index.lengths[rows], index.spaces[rows]
-    for i, start, length, sp in zip(
-        rows.tolist(), starts.tolist(), lengths.tolist(), spaces.tolist(), strict=True
-    ):
+    blank, first, tokens = 0, index.first_line + 1, index.keys.data
+    ats, starts = index.key_offsets()[rows].tolist(), index.starts()[rows].tolist()
+    for i, at, start, length, sp in zip(
+        rows.tolist(), ats, starts, index.lengths[rows].tolist(), index.spaces[rows].tolist(),
+        strict=True,
+    ):  # fmt: skip
         row = read_at(start, length)
+        _check(row, length, sp, tokens[at : at + max(sp, 0)].tobytes())
         if sp > 0:
             key = row[:sp]
             if key in raw or (key.lower() in lowered if key.isalpha() else wants(key)):
@@ -132,7 +156,7 @@ def _give_back_freed_memory() -> None:
     trim(0)
 
 
-def _decide(reader: TextReader, index: RowIndex, read_at: ReadAt) -> list[tuple[int, int, int]]:
+def _decide(reader: TextReader, index: RowIndex, read_at: ReadAt) -> list[Row]:
     """Step 1: the kept rows' (offset, length, token length), their keys added to the
     reader's; the rows read and the duplicates counted in its stats."""
     assert isinstance(reader.wanted, Wanted)
@@ -141,13 +165,15 @@ def _decide(reader: TextReader, index: RowIndex, read_at: ReadAt) -> list[tuple[
     ats = index.key_offsets()[rows].tolist()  # the full arrays go at once (2 M lines: 32 MB)
     starts = index.starts()[rows].tolist()
     tokens, raw, lowered, wants = index.keys.data, wanted.raw, wanted.lowered, wanted.wants
-    kept: list[tuple[int, int, int]] = []
+    kept: list[Row] = []
     blank = 0
     for at, start, length, sp in zip(
         ats, starts, index.lengths[rows].tolist(), index.spaces[rows].tolist(), strict=True
     ):
         if sp < 0:  # no token: a blank line, or a row without values
-            if read_at(start, length).strip():
+            row = read_at(start, length)
+            _check(row, length, sp, b"")
+            if row.strip():
                 raise NotPlain
             blank += 1
             continue
@@ -158,11 +184,21 @@ def _decide(reader: TextReader, index: RowIndex, read_at: ReadAt) -> list[tuple[
             raise NotPlain
         if wanted.keep(key, stats):
             reader.keys.append(reader.decode_key(key))
-            kept.append((start, length, sp))
-        elif not _plain(read_at(start, length), dim):  # the full pass checks it too
-            raise NotPlain
+            kept.append((start, length, key))
+        else:
+            row = read_at(start, length)
+            _check(row, length, sp, key)
+            if not _plain(row, dim):  # the full pass checks it too
+                raise NotPlain
     stats.rows_read += len(index.lengths) - blank
     return kept
+
+
+def _check(row: bytes, length: int, sp: int, key: bytes) -> None:
+    """Raise :class:`StaleIndex` unless ``row`` is the recorded line: its length, no line end
+    in it, its token, then its first space (or none)."""
+    if len(row) != length or b"\n" in row or row.find(b" ") != sp or not row.startswith(key):
+        raise StaleIndex
 
 
 def _plain(row: bytes, dim: int) -> bool:
@@ -182,16 +218,15 @@ def _batches(lengths: list[int]) -> list[int]:
     return cuts
 
 
-def _parse_rows(
-    read_at: ReadAt, dim: int, rows: list[tuple[int, int, int]], out: np.ndarray
-) -> None:
+def _parse_rows(read_at: ReadAt, dim: int, rows: list[Row], out: np.ndarray) -> None:
     """Step 2, one batch: read the rows, parse their values into ``out``."""
     values = []
-    for start, length, sp in rows:
+    for start, length, key in rows:
         row = read_at(start, length)
+        _check(row, length, len(key), key)
         if row.endswith((b"\r", b" ")):
             raise NotPlain
-        values.append(memoryview(row)[sp + 1 :])
+        values.append(memoryview(row)[len(key) + 1 :])
     matrix = parse_at_once(dim, values)  # type: ignore[arg-type]
     if matrix is None:
         raise NotPlain

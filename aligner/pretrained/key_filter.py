@@ -85,11 +85,18 @@ def token_hashes(
         if not len(data):
             continue
         raw[a:b], lower[a:b] = _hashes(data, bounds), _hashes(_LOWER[data], bounds)
-        starts = np.minimum(bounds[:-1], len(data) - 1)  # an empty token's flags are moot
-        non_ascii = np.maximum.reduceat(data, starts) >= 0x80
-        digit = np.logical_or.reduceat(_DIGIT[data], starts)
+        non_ascii, digit = _any(data >= 0x80, bounds), _any(_DIGIT[data], bounds)
         flags[a:b] = non_ascii * np.uint8(NON_ASCII) + digit * np.uint8(DIGIT)
     return raw, lower, flags
+
+
+def _any(marks: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """Whether ``marks[offsets[i]:offsets[i + 1]]`` holds a True, for each ``i`` (prefix sums:
+    ``reduceat`` gives an empty segment its next element, and a clamped start cuts the
+    segment before it short)."""
+    sums = np.zeros(len(marks) + 1, dtype=np.int64)
+    np.cumsum(marks, out=sums[1:])
+    return sums[offsets[1:]] > sums[offsets[:-1]]
 
 
 def _table(keys: set[bytes], lut: np.ndarray) -> np.ndarray:

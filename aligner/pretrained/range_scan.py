@@ -72,7 +72,7 @@ class Part:
     rows: list[int] = field(default_factory=list)
     batches: list[int] = field(default_factory=list)  # rows of each matrix block sent after
     matrix: np.ndarray | None = None
-    recorded: tuple[bytes, bytes, bytes] | None = None  # the range's lines: Recorder.parts()
+    recorded: tuple[bytes, bytes, bytes, int] | None = None  # the range's lines: Recorder.parts()
 
 
 class _Stop(Exception):

@@ -185,7 +185,7 @@ class TextReader(Reader):
             from aligner.pretrained.indexed_read import read_indexed
 
             with self.progress_bar(progress):
-                return read_indexed(self, index)
+                return read_indexed(self, index, lambda: self.read_stream(data, lineno))
         scan = self.start_workers(lineno, data)
         try:
             with self.progress_bar(progress):
@@ -232,7 +232,7 @@ class TextReader(Reader):
         if self.recorder is not None and self.rows_cache is not None:
             offset, first = self.recorded_from
             index = self.recorder.index(first_offset=offset, first_line=first)
-            if index is not None:
+            if index is not None and index.longest() <= self.line_max:  # else never used
                 save_index(*self.rows_cache, index)
 
     def collect(self, batches: list[Batch]) -> ReadResult:
@@ -283,6 +283,8 @@ class TextReader(Reader):
             if not data:
                 if carry.strip():
                     lineno = self.scan_block(carry + b"\n", 0, len(carry) + 1, lineno)
+                elif self.recorder is not None:
+                    self.recorder.tail = len(carry)  # whitespace: not a row, but the file's end
                 return lineno
             cut = data.rfind(b"\n")
             if cut < 0:

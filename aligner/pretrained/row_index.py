@@ -40,8 +40,9 @@ from aligner.pretrained.key_filter import token_hashes
 
 __all__ = ["Recorder", "RowIndex", "index_file", "load_index", "row_reader", "save_index"]
 
-#: the layout of the arrays in a record; a record of another layout is ignored
-LAYOUT = 1
+#: the layout of the arrays in a record; a record of another layout is ignored (1: flags
+#: that missed a token's last byte after an empty token; 2: and the whitespace tail)
+LAYOUT = 2
 
 
 @dataclass
@@ -63,6 +64,7 @@ class RowIndex:
     raw_hash: np.ndarray  # uint32
     lower_hash: np.ndarray  # uint32
     flags: np.ndarray  # uint8
+    tail: int = 0  # bytes of whitespace after the last line, without a line end (not a row)
 
     def starts(self) -> np.ndarray:
         """Each line's file offset."""
@@ -98,6 +100,7 @@ class Recorder:
         self.lengths = array("q")
         self.spaces = array("q")
         self.keys = bytearray()
+        self.tail = 0
 
     def add(self, buf: bytes, pos: int, end: int) -> None:
         """Record the lines of ``buf[pos:end]``, which ends with ``\\n``."""
@@ -120,15 +123,16 @@ class Recorder:
         (what :meth:`add` does, for a scan that finds the line ends anyway)."""
         return self.lengths, self.spaces, self.keys
 
-    def parts(self) -> tuple[bytes, bytes, bytes]:
+    def parts(self) -> tuple[bytes, bytes, bytes, int]:
         """What was recorded, to send to another process (:meth:`extend` there)."""
-        return self.lengths.tobytes(), self.spaces.tobytes(), bytes(self.keys)
+        return self.lengths.tobytes(), self.spaces.tobytes(), bytes(self.keys), self.tail
 
-    def extend(self, lengths: bytes, spaces: bytes, keys: bytes) -> None:
+    def extend(self, lengths: bytes, spaces: bytes, keys: bytes, tail: int) -> None:
         """Append the lines another recorder recorded after these (its :meth:`parts`)."""
         self.lengths.frombytes(lengths)
         self.spaces.frombytes(spaces)
         self.keys += keys
+        self.tail = tail
 
     def index(self, *, first_offset: int, first_line: int) -> RowIndex | None:
         """The index of the lines recorded; None when a line is too long for one (2 GiB)."""
@@ -141,7 +145,7 @@ class Recorder:
         np.cumsum(np.maximum(spaces, 0), out=offsets[1:])
         hashes = token_hashes(keys, offsets)
         narrow = lengths.astype(np.int32), spaces.astype(np.int32)
-        return RowIndex(first_offset, first_line, *narrow, keys.copy(), *hashes)
+        return RowIndex(first_offset, first_line, *narrow, keys.copy(), *hashes, self.tail)
 
 
 def row_reader(fh: BinaryIO) -> Callable[[int, int], bytes]:
@@ -183,16 +187,16 @@ def load_index(cache: Path, digest: str, size: int) -> RowIndex | None:
             arrays = {name: data[name] for name in _FIELDS}
     except Exception:  # absent, or damaged in any way (a bad zip, header, array): not used
         return None
-    if head.shape != (3,) or int(head[0]) != LAYOUT:
+    if head.shape != (4,) or int(head[0]) != LAYOUT or int(head[3]) < 0:
         return None
     if any(
         arrays[name].dtype != dtype or arrays[name].ndim != 1 for name, dtype in _FIELDS.items()
     ):
         return None
-    index = RowIndex(int(head[1]), int(head[2]), **arrays)
+    index = RowIndex(int(head[1]), int(head[2]), **arrays, tail=int(head[3]))
     if not _consistent(index):
         return None
-    return index if index.end() in (size, size + 1) else None
+    return index if index.end() + index.tail in (size, size + 1) else None
 
 
 def _consistent(index: RowIndex) -> bool:
@@ -211,6 +215,6 @@ def save_index(cache: Path, digest: str, index: RowIndex) -> None:
     """Keep ``index`` for the file with this sha256 (nothing when the cache cannot be written)."""
     from aligner.atomic import write_cache_entry
 
-    head = np.array([LAYOUT, index.first_offset, index.first_line], dtype=np.int64)
+    head = np.array([LAYOUT, index.first_offset, index.first_line, index.tail], dtype=np.int64)
     arrays = {name: getattr(index, name) for name in _FIELDS}
     write_cache_entry(index_file(cache, digest), lambda fh: np.savez(fh, head=head, **arrays))
