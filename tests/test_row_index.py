@@ -358,3 +358,18 @@ def test_an_index_write_that_fails_leaves_nothing_behind(
     else:
         _same(_read(path, Vocab(keys), None), _read(path, Vocab(keys), cache))
     assert list((cache / "rows").iterdir()) == []
+
+
+def test_a_read_sent_back_after_its_index_went_reads_the_file_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path, keys = _big(tmp_path, 300)
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines[200] = "w200 0.5 x 1 2 3"  # not a number: found while parsing, once the index went
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    cache = tmp_path / "cache"
+    _read(path, Vocab(keys), cache, skip_bad_rows=True)  # records it
+    monkeypatch.setattr(indexed_read, "load_index", lambda *a: None)  # deleted meanwhile
+    for skip in (False, True):
+        full = _read(path, Vocab(keys[::2]), None, skip_bad_rows=skip)
+        _same(full, _read(path, Vocab(keys[::2]), cache, skip_bad_rows=skip))

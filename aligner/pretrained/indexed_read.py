@@ -40,7 +40,7 @@ import numpy as np
 
 from aligner.pretrained.batches import parse_at_once
 from aligner.pretrained.key_filter import KeyFilter
-from aligner.pretrained.row_index import Recorder, RowIndex, row_reader
+from aligner.pretrained.row_index import Recorder, RowIndex, load_index, row_reader
 from aligner.pretrained.rows import ReadResult, Wanted
 
 if TYPE_CHECKING:
@@ -86,13 +86,27 @@ def read_indexed(
                 return read_plain(reader, index, read_at, THREADS)
             except NotPlain:
                 reader.stats, reader.keys = dataclasses.replace(stats), []
-            scan = lambda: scan_indexed(reader, read_at, index)  # noqa: E731
-            return reader.collect(reader.parse_while(scan))
+            again = _again(reader, index)
+            if again is not None:
+                scan = lambda: scan_indexed(reader, read_at, again)  # noqa: E731
+                return reader.collect(reader.parse_while(scan))
         except StaleIndex:
             pass
     reader.stats, reader.keys = stats, []
     reader.recorder, reader.recorded_from = Recorder(), (index.first_offset, index.first_line)
     return full_pass()
+
+
+def _again(reader: TextReader, index: RowIndex) -> RowIndex | None:
+    """``index``, loaded again if :func:`read_plain` let its arrays go; None when it is gone."""
+    if not index.released:
+        return index
+    assert reader.rows_cache is not None
+    again = load_index(*reader.rows_cache, reader.opened.size)
+    fits = again is not None and (again.first_offset, again.first_line) == (
+        index.first_offset, index.first_line,
+    )  # fmt: skip
+    return again if fits else None
 
 
 def scan_indexed(reader: TextReader, read_at: ReadAt, index: RowIndex) -> None:
@@ -128,6 +142,7 @@ def read_plain(reader: TextReader, index: RowIndex, read_at: ReadAt, threads: in
     that a read sent back to the start begins where this one began.
     """
     kept = _decide(reader, index, read_at)
+    index.release()  # the rows are decided: its arrays may go before the values come in
     matrix = np.empty((len(kept), reader.dim), dtype=np.float32)
     cuts = _batches([length for _, length, _ in kept])
     with ThreadPoolExecutor(max_workers=threads) as pool:
@@ -151,7 +166,7 @@ def _give_back_freed_memory() -> None:
     try:
         libc = ctypes.CDLL(None)
         trim = libc.malloc_trim
-    except (OSError, AttributeError):  # not glibc
+    except (OSError, AttributeError, TypeError):  # not glibc
         return
     trim(0)
 

@@ -65,6 +65,14 @@ class RowIndex:
     lower_hash: np.ndarray  # uint32
     flags: np.ndarray  # uint8
     tail: int = 0  # bytes of whitespace after the last line, without a line end (not a row)
+    released: bool = False  # the arrays were let go (:meth:`release`)
+
+    def release(self) -> None:
+        """Let the arrays go (a read that has decided its rows needs them no more: 51 MB for
+        a 2 M-line file); a read that needs them again loads the index again."""
+        for name in _FIELDS:
+            setattr(self, name, np.empty(0, dtype=getattr(self, name).dtype))
+        self.released = True
 
     def starts(self) -> np.ndarray:
         """Each line's file offset."""
