@@ -38,6 +38,7 @@ _LOWER = _SAME.copy()
 _LOWER[ord("A") : ord("Z") + 1] += 32
 _DIGIT = np.zeros(256, dtype=bool)
 _DIGIT[ord("0") : ord("9") + 1] = True
+_UPPER = _LOWER != _SAME
 
 #: :func:`token_hashes` flags
 NON_ASCII, DIGIT = 1, 2
@@ -50,20 +51,29 @@ LINES_AT_ONCE = 1 << 16
 #: bytes of a token with a place of their own in its hash; later bytes share the last power
 _PLACES = 256
 _POWERS = np.cumprod(np.full(_PLACES, 0x9E3779B97F4A7C15, dtype=np.uint64), dtype=np.uint64)
+_TERMS = np.arange(1, 257, dtype=np.uint64)  # a byte's term before its power: byte + 1
 
 
-def _hashes(data: np.ndarray, offsets: np.ndarray) -> np.ndarray:
-    """A 32-bit hash of each ``data[offsets[i]:offsets[i + 1]]`` (``offsets`` starts at 0):
-    the top half of a polynomial hash modulo 2**64. Kept in row indexes: a change is a new
-    :data:`~aligner.pretrained.row_index.LAYOUT`."""
+def _weights(offsets: np.ndarray) -> np.ndarray:
+    """Each byte's power in the hash of its string: by its place in the string."""
     lengths = np.diff(offsets)
-    within = np.arange(len(data), dtype=np.int64) - np.repeat(offsets[:-1], lengths)
-    terms = data.astype(np.uint64)
-    terms += np.uint64(1)
-    terms *= _POWERS[np.minimum(within, _PLACES - 1)]
+    within = np.arange(offsets[-1], dtype=np.int64) - np.repeat(offsets[:-1], lengths)
+    if len(lengths) and int(lengths.max()) > _PLACES:
+        np.minimum(within, _PLACES - 1, out=within)
+    return _POWERS[within]
+
+
+def _hashes(
+    data: np.ndarray, offsets: np.ndarray, lut: np.ndarray, weights: np.ndarray | None = None
+) -> np.ndarray:
+    """A 32-bit hash of each ``data[offsets[i]:offsets[i + 1]]`` (``offsets`` starts at 0),
+    its bytes mapped through ``lut`` first: the top half of a polynomial hash modulo 2**64.
+    Kept in row indexes: a change is a new :data:`~aligner.pretrained.row_index.LAYOUT`."""
+    terms = _TERMS[lut][data]  # (byte + 1) as uint64
+    terms *= _weights(offsets) if weights is None else weights
     sums = np.zeros(len(data) + 1, dtype=np.uint64)
     np.cumsum(terms, out=sums[1:])
-    full = sums[offsets[1:]] - sums[offsets[:-1]] + lengths.astype(np.uint64)
+    full = sums[offsets[1:]] - sums[offsets[:-1]] + np.diff(offsets).astype(np.uint64)
     return (full >> np.uint64(32)).astype(np.uint32)
 
 
@@ -84,19 +94,26 @@ def token_hashes(
         data, bounds = keys[offsets[a] : offsets[b]], offsets[a : b + 1] - offsets[a]
         if not len(data):
             continue
-        raw[a:b], lower[a:b] = _hashes(data, bounds), _hashes(_LOWER[data], bounds)
+        raw[a:b] = lower[a:b] = _hashes(data, bounds, _SAME)
+        upper = np.flatnonzero(_any(_UPPER[data], bounds))  # only these change in lowercase
+        if len(upper):
+            subset, sub_bounds = _subset(data, bounds, upper)
+            lower[a + upper] = _hashes(subset, sub_bounds, _LOWER)
         non_ascii, digit = _any(data >= 0x80, bounds), _any(_DIGIT[data], bounds)
         flags[a:b] = non_ascii * np.uint8(NON_ASCII) + digit * np.uint8(DIGIT)
     return raw, lower, flags
 
 
 def _any(marks: np.ndarray, offsets: np.ndarray) -> np.ndarray:
-    """Whether ``marks[offsets[i]:offsets[i + 1]]`` holds a True, for each ``i`` (prefix sums:
-    ``reduceat`` gives an empty segment its next element, and a clamped start cuts the
-    segment before it short)."""
-    sums = np.zeros(len(marks) + 1, dtype=np.int64)
-    np.cumsum(marks, out=sums[1:])
-    return sums[offsets[1:]] > sums[offsets[:-1]]
+    """Whether ``marks[offsets[i]:offsets[i + 1]]`` holds a True, for each ``i`` (``offsets``
+    starts at 0 and ends at ``len(marks)``). ``reduceat`` runs over the non-empty segments
+    only: it would give an empty one the element after it."""
+    lengths = np.diff(offsets)
+    filled = lengths > 0
+    out = np.zeros(len(lengths), dtype=bool)
+    if filled.any():
+        out[filled] = np.logical_or.reduceat(marks, offsets[:-1][filled])
+    return out
 
 
 def _table(keys: set[bytes], lut: np.ndarray) -> np.ndarray:
@@ -104,7 +121,7 @@ def _table(keys: set[bytes], lut: np.ndarray) -> np.ndarray:
     ``h >> (32 - _BITMAP_ORDER)`` is set for each hash ``h``."""
     offsets = np.zeros(len(keys) + 1, dtype=np.int64)
     np.cumsum([len(k) for k in keys], out=offsets[1:])
-    slots = _hashes(lut[np.frombuffer(b"".join(keys), dtype=np.uint8)], offsets) >> _SHIFT
+    slots = _hashes(np.frombuffer(b"".join(keys), dtype=np.uint8), offsets, lut) >> _SHIFT
     bits = np.zeros(1 << (_BITMAP_ORDER - 3), dtype=np.uint8)
     np.bitwise_or.at(bits, slots >> 3, np.left_shift(1, slots & 7).astype(np.uint8))
     return bits
@@ -146,7 +163,8 @@ class KeyFilter:
         if self.digit_tables:
             digits = np.flatnonzero(((index.flags & DIGIT) != 0) & ~wanted)
             keys, offsets = _subset(index.keys, index.key_offsets(), digits)
+            weights = _weights(offsets)
             for lut, table in self.digit_tables:
-                wanted[digits] |= _member(_hashes(lut[keys], offsets), table)
+                wanted[digits] |= _member(_hashes(keys, offsets, lut, weights), table)
         wanted &= index.spaces != 0
         return np.flatnonzero(wanted)

@@ -345,20 +345,19 @@ class TextReader(Reader):
             return self.scan_all(buf, pos, end, lineno)
         find, take = buf.find, self.take
         raw, lowered, wants = self.wanted.raw, self.wanted.lowered, self.wanted.wants
-        record = self.recorder is not None  # each line's length, first space and token
-        lengths, spaces, keys = self.recorder.lists() if self.recorder else ([], [], bytearray())
+        recorder, first = self.recorder, pos  # each line's end and first space, for the index
+        ends: list[int] = []
+        spaces: list[int] = []
         count = blank = 0
         while pos < end:
             nl = find(b"\n", pos, end)
             sp = find(b" ", pos, nl)
             count += 1
-            if record:
-                lengths.append(nl - pos)
-                spaces.append(sp - pos if sp >= 0 else -1)
+            if recorder is not None:
+                ends.append(nl)
+                spaces.append(sp)
             if sp > pos:
                 key = buf[pos:sp]
-                if record:
-                    keys += key
                 if key in raw or (key.lower() in lowered if key.isalpha() else wants(key)):
                     take(buf[pos:nl], lineno + count)
             elif sp < 0:
@@ -367,6 +366,8 @@ class TextReader(Reader):
                 else:
                     blank += 1
             pos = nl + 1
+        if recorder is not None:
+            recorder.block(buf, first, ends, spaces)
         self.stats.rows_read += count - blank
         return lineno + count
 

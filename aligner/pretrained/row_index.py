@@ -101,7 +101,8 @@ class Recorder:
     """Records the lines a full pass scans (:meth:`add` for each block of whole lines).
 
     Lengths and token offsets go to typed arrays, tokens to one buffer: about
-    17 bytes a line while the pass runs.
+    17 bytes a line while the pass runs. A scan that finds each line's end and
+    first space anyway hands them over a block at a time (:meth:`block`).
     """
 
     def __init__(self) -> None:
@@ -112,24 +113,33 @@ class Recorder:
 
     def add(self, buf: bytes, pos: int, end: int) -> None:
         """Record the lines of ``buf[pos:end]``, which ends with ``\\n``."""
-        find, lengths, spaces, keys = buf.find, self.lengths, self.spaces, self.keys
-        while pos < end:
-            nl = find(b"\n", pos, end)
+        find, ends, spaces = buf.find, [], []
+        at = pos
+        while at < end:
+            nl = find(b"\n", at, end)
             if nl < 0:  # not a whole line (never given one): as if it ended the block
                 nl = end
-            sp = find(b" ", pos, nl)
-            lengths.append(nl - pos)
-            if sp < 0:
-                spaces.append(-1)
-            else:
-                spaces.append(sp - pos)
-                keys += buf[pos:sp]
-            pos = nl + 1
+            ends.append(nl)
+            spaces.append(find(b" ", at, nl))
+            at = nl + 1
+        self.block(buf, pos, ends, spaces)
 
-    def lists(self) -> tuple[array[int], array[int], bytearray]:
-        """The arrays a scan appends each line's length, first space (-1: none) and token to
-        (what :meth:`add` does, for a scan that finds the line ends anyway)."""
-        return self.lengths, self.spaces, self.keys
+    def block(self, buf: bytes, pos: int, ends: list[int], spaces: list[int]) -> None:
+        """Record lines of ``buf`` from ``pos`` on, given where each ends (its ``\\n``) and
+        its first space (-1: none) as offsets in ``buf``: what a scan finds anyway."""
+        if not ends:
+            return
+        stops, firsts = np.array(ends, dtype=np.int64), np.array(spaces, dtype=np.int64)
+        starts = np.empty_like(stops)
+        starts[0], starts[1:] = pos, stops[:-1] + 1
+        within = np.where(firsts >= 0, firsts - starts, -1)
+        lengths = np.maximum(within, 0)
+        offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=offsets[1:])
+        where = np.repeat(starts - offsets[:-1], lengths) + np.arange(offsets[-1], dtype=np.int64)
+        self.lengths.frombytes((stops - starts).tobytes())
+        self.spaces.frombytes(within.tobytes())
+        self.keys += np.frombuffer(buf, dtype=np.uint8)[where].tobytes()
 
     def parts(self) -> tuple[bytes, bytes, bytes, int]:
         """What was recorded, to send to another process (:meth:`extend` there)."""
