@@ -44,7 +44,7 @@ from aligner.pretrained.archive import Opened
 from aligner.pretrained.batches import FEW, LONG, SPACED, Batch, parse_batch, split_fields
 from aligner.pretrained.row_index import Recorder, RowIndex, load_index, save_index
 from aligner.pretrained.rows import AllRows, ReadResult, ReadStats, Wanted
-from aligner.pretrained.sanity import TOKEN_MAX, Checks, count_values, first_rows
+from aligner.pretrained.sanity import TOKEN_MAX, Checks
 from aligner.progress import Progress, ProgressBar
 from aligner.vectors import WordVectors
 
@@ -263,18 +263,15 @@ class TextReader(Reader):
         return self.done
 
     def head(self) -> tuple[int, bytes]:
-        """Read the first block: the header (word2vec) or the dimension (GloVe).
+        """Read the header (word2vec) or the dimension (GloVe); see
+        :mod:`~aligner.pretrained.text_head`.
 
         Returns:
             The lines consumed (1 for a header) and the bytes after them.
         """
-        data = self.read_chunk()
-        if not data.strip():
-            raise VectorsFormatError(f"vectors file {self.path} is empty")
-        if data.startswith(b"\xef\xbb\xbf"):
-            self.stats.bom = True
-            data = data[3:]
-        return self.start(self.first_lines(data))
+        from aligner.pretrained.text_head import read_head
+
+        return read_head(self)
 
     def scan_stream(self, data: bytes, lineno: int) -> int:
         """Scan ``data`` and the chunks read after it; the number of the last line scanned."""
@@ -305,35 +302,6 @@ class TextReader(Reader):
         """Refuse a line end that is not within reach (memory stays bounded)."""
         if len(carry) > self.line_max:
             raise self.too_long(lineno + 1)
-
-    def first_lines(self, data: bytes) -> bytes:
-        """The first block, read on until it holds the lines :meth:`start` looks at."""
-        need = 2 if self.fmt == "word2vec" else 1  # the header and a row, or a row
-        while data.count(b"\n") < need:
-            if len(data) > FIRST_LINES_MAX:
-                raise self.too_long(data.count(b"\n") + 1)
-            more = self.read_chunk()
-            if not more:
-                break
-            data += more
-        return data
-
-    def start(self, data: bytes) -> tuple[int, bytes]:
-        """Handle the header (word2vec) or infer the dimension (GloVe)."""
-        end = data.find(b"\n")
-        first = data if end < 0 else data[:end]
-        self.stats.crlf = first.endswith(b"\r")
-        first = first.rstrip(b"\r")
-        rest = data[end + 1 :] if end >= 0 else b""
-        if self.fmt == "word2vec":
-            self.header(first, 1, first_rows(rest))
-            return 1, rest
-        sample = first_rows(data)
-        counts = [n for n in map(count_values, sample) if n]
-        if not counts:
-            raise VectorsFormatError(f"{self.path}, line 1: no values after the token")
-        self.set_dim(max(set(counts), key=counts.count), 1, "its rows have", sample)
-        return 0, data
 
     def scan_block(self, buf: bytes, pos: int, end: int, lineno: int) -> int:
         """Scan the complete lines of ``buf[pos:end]``; only wanted lines are copied.
